@@ -1,0 +1,161 @@
+/**
+ * The resolved, frozen configuration: what every other module reads. Produced once by
+ * `loadConfig` (src/config/load.ts); defaults already applied (route -> category -> class),
+ * durations in milliseconds, percentages as ratios in [0, 1].
+ */
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Timeouts {
+  readonly connectMs: number;
+  readonly headersMs: number;
+  readonly bodyMs: number;
+  readonly idleMs: number;
+}
+
+/** `latency: { p99: 200ms }` -> { percentile: 0.99, thresholdMs: 200 }. */
+export interface LatencyObjective {
+  readonly percentile: number;
+  readonly thresholdMs: number;
+}
+
+export interface ServiceClass {
+  readonly name: string;
+  readonly description: string | undefined;
+  /** Availability objective as a ratio, e.g. 0.99. */
+  readonly availability: number;
+}
+
+export interface Category {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly class: string;
+  /** The category's availability objective: its own override or its class's. */
+  readonly availability: number;
+}
+
+export interface ResolvedRoute {
+  /** Position in the route table; the `unmatched` route comes after the configured ones. */
+  readonly index: number;
+  readonly name: string;
+  /** Upper-case methods; empty when `anyMethod`. */
+  readonly methods: readonly string[];
+  readonly anyMethod: boolean;
+  /** The path as written: `/hpp/v1/sessions`, `/orders/{order_id}`, `/ordermanagement/*`. */
+  readonly path: string;
+  readonly category: string;
+  readonly class: string;
+  readonly latency: LatencyObjective | undefined;
+  /** Availability objective as a ratio (route override, else category, else class). */
+  readonly availability: number;
+  /** Per-route override of `timeouts.headersMs`. */
+  readonly timeoutMs: number | undefined;
+}
+
+export const UNMATCHED_ROUTE = 'unmatched';
+export const UNCLASSIFIED = 'unclassified';
+
+// ---- SLO engine (budgets) ------------------------------------------------------------
+
+export type BudgetingMethod = 'occurrences' | 'timeslices';
+export type SliKind = 'availability' | 'latency';
+
+/** `period: 30d` (rolling) or `period: calendar-month` with a time zone. */
+export type CompliancePeriod =
+  | { readonly kind: 'rolling'; readonly ms: number }
+  | { readonly kind: 'calendar-month'; readonly timeZone: string };
+
+/** PayWithMyBank's Downtime rules (seed 003), each configurable. */
+export interface TimesliceRules {
+  /** Slice length; the seed's is one minute. Must be a whole number of minutes. */
+  readonly sliceMs: number;
+  /** Statuses that count as errors; the seed's is HTTP 500 only. */
+  readonly errorStatuses: readonly number[];
+  /** A slice is Downtime when errors / distinct requests is greater than this (0.05). */
+  readonly threshold: number;
+  /** A Downtime Period is this many or more consecutive Downtime slices (10). */
+  readonly minConsecutive: number;
+  /** Repeated identical requests (method, target, body digest) count once. */
+  readonly distinct: boolean;
+}
+
+export type SloScope =
+  | { readonly kind: 'route'; readonly name: string }
+  | { readonly kind: 'category'; readonly name: string }
+  | { readonly kind: 'class'; readonly name: string }
+  | { readonly kind: 'all' };
+
+export interface SloDefinition {
+  readonly name: string;
+  readonly sli: SliKind;
+  readonly method: BudgetingMethod;
+  /** Ratio of good events (occurrences) or good time (timeslices), e.g. 0.99. */
+  readonly objective: number;
+  readonly scope: SloScope;
+  /** Names of the routes the scope covers (resolved at load). */
+  readonly routes: readonly string[];
+  /** For latency SLIs: a request slower than this is bad. */
+  readonly latency: LatencyObjective | undefined;
+  readonly timeslices: TimesliceRules | undefined;
+  readonly period: CompliancePeriod;
+  /** True when generated from the route map rather than written under `slos:`. */
+  readonly generated: boolean;
+}
+
+export type MaintenancePolicyName = 'klarna' | 'paywithmybank' | 'none';
+
+export interface MaintenanceWindow {
+  readonly id: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly announcedAtMs: number;
+  readonly all: boolean;
+  readonly routes: readonly string[];
+  readonly categories: readonly string[];
+}
+
+export interface AlertingConfig {
+  /** A window with fewer requests than this never raises a flag. */
+  readonly minRequests: number;
+}
+
+export interface StoreConfig {
+  /** Directory of the SQLite store, or `:memory:`. */
+  readonly dataDir: string;
+  readonly minuteRetentionMs: number;
+  readonly hourRetentionMs: number;
+}
+
+export interface Fees {
+  /** Refundable fees prepaid for the month, for the seed 003 service credit. */
+  readonly monthly: number;
+  readonly currency: string;
+}
+
+export type AccessLogTarget = { readonly kind: 'off' } | { readonly kind: 'stdout' } | { readonly kind: 'file'; readonly path: string };
+
+export interface ResolvedConfig {
+  /** The file the config came from (or `<embedded>`), for messages. */
+  readonly source: string;
+  /** Upstream origin, e.g. `http://127.0.0.1:9000` (no path). */
+  readonly upstream: string;
+  readonly listen: HostPort;
+  readonly admin: HostPort;
+  readonly timeouts: Timeouts;
+  readonly accessLog: AccessLogTarget;
+  readonly classes: ReadonlyMap<string, ServiceClass>;
+  readonly categories: ReadonlyMap<string, Category>;
+  /** Configured routes in file order; `index` equals the position. */
+  readonly routes: readonly ResolvedRoute[];
+  // Budgets (SLO engine)
+  readonly period: CompliancePeriod;
+  readonly slos: readonly SloDefinition[];
+  readonly maintenancePolicy: MaintenancePolicyName;
+  readonly maintenance: readonly MaintenanceWindow[];
+  readonly alerting: AlertingConfig;
+  readonly store: StoreConfig;
+  readonly fees: Fees | undefined;
+}
