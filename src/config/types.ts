@@ -135,7 +135,10 @@ export interface Fees {
   readonly currency: string;
 }
 
-export type AccessLogTarget = { readonly kind: 'off' } | { readonly kind: 'stdout' } | { readonly kind: 'file'; readonly path: string };
+export type AccessLogTarget =
+  | { readonly kind: 'off' }
+  | { readonly kind: 'stdout' }
+  | { readonly kind: 'file'; readonly path: string };
 
 export interface ResolvedConfig {
   /** The file the config came from (or `<embedded>`), for messages. */

@@ -1,0 +1,229 @@
+/**
+ * The JSON Schema of the YAML config: the shape of every key (types, required keys, no
+ * unknown keys). Value syntaxes (durations, percentages, URLs, timestamps) and references
+ * between sections (a route's category, an SLO's target) are checked by the resolver
+ * (resolve*.ts), which can give a more precise hint than a schema pattern.
+ *
+ * This file is the config reference: every key has a comment saying what it means and its
+ * default. `x-hint` is our own annotation keyword: the fix shown when a value fails.
+ */
+import type { SchemaObject } from 'ajv';
+
+/** Names of classes, categories, routes, SLOs and windows; they become metric label values. */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
+const NAME_HINT = 'use letters, digits and . _ - : (e.g. hpp-create-session)';
+
+const name: SchemaObject = { type: 'string', pattern: NAME_PATTERN, 'x-hint': NAME_HINT };
+const nameMap = (value: SchemaObject): SchemaObject => ({
+  type: 'object',
+  propertyNames: { pattern: NAME_PATTERN, 'x-hint': NAME_HINT },
+  additionalProperties: value,
+});
+/** `250ms`, `2s`, `5m`, `1h`, `30d` (compound `1h30m` too). Numbers reach the resolver so it can say "try 200ms". */
+const duration: SchemaObject = { type: ['string', 'number'] };
+/** `99.5%` or `0.995`. */
+const percent: SchemaObject = { type: ['string', 'number'] };
+const description: SchemaObject = { type: 'string' };
+/** `{ p99: 200ms }`: exactly one percentile key (p50, p90, p95, p99, p99.9, ...) and its threshold. */
+const latency: SchemaObject = {
+  type: 'object',
+  minProperties: 1,
+  maxProperties: 1,
+  propertyNames: { pattern: '^p\\d{1,2}(\\.\\d+)?$', 'x-hint': 'write p50, p90, p95, p99 or p99.9' },
+  additionalProperties: duration,
+  'x-hint': 'exactly one percentile and its threshold, e.g. { p99: 200ms }',
+};
+
+/** PayWithMyBank's Downtime rules (seed 003); the defaults are the seed's. */
+const timeslices: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    // Slice length, a whole number of minutes. Default 1m ("ten (10) or more consecutive minutes").
+    slice: duration,
+    // Statuses that count as errors. Default [500] ("a response with HTTP Status 500").
+    error_statuses: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'integer', minimum: 100, maximum: 599, 'x-hint': 'an HTTP status code, 100-599' },
+    },
+    // A slice is Downtime when errors / distinct requests is greater than this. Default 5%.
+    threshold: percent,
+    // A Downtime Period is this many or more consecutive Downtime slices. Default 10.
+    min_consecutive: { type: 'integer', minimum: 1 },
+    // Repeated identical requests (same method, target and body digest) count once. Default true.
+    distinct: { type: 'boolean' },
+  },
+};
+
+const route: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'method', 'path', 'category'],
+  properties: {
+    // Unique; the `route` label of every metric. `unmatched` is reserved for traffic no route matches.
+    name,
+    // One method (`POST`), a list (`[PUT, PATCH]`) or "*" (quoted: a bare * is YAML alias syntax).
+    // A "*" route conflicts with every other route on the same path.
+    method: {
+      type: ['string', 'array'],
+      minItems: 1,
+      items: { type: 'string' },
+      'x-hint': 'one method, a list of methods, or "*"',
+    },
+    // Exact (`/hpp/v1/sessions`), template (`/orders/{order_id}`, each parameter a whole
+    // segment) or prefix (`/ordermanagement/*`, the `*` last). Static segments beat
+    // parameters, and any template beats a prefix.
+    path: { type: 'string', minLength: 1 },
+    // The SLO category (a key of `categories`).
+    category: name,
+    // Optional override of the category's service class.
+    class: name,
+    // Optional latency objective, `{ p99: 200ms }`: at most 1% of requests slower than 200ms.
+    latency,
+    // Optional availability objective; default: the category's, else its class's.
+    availability: percent,
+    // Optional per-route override of `timeouts.headers`.
+    timeout: duration,
+    // Free text (the operation's summary); shown nowhere else.
+    description,
+  },
+};
+
+const slo: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'sli', 'over'],
+  properties: {
+    // Unique among all SLOs, including the generated `<category>-availability` and `<route>-latency`.
+    name,
+    // availability: good = 2xx/3xx/4xx. latency: good = faster than the threshold.
+    sli: { enum: ['availability', 'latency'] },
+    // occurrences (default): good events / all events. timeslices: good slices / all slices
+    // (availability only; seed 003).
+    method: { enum: ['occurrences', 'timeslices'] },
+    // Default: the target's availability objective; for latency SLIs the percentile (p99 -> 99%).
+    objective: percent,
+    // `all`, or exactly one of `{ route: NAME }`, `{ category: NAME }`, `{ class: NAME }`.
+    over: {
+      type: ['string', 'object'],
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      properties: { route: name, category: name, class: name },
+      'x-hint': 'all, or exactly one of { route: NAME }, { category: NAME }, { class: NAME }',
+    },
+    // Latency SLIs: the threshold; default the route's own latency objective.
+    latency,
+    // Timeslices: overrides of the top-level `timeslices` rules.
+    timeslices,
+    // Overrides the top-level `period` for this SLO.
+    period: duration,
+    description,
+  },
+};
+
+const window: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'start', 'end', 'announced_at'],
+  properties: {
+    id: name,
+    // RFC 3339 with an offset: 2025-03-01T02:00:00Z. `start` < `end`.
+    start: { type: 'string' },
+    end: { type: 'string' },
+    // When the window was communicated; the policy checks the notice period against it.
+    announced_at: { type: 'string' },
+    // What the window covers: route names, category names, or `all: true` (one at least).
+    routes: { type: 'array', minItems: 1, uniqueItems: true, items: name },
+    categories: { type: 'array', minItems: 1, uniqueItems: true, items: name },
+    all: { type: 'boolean' },
+    description,
+  },
+};
+
+export const configSchema: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['upstream'],
+  properties: {
+    // The one origin requests are forwarded to: http or https, no path (`http://127.0.0.1:9000`).
+    upstream: { type: 'string', 'x-hint': 'an http or https origin such as "http://127.0.0.1:9000"' },
+    // Proxy listener, `host:port` (`[::1]:8080` for IPv6, `:8080` for all interfaces). Default 0.0.0.0:8080.
+    listen: { type: 'string', 'x-hint': 'host:port such as "0.0.0.0:8080"' },
+    // Admin listener (metrics, health, JSON API). Default 0.0.0.0:9464.
+    admin: { type: 'string', 'x-hint': 'host:port such as "0.0.0.0:9464"' },
+    // Upstream timeouts. connect: TCP/TLS connect (2s); headers: until response headers (30s,
+    // per-route `timeout` overrides it); body: between body chunks (60s); idle: keep-alive
+    // sockets (60s).
+    timeouts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { connect: duration, headers: duration, body: duration, idle: duration },
+    },
+    // off | stdout | a file path (JSON lines, one per request). Default stdout. Not stderr:
+    // that carries the sidecar's own log. Relative paths are relative to the working directory.
+    access_log: { type: 'string', minLength: 1, 'x-hint': 'off, stdout or a file path' },
+    // Directory of the embedded store, or `:memory:`. Default ./.sloprobe-data (relative to
+    // the working directory).
+    data_dir: { type: 'string', minLength: 1 },
+    // SLA service classes (seed 001): `NAME: { availability: 99%, description? }`.
+    classes: nameMap({
+      type: 'object',
+      additionalProperties: false,
+      required: ['availability'],
+      properties: { availability: percent, description },
+    }),
+    // SLO categories (seed 001): `NAME: { class: CLASS, availability?: override, description? }`.
+    categories: nameMap({
+      type: 'object',
+      additionalProperties: false,
+      required: ['class'],
+      properties: { class: name, availability: percent, description },
+    }),
+    // The route map, matched by specificity (not by order); see `route` above.
+    routes: { type: 'array', items: route },
+    // Compliance period: a rolling duration (`30d`, default) or `calendar-month`.
+    period: { type: ['string', 'number'] },
+    // IANA time zone of calendar months and reports. Default UTC.
+    time_zone: { type: 'string', minLength: 1 },
+    // A burn-rate window with fewer requests than `min_requests` (default 10) never raises a flag.
+    alerting: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { min_requests: { type: 'integer', minimum: 0 } },
+    },
+    // How long the store keeps minute rollups (default 35d) and hourly rollups (default 400d).
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { minutes: duration, hours: duration },
+    },
+    // Refundable fees prepaid per month, for the seed 003 service credit. currency default USD.
+    fees: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['monthly'],
+      properties: {
+        monthly: { type: 'number', minimum: 0 },
+        currency: { type: 'string', pattern: '^[A-Z]{3}$', 'x-hint': 'an ISO 4217 code such as USD or EUR' },
+      },
+    },
+    // Defaults for every timeslices SLO (see `timeslices` above).
+    timeslices,
+    // Extra SLOs next to the generated ones; see `slo` above.
+    slos: { type: 'array', items: slo },
+    // Scheduled maintenance. policy: klarna (<= 5 occasions and 15 hours a year, announced 7
+    // days ahead), paywithmybank (announced 8 hours ahead, <= 4 hours or inside 00:00-04:00
+    // Pacific), none (default: every window is excluded). Windows that break it still count.
+    maintenance: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        policy: { enum: ['klarna', 'paywithmybank', 'none'] },
+        windows: { type: 'array', items: window },
+      },
+    },
+  },
+};

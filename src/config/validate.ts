@@ -1,0 +1,132 @@
+/**
+ * Checks the parsed YAML against the schema (ajv, all errors in one pass) and turns each
+ * ajv error into a problem at the offending node, in words a person can act on.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { didYouMean } from './did-you-mean.js';
+import { fromJsonPointer, type Problems } from './positions.js';
+import { configSchema } from './schema.js';
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
+    compiled = ajv.compile(configSchema);
+  }
+  return compiled;
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'nothing',
+};
+
+/** How a parsed value reads in a message: `"200"`, `5`, `a list`, `a mapping`, `nothing`. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** Runs the schema; adds one problem per ajv error. Returns true when the shape is valid. */
+export function checkSchema(data: unknown, problems: Problems): boolean {
+  const validate = validator();
+  if (validate(data)) return true;
+  for (const error of validate.errors ?? []) explain(error, data, problems);
+  return false;
+}
+
+function explain(error: ErrorObject, root: unknown, problems: Problems): void {
+  const path = fromJsonPointer(error.instancePath, root);
+  const params = error.params as Record<string, unknown>;
+  const parent = (error.parentSchema ?? {}) as Record<string, unknown>;
+  const hint = typeof parent['x-hint'] === 'string' ? parent['x-hint'] : undefined;
+  const value = error.data;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys((parent.properties ?? {}) as object);
+      const suggestion = didYouMean(key, allowed);
+      problems.add(
+        [...path, key],
+        `unknown key${suggestion || ` (expected one of: ${allowed.join(', ')})`}`,
+        {
+          key: true,
+        },
+      );
+      return;
+    }
+    case 'required':
+      problems.add(path, `missing required key "${String(params.missingProperty)}"`);
+      return;
+    case 'type': {
+      const types = ([] as unknown[]).concat(params.type).map((t) => TYPE_NAMES[String(t)] ?? String(t));
+      const expected = hint ?? types.join(' or ');
+      problems.add(path, `expected ${expected}, not ${describeValue(value)}`);
+      return;
+    }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const suggestion = typeof value === 'string' ? didYouMean(value, allowed) : '';
+      problems.add(path, `${describeValue(value)} is not one of ${allowed.join(', ')}${suggestion}`);
+      return;
+    }
+    case 'pattern': {
+      if (typeof error.propertyName === 'string') {
+        problems.add(
+          [...path, error.propertyName],
+          `"${error.propertyName}" is not a valid key (${hint ?? ''})`,
+          {
+            key: true,
+          },
+        );
+      } else {
+        problems.add(
+          path,
+          `${describeValue(value)} is not valid (${hint ?? `must match ${String(params.pattern)}`})`,
+        );
+      }
+      return;
+    }
+    case 'propertyNames':
+      // The nested `pattern` error carries the key and the hint.
+      return;
+    case 'minProperties':
+    case 'maxProperties':
+      problems.add(
+        path,
+        `expected ${hint ?? `${params.limit} key(s)`}, found ${Object.keys(value as object).length}`,
+      );
+      return;
+    case 'minItems':
+      problems.add(path, `must list at least ${String(params.limit)} item(s)`);
+      return;
+    case 'uniqueItems': {
+      const items = value as unknown[];
+      problems.add([...path, Number(params.i)], `${describeValue(items[Number(params.i)])} is listed twice`);
+      return;
+    }
+    case 'minimum':
+    case 'maximum': {
+      const bound = error.keyword === 'minimum' ? 'at least' : 'at most';
+      problems.add(
+        path,
+        `${describeValue(value)} must be ${bound} ${String(params.limit)}${hint ? ` (${hint})` : ''}`,
+      );
+      return;
+    }
+    case 'minLength':
+      problems.add(path, 'must not be empty');
+      return;
+    default:
+      problems.add(path, error.message ?? `invalid (${error.keyword})`);
+  }
+}
