@@ -1,0 +1,302 @@
+/**
+ * The SLO engine: per-minute rollups in, SLO statuses and flag transitions out. Pure
+ * computation, off the request path: the recorder (live), the store (restart) and replay
+ * (access logs) all feed it the same `MinuteRollup`s.
+ *
+ * Ingest REPLACES per (minute, route): re-sending a minute with updated totals (the live
+ * recorder re-sends its in-progress minute every flush) swaps the old counts for the new
+ * ones, so the same minute sent twice never counts twice. Exact replacement needs the counts
+ * sent before; they are kept for at least the last RECENT_MINUTES minutes (a slot per minute
+ * in a ring of that size). A (minute, route) whose earlier counts are gone is ignored and
+ * counted in `stats().staleResends`; one never sent before is added whatever its age, as
+ * long as the ring still holds its minute.
+ *
+ * Memory: per SLO three minute series (total, valid, bad; two more for timeslices) over a
+ * ring covering the longest period (31 days and a DST hour for calendar months) and at least
+ * 3 days, in 1-4 bytes per minute each (see minute-series.ts).
+ */
+import type { ResolvedConfig, ResolvedRoute, SloDefinition } from '../config/types.js';
+import { UNCLASSIFIED, UNMATCHED_ROUTE } from '../config/types.js';
+import type { MinuteRollup } from '../telemetry/rollup.js';
+import { HourBuckets } from './latency-buckets.js';
+import {
+  excludedMinuteRanges,
+  type MaintenanceVerdict,
+  minuteInRanges,
+  validateMaintenance,
+} from './maintenance.js';
+import { BLOCK_MINUTES } from './minute-series.js';
+import { MINUTE_MS, maxPeriodMinutes } from './period.js';
+import { RecentRollups } from './recent-rollups.js';
+import { type Contribution, contribute, MODE_LATENCY, type RouteTerm, routeTerm } from './sli.js';
+import { type RangeSummary, type RingBounds, SloTrack } from './slo-track.js';
+import type { FlagTransition, SloStatus } from './status.js';
+import { SEED_TIMESLICE_RULES, TimesliceTrack } from './timeslices.js';
+import { LONGEST_FIXED_WINDOW_MINUTES, type Severity, WINDOW_NAMES, type WindowName } from './windows.js';
+
+/** How far back a re-sent (minute, route) is replaced exactly. */
+export const RECENT_MINUTES = 240;
+
+export interface SloEngineOptions {
+  /** SLI latency bucket bounds in seconds (ascending; the last bucket, +Inf, is implied). */
+  readonly bucketBoundsSeconds: readonly number[];
+  /** Clock for `evaluate()` without an argument. */
+  readonly now?: () => number;
+  /** Called once per flag change ('raised' or 'cleared'); must not throw (errors are counted). */
+  readonly onTransition?: (t: FlagTransition) => void;
+  /** Ring length in minutes; default: the longest period or 3 days, plus slack. */
+  readonly capacityMinutes?: number;
+}
+
+export interface EngineStats {
+  /** (minute, route) pairs added for the first time (routes no SLO covers are not counted). */
+  readonly ingested: number;
+  /** Re-sent pairs whose counts replaced the earlier ones. */
+  readonly replaced: number;
+  /** Rollups of a route the config does not have. */
+  readonly unknownRoutes: number;
+  /** Minutes older than the ring holds. */
+  readonly tooOld: number;
+  /** Re-sent pairs older than RECENT_MINUTES: ignored, the first counts stand. */
+  readonly staleResends: number;
+  /** Rollups with an invalid minute. */
+  readonly invalid: number;
+  /** Exceptions thrown by `onTransition`. */
+  readonly transitionErrors: number;
+}
+
+type Counters = { -readonly [K in keyof EngineStats]: EngineStats[K] };
+
+export class SloEngine {
+  readonly config: ResolvedConfig;
+  readonly capacity: number;
+  readonly bucketBoundsSeconds: readonly number[];
+  /** One verdict per configured maintenance window, in config order. */
+  readonly maintenance: readonly MaintenanceVerdict[];
+  private readonly tracks: SloTrack[] = [];
+  private readonly routeIndex = new Map<string, number>();
+  /** Configured routes no SLO covers: their rollups are ignored without being "unknown". */
+  private readonly uncovered = new Set<string>();
+  private readonly terms: RouteTerm[][] = [];
+  private readonly maintRanges: Array<ReadonlyArray<readonly [number, number]>> = [];
+  private readonly recent: RecentRollups[] = [];
+  private readonly recentView: ReturnType<typeof RecentRollups.view>;
+  private readonly seen: Uint32Array[] = [];
+  private readonly sliceSlack: number;
+  private readonly options: SloEngineOptions;
+  private top = -1;
+  private readonly counters: Counters = {
+    ingested: 0,
+    replaced: 0,
+    unknownRoutes: 0,
+    tooOld: 0,
+    staleResends: 0,
+    invalid: 0,
+    transitionErrors: 0,
+  };
+  private readonly cur: Contribution = { bad: 0, valid: 0, total: 0 };
+  private readonly old: Contribution = { bad: 0, valid: 0, total: 0 };
+  private last: SloStatus[] | undefined;
+
+  constructor(config: ResolvedConfig, options: SloEngineOptions) {
+    this.config = config;
+    this.options = options;
+    this.bucketBoundsSeconds = options.bucketBoundsSeconds;
+    let slice = 1;
+    let need = LONGEST_FIXED_WINDOW_MINUTES;
+    for (const slo of config.slos) {
+      need = Math.max(need, maxPeriodMinutes(slo.period));
+      if (slo.timeslices) slice = Math.max(slice, Math.round(slo.timeslices.sliceMs / MINUTE_MS));
+    }
+    this.sliceSlack = slice - 1;
+    this.recentView = RecentRollups.view('', options.bucketBoundsSeconds.length + 1);
+    const wanted = options.capacityMinutes ?? need + 2 * BLOCK_MINUTES + slice;
+    this.capacity = Math.ceil(Math.max(wanted, BLOCK_MINUTES) / BLOCK_MINUTES) * BLOCK_MINUTES;
+
+    const routes = new Map<string, ResolvedRoute>();
+    for (const r of config.routes) routes.set(r.name, r);
+    this.maintenance = validateMaintenance(config.maintenancePolicy, config.maintenance);
+    const hoursCap = Math.ceil(this.capacity / 60) + 2;
+    config.slos.forEach((def, i) => {
+      const ts =
+        def.method === 'timeslices'
+          ? new TimesliceTrack(def.timeslices ?? SEED_TIMESLICE_RULES, this.capacity)
+          : undefined;
+      const hours =
+        def.sli === 'latency' ? new HourBuckets(hoursCap, options.bucketBoundsSeconds.length + 1) : undefined;
+      this.tracks.push(new SloTrack(i, def, this.capacity, ts, hours));
+      for (const name of def.routes) {
+        const ri = this.routeSlot(name, routes.get(name));
+        const terms = this.terms[ri]!;
+        // A route listed twice in one SLO still counts once.
+        if (terms.some((t) => t.slo === i)) continue;
+        const term = routeTerm(i, def, routes.get(name), options.bucketBoundsSeconds);
+        if (term) terms.push(term);
+      }
+    });
+    for (const name of [...routes.keys(), UNMATCHED_ROUTE])
+      if (!this.routeIndex.has(name)) this.uncovered.add(name);
+  }
+
+  private routeSlot(name: string, route: ResolvedRoute | undefined): number {
+    let ri = this.routeIndex.get(name);
+    if (ri !== undefined) return ri;
+    ri = this.terms.length;
+    this.routeIndex.set(name, ri);
+    this.terms.push([]);
+    const category = route?.category ?? (name === UNMATCHED_ROUTE ? UNCLASSIFIED : '');
+    this.maintRanges.push(excludedMinuteRanges(this.maintenance, name, category));
+    this.recent.push(
+      new RecentRollups(RECENT_MINUTES, this.options.bucketBoundsSeconds.length + 1, this.recentView),
+    );
+    this.seen.push(new Uint32Array(this.capacity / 32));
+    return ri;
+  }
+
+  /** The SLOs, in config order (the order of `evaluate`'s result). */
+  get slos(): readonly SloDefinition[] {
+    return this.tracks.map((t) => t.def);
+  }
+
+  /** The minutes the ring holds. */
+  get ring(): RingBounds {
+    return this.top < 0 ? { lo: 0, hi: -1 } : { lo: this.top - this.capacity + 1, hi: this.top };
+  }
+
+  stats(): EngineStats {
+    return { ...this.counters };
+  }
+
+  /** The statuses of the latest `evaluate`, if any. */
+  get lastStatuses(): readonly SloStatus[] | undefined {
+    return this.last;
+  }
+
+  ingest(rollups: readonly MinuteRollup[]): void {
+    for (const r of rollups) this.ingestOne(r);
+    const ring = this.ring;
+    for (const t of this.tracks) t.ts?.refresh(t.bad, t.valid, ring.lo, ring.hi);
+  }
+
+  private ingestOne(r: MinuteRollup): void {
+    const ri = this.routeIndex.get(r.route);
+    if (ri === undefined) {
+      if (!this.uncovered.has(r.route)) this.counters.unknownRoutes++;
+      return;
+    }
+    const m = r.minute;
+    if (!Number.isSafeInteger(m) || m < 0) {
+      this.counters.invalid++;
+      return;
+    }
+    this.advance(m + this.sliceSlack);
+    if (m < this.top - this.capacity + 1) {
+      this.counters.tooOld++;
+      return;
+    }
+    const recent = this.recent[ri]!;
+    const prev = recent.get(m);
+    const seen = this.seen[ri]!;
+    const slot = m % this.capacity;
+    const word = slot >>> 5;
+    const bit = 1 << (slot & 31);
+    if (prev === undefined && (seen[word]! & bit) !== 0) {
+      this.counters.staleResends++;
+      return;
+    }
+    const inMaintenance = minuteInRanges(this.maintRanges[ri]!, m);
+    const cur = this.cur;
+    const old = this.old;
+    for (const term of this.terms[ri]!) {
+      const t = this.tracks[term.slo]!;
+      contribute(r, term, inMaintenance, cur);
+      if (prev) contribute(prev, term, inMaintenance, old);
+      else old.bad = old.valid = old.total = 0;
+      t.total.add(m, cur.total - old.total);
+      if (t.hours && term.mode === MODE_LATENCY && !inMaintenance) {
+        if (prev) t.hours.add(m, prev.buckets, -1);
+        t.hours.add(m, r.buckets, 1);
+      }
+      if (cur.bad === old.bad && cur.valid === old.valid) continue;
+      t.bad.add(m, cur.bad - old.bad);
+      t.valid.add(m, cur.valid - old.valid);
+      t.ts?.touch(m);
+    }
+    seen[word]! |= bit;
+    if (prev) this.counters.replaced++;
+    else this.counters.ingested++;
+    // The caller may reuse or mutate the object it sent: keep a copy of the counts.
+    if (m > this.top - RECENT_MINUTES) recent.put(r);
+  }
+
+  /** Moves the ring's top to `to`, zeroing the slots of the minutes that fall out. */
+  private advance(to: number): void {
+    if (this.top < 0) {
+      this.top = to;
+      return;
+    }
+    if (to <= this.top) return;
+    if (to - this.top >= this.capacity) {
+      for (const t of this.tracks) t.clear();
+      for (const s of this.seen) s.fill(0);
+      for (const r of this.recent) r.clear();
+    } else {
+      for (let m = this.top + 1; m <= to; m++) {
+        for (const t of this.tracks) t.evict(m);
+        const slot = m % this.capacity;
+        const mask = ~(1 << (slot & 31));
+        for (const s of this.seen) s[slot >>> 5]! &= mask;
+      }
+    }
+    this.top = to;
+  }
+
+  /** Evaluates every SLO at `nowMs` (default: the `now` option, else the wall clock). */
+  evaluate(nowMs?: number): SloStatus[] {
+    const at = nowMs ?? this.options.now?.() ?? Date.now();
+    const ring = this.ring;
+    const minRequests = this.config.alerting.minRequests;
+    const out: SloStatus[] = [];
+    for (const t of this.tracks) {
+      const before = { page: t.page, ticket: t.ticket };
+      const s = t.status(at, ring, minRequests);
+      out.push(s);
+      if (before.page !== s.flags.page) this.emit(s, 'page', s.flags.page, at);
+      if (before.ticket !== s.flags.ticket) this.emit(s, 'ticket', s.flags.ticket, at);
+    }
+    this.last = out;
+    return out;
+  }
+
+  private emit(s: SloStatus, severity: Severity, raised: boolean, at: number): void {
+    const cb = this.options.onTransition;
+    if (!cb) return;
+    const burnRates = {} as Record<WindowName, number | null>;
+    for (const w of s.windows) burnRates[w.window] = w.burnRate;
+    for (const name of WINDOW_NAMES) if (!(name in burnRates)) burnRates[name] = null;
+    const firing = s.firing.filter((id) => id.startsWith(severity));
+    try {
+      cb({ slo: s.name, sli: s.sli, severity, state: raised ? 'raised' : 'cleared', at, burnRates, firing });
+    } catch {
+      this.counters.transitionErrors++;
+    }
+  }
+
+  private track(slo: string | number): SloTrack | undefined {
+    return typeof slo === 'number' ? this.tracks[slo] : this.tracks.find((t) => t.def.name === slo);
+  }
+
+  /** Totals of one SLO over `[startMs, endMs)` (minutes the ring no longer holds read as empty). */
+  summarize(slo: string | number, startMs: number, endMs: number): RangeSummary | undefined {
+    const t = this.track(slo);
+    if (!t) return undefined;
+    return t.summarize(Math.floor(startMs / MINUTE_MS), Math.ceil(endMs / MINUTE_MS) - 1, this.ring, true);
+  }
+
+  /** Latency bucket totals of a latency SLO over `[startMs, endMs)`, at hourly grain. */
+  latencyBuckets(slo: string | number, startMs: number, endMs: number): number[] | undefined {
+    const t = this.track(slo);
+    if (!t?.hours) return undefined;
+    return t.hours.sum(Math.floor(startMs / MINUTE_MS), Math.ceil(endMs / MINUTE_MS) - 1);
+  }
+}

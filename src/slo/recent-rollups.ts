@@ -1,0 +1,99 @@
+/**
+ * The counts last ingested for one route's recent minutes, so that a re-sent minute can
+ * replace them exactly. Kept in one preallocated Float64Array per route instead of a Map of
+ * copied objects: restoring 35 days of 50 routes (2.2 M rollups) through a Map of snapshots
+ * spent more time in the garbage collector than in the engine itself.
+ */
+import type { MinuteRollup } from '../telemetry/rollup.js';
+
+const FIELDS = 7; // total, good, bad, excluded, slow, errors, distinct
+
+interface MutableRollup {
+  minute: number;
+  route: string;
+  total: number;
+  good: number;
+  bad: number;
+  excluded: number;
+  slow: number;
+  errors: number;
+  distinct: number;
+  buckets: number[];
+}
+
+export class RecentRollups {
+  private readonly minutes: number;
+  private readonly width: number;
+  private readonly buckets: number;
+  private readonly cells: Float64Array;
+  private readonly stamps: Float64Array;
+  /** What `get` returns: valid until the next `get` on any RecentRollups sharing it. */
+  private readonly view: MutableRollup;
+
+  constructor(minutes: number, bucketCount: number, view: MutableRollup) {
+    this.minutes = minutes;
+    this.buckets = bucketCount;
+    this.width = FIELDS + bucketCount;
+    this.cells = new Float64Array(minutes * this.width);
+    this.stamps = new Float64Array(minutes).fill(-1);
+    this.view = view;
+  }
+
+  static view(route: string, bucketCount: number): MutableRollup {
+    return {
+      minute: 0,
+      route,
+      total: 0,
+      good: 0,
+      bad: 0,
+      excluded: 0,
+      slow: 0,
+      errors: 0,
+      distinct: 0,
+      buckets: new Array<number>(bucketCount).fill(0),
+    };
+  }
+
+  /** The counts stored for `minute`, in the shared view; undefined when not held. */
+  get(minute: number): MinuteRollup | undefined {
+    const slot = minute % this.minutes;
+    if (this.stamps[slot] !== minute) return undefined;
+    const c = this.cells;
+    const base = slot * this.width;
+    const v = this.view;
+    v.minute = minute;
+    v.total = c[base]!;
+    v.good = c[base + 1]!;
+    v.bad = c[base + 2]!;
+    v.excluded = c[base + 3]!;
+    v.slow = c[base + 4]!;
+    v.errors = c[base + 5]!;
+    v.distinct = c[base + 6]!;
+    for (let i = 0; i < this.buckets; i++) v.buckets[i] = c[base + FIELDS + i]!;
+    return v;
+  }
+
+  /** Stores a copy of `r`'s counts for its minute, replacing whatever minute shared the slot. */
+  put(r: MinuteRollup): void {
+    const slot = r.minute % this.minutes;
+    const c = this.cells;
+    const base = slot * this.width;
+    this.stamps[slot] = r.minute;
+    c[base] = r.total;
+    c[base + 1] = r.good;
+    c[base + 2] = r.bad;
+    c[base + 3] = r.excluded;
+    c[base + 4] = r.slow;
+    c[base + 5] = r.errors;
+    c[base + 6] = r.distinct;
+    const b = r.buckets;
+    for (let i = 0; i < this.buckets; i++) {
+      const x = b[i] ?? 0;
+      c[base + FIELDS + i] = Number.isFinite(x) && x > 0 ? x : 0;
+    }
+  }
+
+  clear(): void {
+    this.stamps.fill(-1);
+  }
+}

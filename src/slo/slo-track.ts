@@ -1,0 +1,194 @@
+/**
+ * One SLO's per-minute series and the arithmetic that turns them into an `SloStatus`:
+ * windowed error ratios, burn rates, the period's budget, flags, and for timeslice SLOs the
+ * Downtime Periods and Monthly Uptime Percentage. Every read is a range sum (O(log n)), so an
+ * evaluation costs O(windows) per SLO whatever the period length (measured: ~0.3 ms for 61
+ * SLOs over 50 routes with a full month of data).
+ *
+ * Windows end with the minute containing `now`, the in-progress minute included with the
+ * counts sent so far: a 5m window is the last 4 minutes and the current one.
+ */
+import type { SloDefinition } from '../config/types.js';
+import { alertFactors, budgetRemaining, burnRate, evaluateFlags, isMet } from './burn.js';
+import type { HourBuckets } from './latency-buckets.js';
+import { MinuteSeries } from './minute-series.js';
+import { MINUTE_MS, periodAt, periodLabel } from './period.js';
+import type { DowntimePeriod, SloStatus, TimesliceStatus, WindowStatus } from './status.js';
+import type { TimesliceTrack } from './timeslices.js';
+import { FIXED_WINDOWS } from './windows.js';
+
+/** The minutes the engine's ring currently holds, `lo..hi` inclusive (hi < lo: empty). */
+export interface RingBounds {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** Totals of one SLO over a range of minutes. */
+export interface RangeSummary {
+  /** Every request, including excluded ones. */
+  readonly requests: number;
+  /** Events the SLI counts (occurrences) or distinct requests (timeslices). */
+  readonly valid: number;
+  /** Bad events, or distinct error requests for timeslice availability. */
+  readonly bad: number;
+  /** Timeslices: Downtime minutes (in runs of any length) and those in Downtime Periods. */
+  readonly downtimeMinutes: number;
+  readonly downtimePeriodMinutes: number;
+  readonly downtimePeriods: readonly DowntimePeriod[];
+}
+
+export class SloTrack {
+  readonly index: number;
+  readonly def: SloDefinition;
+  readonly bad: MinuteSeries;
+  readonly valid: MinuteSeries;
+  readonly total: MinuteSeries;
+  readonly ts: TimesliceTrack | undefined;
+  readonly hours: HourBuckets | undefined;
+  page = false;
+  ticket = false;
+
+  constructor(
+    index: number,
+    def: SloDefinition,
+    capacity: number,
+    ts: TimesliceTrack | undefined,
+    hours: HourBuckets | undefined,
+  ) {
+    this.index = index;
+    this.def = def;
+    this.bad = new MinuteSeries(capacity);
+    this.valid = new MinuteSeries(capacity);
+    this.total = new MinuteSeries(capacity);
+    this.ts = ts;
+    this.hours = hours;
+  }
+
+  /** Zeroes one minute's slot in every series (the ring moved past it). */
+  evict(minute: number): void {
+    this.bad.set(minute, 0);
+    this.valid.set(minute, 0);
+    this.total.set(minute, 0);
+    if (this.ts) {
+      this.ts.flag.set(minute, 0);
+      this.ts.member.set(minute, 0);
+    }
+  }
+
+  clear(): void {
+    this.bad.clear();
+    this.valid.clear();
+    this.total.clear();
+    this.ts?.clear();
+    this.hours?.clear();
+  }
+
+  /** Sum over `from..to` clipped to the ring. */
+  private sum(series: MinuteSeries, from: number, to: number, ring: RingBounds): number {
+    return series.sum(Math.max(from, ring.lo), Math.min(to, ring.hi));
+  }
+
+  summarize(from: number, to: number, ring: RingBounds, withPeriods: boolean): RangeSummary {
+    const ts = this.ts;
+    return {
+      requests: this.sum(this.total, from, to, ring),
+      valid: this.sum(this.valid, from, to, ring),
+      bad: this.sum(this.bad, from, to, ring),
+      downtimeMinutes: ts ? this.sum(ts.flag, from, to, ring) : 0,
+      downtimePeriodMinutes: ts ? this.sum(ts.member, from, to, ring) : 0,
+      downtimePeriods: ts && withPeriods ? ts.periods(from, to, ring.lo, ring.hi) : [],
+    };
+  }
+
+  private window(
+    name: WindowStatus['window'],
+    from: number,
+    to: number,
+    minutes: number,
+    ring: RingBounds,
+  ): WindowStatus {
+    const requests = this.sum(this.valid, from, to, ring);
+    const objective = this.def.objective;
+    if (this.ts) {
+      // Timeslices burn time, not requests: the share of the window's minutes that sit in
+      // Downtime Periods. Minutes without traffic are up (seed 003 divides by every minute).
+      const bad = this.sum(this.ts.member, from, to, ring);
+      const ratio = bad / minutes;
+      return {
+        window: name,
+        minutes,
+        requests,
+        bad,
+        errorRatio: ratio,
+        burnRate: burnRate(ratio, objective),
+      };
+    }
+    const bad = this.sum(this.bad, from, to, ring);
+    const ratio = requests > 0 ? bad / requests : null;
+    return { window: name, minutes, requests, bad, errorRatio: ratio, burnRate: burnRate(ratio, objective) };
+  }
+
+  /** Evaluates the SLO at `nowMs`; updates and reports the flag state (the caller emits transitions). */
+  status(nowMs: number, ring: RingBounds, minRequests: number): SloStatus {
+    const def = this.def;
+    const nowMinute = Math.floor(nowMs / MINUTE_MS);
+    const p = periodAt(def.period, nowMs);
+    const pFrom = Math.floor(p.startMs / MINUTE_MS);
+    const pTo = Math.min(nowMinute, Math.floor(p.endMs / MINUTE_MS) - 1);
+
+    const windows: WindowStatus[] = [];
+    for (const w of FIXED_WINDOWS)
+      windows.push(this.window(w.name, nowMinute - w.minutes + 1, nowMinute, w.minutes, ring));
+    const periodWindow = this.window('period', pFrom, pTo, p.elapsedMinutes, ring);
+    windows.push(periodWindow);
+
+    const sum = this.summarize(pFrom, pTo, ring, true);
+    const factors = alertFactors(p.minutes);
+    const flags = evaluateFlags(windows, factors, minRequests);
+    this.page = flags.page;
+    this.ticket = flags.ticket;
+
+    let ratio: number | null;
+    let budget: number;
+    let timeslices: TimesliceStatus | undefined;
+    if (this.ts) {
+      const uptime = (p.minutes - sum.downtimePeriodMinutes) / p.minutes;
+      ratio = uptime;
+      budget = budgetRemaining(sum.downtimePeriodMinutes / p.minutes, def.objective);
+      timeslices = {
+        minutesInPeriod: p.minutes,
+        downtimePeriodMinutes: sum.downtimePeriodMinutes,
+        intermittentDowntimeMinutes: sum.downtimeMinutes - sum.downtimePeriodMinutes,
+        uptimeRatio: uptime,
+        downtimePeriods: sum.downtimePeriods,
+      };
+    } else {
+      ratio = sum.valid > 0 ? (sum.valid - sum.bad) / sum.valid : null;
+      budget = budgetRemaining(periodWindow.errorRatio, def.objective);
+    }
+    return {
+      name: def.name,
+      sli: def.sli,
+      method: def.method,
+      objective: def.objective,
+      period: def.period,
+      periodLabel: periodLabel(def.period),
+      periodStartMs: p.startMs,
+      periodEndMs: p.endMs,
+      evaluatedAtMs: nowMs,
+      definition: def,
+      windows,
+      requests: sum.requests,
+      good: sum.valid - sum.bad,
+      bad: sum.bad,
+      excluded: Math.max(0, sum.requests - sum.valid),
+      ratio,
+      met: isMet(ratio, def.objective),
+      budgetRemaining: budget,
+      flags: { page: flags.page, ticket: flags.ticket },
+      firing: flags.firing,
+      factors,
+      timeslices,
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BLOCK_MINUTES, MinuteSeries } from '../../src/slo/minute-series.js';
+
+/** Small deterministic PRNG (mulberry32) so a failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('MinuteSeries', () => {
+  it('sums any range like a plain array would, across the ring wrap and after widening', () => {
+    const capacity = BLOCK_MINUTES * 10;
+    const s = new MinuteSeries(capacity);
+    const base = 28_000_000; // an epoch minute in 2023, not block-aligned to the ring start
+    const model = new Map<number, number>();
+    const rand = rng(42);
+    for (let step = 0; step < 3000; step++) {
+      const m = base + Math.floor(rand() * capacity);
+      // Mostly small values; now and then one that forces 16- and 32-bit cells.
+      const r = rand();
+      const v = r < 0.01 ? 5_000_000 : r < 0.05 ? 70_000 : r < 0.1 ? 300 : Math.floor(rand() * 200);
+      if (rand() < 0.5) {
+        s.set(m, v);
+        model.set(m, v);
+      } else {
+        s.add(m, v);
+        model.set(m, (model.get(m) ?? 0) + v);
+      }
+      if (step % 10 === 0) {
+        const a = base + Math.floor(rand() * capacity);
+        const b = Math.min(base + capacity - 1, a + Math.floor(rand() * capacity));
+        let expected = 0;
+        for (let x = a; x <= b; x++) expected += model.get(x) ?? 0;
+        assert.equal(s.sum(a, b), expected, `sum(${a}, ${b}) at step ${step}`);
+      }
+    }
+    for (const [m, v] of model) assert.equal(s.get(m), v);
+  });
+
+  it('an empty range sums to 0 and clear() forgets everything', () => {
+    const s = new MinuteSeries(BLOCK_MINUTES * 2);
+    s.set(100, 7);
+    assert.equal(s.sum(101, 100), 0);
+    assert.equal(s.sum(100, 100), 7);
+    s.clear();
+    assert.equal(s.sum(64, 127), 0);
+  });
+
+  it('refuses a capacity that is not whole blocks', () => {
+    assert.throws(() => new MinuteSeries(BLOCK_MINUTES + 1), RangeError);
+  });
+});
