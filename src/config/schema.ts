@@ -65,7 +65,7 @@ const route: SchemaObject = {
     // Unique; the `route` label of every metric. `unmatched` is reserved for traffic no route matches.
     name,
     // One method (`POST`), a list (`[PUT, PATCH]`) or "*" (quoted: a bare * is YAML alias syntax).
-    // A "*" route conflicts with every other route on the same path.
+    // Beside routes naming methods on the same path, a "*" route takes the other methods.
     method: {
       type: ['string', 'array'],
       minItems: 1,

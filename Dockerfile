@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Node 24 is the LTS line that better-sqlite3 12 (our embedded store) builds against;
+# the runtime floor stays Node >= 20.18 for people running from npm.
+ARG NODE_VERSION=24
+
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json tsconfig.json biome.json ./
+COPY src ./src
+COPY test ./test
+COPY bench ./bench
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:${NODE_VERSION}-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY package.json ./
+COPY config ./config
+RUN mkdir -p /etc/sloprobe /var/lib/sloprobe && cp config/klarna.yaml /etc/sloprobe/sloprobe.yaml \
+  && chown -R node:node /var/lib/sloprobe
+USER node
+EXPOSE 8080 9464
+VOLUME ["/var/lib/sloprobe"]
+ENV SLOPROBE_CONFIG=/etc/sloprobe/sloprobe.yaml
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["run", "--data-dir", "/var/lib/sloprobe"]

@@ -1,0 +1,115 @@
+/**
+ * Requests that never become a ServerResponse: CONNECT (Node hands over the raw socket)
+ * and requests Node's parser rejects ('clientError': ambiguous framing such as
+ * Content-Length with Transfer-Encoding, invalid characters, oversized headers, the request
+ * timeout). None of them reaches the upstream. Each still gets a JSON answer naming a
+ * request id and is observed once, like every other request. Rare paths.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Observation, UpstreamErrorReason } from '../telemetry/observation.js';
+import { type ProxyContext, ProxyResponse } from './context.js';
+import { REFUSAL_STATUS, type RefusalReason, rawRefusal } from './errors-response.js';
+import { isSaneRequestId } from './headers.js';
+import { isValidOriginForm, pathOf } from './target.js';
+
+/** The Observation of a request answered without a ServerResponse. */
+export class RawObservation implements Observation {
+  readonly errorReason: UpstreamErrorReason | null = null;
+  readonly clientAborted = false;
+  readonly startMs = Date.now();
+  readonly sliNs = -1;
+  /** Answered from the parser's callback: there is no meaningful span to time. */
+  readonly durationNs = 0;
+  readonly digest: string | null = null;
+
+  constructor(
+    readonly routeIndex: number,
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly requestId: string,
+  ) {}
+}
+
+function requestIdOf(raw: readonly string[]): string {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 12 && name.toLowerCase() === 'x-request-id' && isSaneRequestId(raw[i + 1]!))
+      return raw[i + 1]!;
+  }
+  return randomUUID();
+}
+
+function noop(): void {}
+
+/** CONNECT: 405, never a tunnel (RFC 9110 9.3.6 makes tunnelling a proxy's job, not ours). */
+export function refuseConnect(ctx: ProxyContext, req: IncomingMessage, socket: Duplex): void {
+  socket.on('error', noop);
+  const requestId = requestIdOf(req.rawHeaders);
+  // An authority-form target (`host:443`) has no path; record it as sent.
+  const path = req.url ?? '';
+  socket.end(rawRefusal('connect_not_allowed', requestId));
+  ctx.observe(new RawObservation(ctx.routeOf('CONNECT', path), 'CONNECT', path, 405, requestId));
+}
+
+const FRAMING_CODES = new Set([
+  'HPE_INVALID_TRANSFER_ENCODING',
+  'HPE_UNEXPECTED_CONTENT_LENGTH',
+  'HPE_INVALID_CONTENT_LENGTH',
+]);
+
+function refusalFor(code: string): RefusalReason {
+  if (code === 'HPE_HEADER_OVERFLOW') return 'header_too_large';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'request_timeout';
+  if (code === 'HPE_INVALID_URL') return 'malformed_target';
+  if (FRAMING_CODES.has(code)) return 'ambiguous_framing';
+  return 'bad_request';
+}
+
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}) (\S{1,8192}) HTTP\/1\.[01]\r?\n/;
+
+/** Best effort: the method and path of the rejected request, from the bytes Node kept. */
+function requestLineOf(raw: unknown): [string, string] {
+  if (!Buffer.isBuffer(raw)) return ['', ''];
+  const m = REQUEST_LINE.exec(raw.toString('latin1', 0, Math.min(raw.length, 8300)));
+  if (m === null) return ['', ''];
+  const target = m[2]!;
+  return [m[1]!, isValidOriginForm(target) ? pathOf(target) : ''];
+}
+
+/**
+ * Replaces Node's default 'clientError' handling (which writes a bare 400 and would leave
+ * the request unobserved). Like Node: nothing is written to a socket that is gone or that
+ * already carries part of a response, and the connection is closed.
+ */
+export function onClientError(
+  ctx: ProxyContext,
+  err: Error & { code?: string; rawPacket?: unknown },
+  socket: Duplex,
+): void {
+  const code = err.code ?? '';
+  const inFlight = (socket as { _httpMessage?: unknown })._httpMessage;
+  // ECONNRESET, or EOF in the middle of a request (HPE_INVALID_EOF_STATE): the client left.
+  // An exchange in flight records that as a client abort through its response's 'close'.
+  if (code === 'ECONNRESET' || code === 'HPE_INVALID_EOF_STATE' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const reason = refusalFor(code);
+  if (inFlight instanceof ProxyResponse && inFlight.exchange !== null) {
+    // Broken body framing or a request timeout mid-upload: the exchange answers and stops
+    // its upstream request; its response closes the connection.
+    inFlight.exchange.clientProtocolError(reason);
+    return;
+  }
+  if (inFlight !== undefined && inFlight !== null) {
+    socket.destroy();
+    return;
+  }
+  const [method, path] = requestLineOf(err.rawPacket);
+  const requestId = randomUUID();
+  socket.end(rawRefusal(reason, requestId), () => socket.destroy());
+  ctx.observe(new RawObservation(ctx.routeOf(method, path), method, path, REFUSAL_STATUS[reason], requestId));
+}

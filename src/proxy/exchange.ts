@@ -1,0 +1,393 @@
+/**
+ * One proxied request: the per-request state object. It is at once the undici dispatch
+ * handler and the `Observation` handed to the sink, so a request allocates this object,
+ * its header arrays and the dispatch options, and no closures.
+ *
+ * Hot path: the handler uses undici's raw handler methods (`onConnect`, `onHeaders`,
+ * `onData`, `onComplete`, `onError`): undici 7 calls them directly, whereas a handler with
+ * the newer `onRequestStart` family is wrapped per request and has its response headers
+ * parsed into an object we would then throw away. Event listeners are module-level
+ * functions that find the exchange through `ProxyResponse.exchange`.
+ *
+ * Timing (DESIGN.md, seed 000 "measured ... at the edge"): `t0` when Node emits the
+ * request (headers parsed); `tReceived` when the request is fully received, that is `t0`
+ * for a request without a body, else the moment its last body byte is read (undici's
+ * `onRequestSent`, called from the body's 'end'); the SLI ends at the upstream response
+ * headers (`onHeaders`). Total duration ends when the response is finished or abandoned.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Dispatcher } from 'undici';
+import type { Observation, UpstreamErrorReason } from '../telemetry/observation.js';
+import type { ProxyContext, ProxyResponse } from './context.js';
+import {
+  ownResponseHeaders,
+  REFUSAL_STATUS,
+  type RefusalReason,
+  refusalBody,
+  statusForReason,
+  upstreamErrorBody,
+  upstreamErrorReason,
+} from './errors-response.js';
+import {
+  clientResponseHeaders,
+  requestScan,
+  upstreamRequestHeaders,
+  VIA_HTTP10,
+  VIA_HTTP11,
+} from './headers.js';
+import { isValidOriginForm, localAuthority, pathOf, resolveAbsoluteForm } from './target.js';
+
+const NS_PER_MS = 1e6;
+const SLASH = 0x2f;
+const WEBSOCKET = /websocket/i;
+
+/** How Node handed the request over: 'request', 'checkContinue' or 'checkExpectation'. */
+export type Entry = 0 | 1 | 2;
+export const ENTRY_REQUEST: Entry = 0;
+/** `Expect: 100-continue`: answer 100 once the request is accepted. */
+export const ENTRY_CONTINUE: Entry = 1;
+/** Any other expectation: 417 (RFC 9110 10.1.1). */
+export const ENTRY_EXPECTATION: Entry = 2;
+
+/**
+ * The handler methods undici 7 actually calls on a handler without `onRequestStart`
+ * (lib/core/request.js). Its typings mark them deprecated and give `onBodySent` the wrong
+ * signature (it receives the chunk), hence this local description.
+ */
+interface RawHandler {
+  onConnect(abort: (err?: Error) => void): void;
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: unknown): void;
+  onError(err: Error): void;
+  onRequestSent(): void;
+}
+
+export class Exchange implements Observation, RawHandler {
+  // ---- Observation
+  routeIndex = 0;
+  readonly method: string;
+  path = '';
+  status = 0;
+  errorReason: UpstreamErrorReason | null = null;
+  clientAborted = false;
+  readonly startMs: number;
+  sliNs = -1;
+  durationNs = 0;
+  requestId = '';
+  digest: string | null = null;
+
+  // ---- state
+  private req: IncomingMessage | null;
+  private res: ProxyResponse | null;
+  private readonly ctx: ProxyContext;
+  private readonly t0: number;
+  private tReceived = -1;
+  private hasBody = false;
+  /** True until dispatched, and again once undici is done with the request. */
+  private upstreamDone = true;
+  private abort: ((err?: Error) => void) | null = null;
+  /** undici's parser resume, kept while its response is paused on client backpressure. */
+  private resume: (() => void) | null = null;
+  private drainListening = false;
+  /** The sidecar wrote a complete response of its own (refusal or 502/504). */
+  private selfAnswered = false;
+  private finished = false;
+  /** The sidecar stopped the upstream request; undici's resulting onError is not news. */
+  private cancelled = false;
+  private queuedSocket: Socket | null = null;
+  private onQueuedClose: (() => void) | null = null;
+
+  constructor(ctx: ProxyContext, req: IncomingMessage, res: ProxyResponse) {
+    this.t0 = performance.now();
+    this.startMs = Date.now();
+    this.ctx = ctx;
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? '';
+  }
+
+  /** Validates, then dispatches upstream or refuses. Never throws. */
+  start(entry: Entry): void {
+    const ctx = this.ctx;
+    const req = this.req!;
+    const res = this.res!;
+    res.exchange = this;
+    res.on('close', onResponseClose);
+    ctx.inflight++;
+    // A pipelined request whose response waits behind an earlier one has no socket yet;
+    // if the connection dies first, Node never emits 'close' on that response.
+    if (res.socket === null) this.watchQueued(req.socket);
+    try {
+      this.dispatch(entry, ctx, req, res);
+    } catch (err) {
+      this.failUpstream(upstreamErrorReason(err));
+    }
+  }
+
+  private dispatch(entry: Entry, ctx: ProxyContext, req: IncomingMessage, res: ProxyResponse): void {
+    const scan = requestScan;
+    const headers = upstreamRequestHeaders(req.rawHeaders, scan);
+    this.requestId = scan.requestId !== '' ? scan.requestId : randomUUID();
+    const method = this.method;
+    let target = req.url ?? '';
+    let forwardedHost = scan.host;
+    let refusal: RefusalReason | null = null;
+    if (target.charCodeAt(0) === SLASH) {
+      if (!isValidOriginForm(target)) refusal = 'malformed_target';
+    } else {
+      const self = localAuthority(req.socket.localAddress, req.socket.localPort);
+      const abs = resolveAbsoluteForm(target, self, ctx.upstreamAuthority);
+      if (abs.refusal !== '') {
+        refusal = abs.refusal;
+      } else {
+        target = abs.originForm;
+        forwardedHost = abs.authority;
+      }
+    }
+    this.path = pathOf(target);
+    const routeIndex = ctx.routeOf(method, this.path);
+    this.routeIndex = routeIndex;
+    if (refusal === null) {
+      if (scan.hostCount > 1) refusal = 'multiple_host';
+      // RFC 9112 3.2: an HTTP/1.1 request without Host gets 400.
+      else if (scan.hostCount === 0 && req.httpVersionMinor === 1) refusal = 'missing_host';
+      else if (entry === ENTRY_EXPECTATION) refusal = 'expectation_failed';
+      // Other upgrades (h2c) are ignored, as RFC 9110 7.8 allows: the field is hop-by-hop.
+      else if (scan.upgrade !== '' && WEBSOCKET.test(scan.upgrade)) refusal = 'upgrade_not_supported';
+    }
+    if (refusal !== null) {
+      this.refuse(refusal);
+      return;
+    }
+
+    const addr = req.socket.remoteAddress;
+    const xff =
+      addr === undefined
+        ? scan.forwardedFor
+        : scan.forwardedFor === ''
+          ? addr
+          : `${scan.forwardedFor}, ${addr}`;
+    if (xff !== '') headers.push('x-forwarded-for', xff);
+    headers.push('x-forwarded-proto', 'http');
+    if (forwardedHost !== '') headers.push('x-forwarded-host', forwardedHost);
+    const via = req.httpVersionMinor === 0 ? VIA_HTTP10 : VIA_HTTP11;
+    headers.push('via', scan.via === '' ? via : `${scan.via}, ${via}`, 'x-request-id', this.requestId);
+
+    this.hasBody = scan.hasBody;
+    if (!scan.hasBody) this.tReceived = this.t0;
+    // 100 is sent only once the request is accepted, so a refused client never sends its body.
+    if (entry === ENTRY_CONTINUE) res.writeContinue();
+    this.upstreamDone = false;
+    const opts: Dispatcher.DispatchOptions = {
+      path: target,
+      method,
+      headers,
+      body: scan.hasBody ? req : null,
+      headersTimeout: ctx.routeTimeoutMs(routeIndex),
+    };
+    ctx.pool.dispatch(opts, this as unknown as Dispatcher.DispatchHandler);
+  }
+
+  // ---- undici handler ------------------------------------------------------------------
+
+  onConnect(abort: (err?: Error) => void): void {
+    // Cancelled while queued in the pool (the client went away): stop before sending.
+    if (this.cancelled) abort();
+    else this.abort = abort;
+  }
+
+  onRequestSent(): void {
+    if (this.hasBody) this.tReceived = performance.now();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx interim responses (103 Early Hints) are not forwarded.
+    if (statusCode < 200) return true;
+    const res = this.res;
+    if (res === null) return false;
+    const now = performance.now();
+    // An upstream may answer before the body is fully received (an early 413): SLI 0.
+    this.sliNs = this.tReceived < 0 ? 0 : Math.round((now - this.tReceived) * NS_PER_MS);
+    this.resume = resume;
+    if (this.ctx.closing) res.shouldKeepAlive = false;
+    try {
+      res.writeHead(
+        statusCode,
+        statusText === '' ? undefined : statusText,
+        clientResponseHeaders(rawHeaders, this.requestId),
+      );
+    } catch {
+      // Node refused a header undici accepted: the response cannot be relayed as is.
+      this.cancelUpstream();
+      this.failUpstream('protocol');
+      return false;
+    }
+    this.status = statusCode;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const res = this.res;
+    if (res === null) return false;
+    if (res.write(chunk)) return true;
+    // Client backpressure: undici pauses reading the upstream until 'drain' resumes it.
+    if (!this.drainListening) {
+      this.drainListening = true;
+      res.on('drain', onResponseDrain);
+    }
+    return false;
+  }
+
+  onComplete(_trailers: unknown): void {
+    // Trailers are dropped: `Trailer` is hop-by-hop and no payment API relies on them.
+    this.upstreamDone = true;
+    this.abort = null;
+    this.resume = null;
+    const res = this.res;
+    if (res !== null && !res.destroyed) res.end();
+  }
+
+  onError(err: Error): void {
+    this.upstreamDone = true;
+    this.abort = null;
+    this.resume = null;
+    const res = this.res;
+    if (this.cancelled || res === null || res.destroyed) return;
+    const req = this.req;
+    // The request body failed: the client went away mid-upload, not the upstream.
+    if (req !== null && (req.errored !== null || (req.destroyed && !req.complete))) {
+      this.clientAborted = true;
+      res.destroy();
+      return;
+    }
+    this.failUpstream(upstreamErrorReason(err));
+  }
+
+  // ---- responses of our own -------------------------------------------------------------
+
+  /** 502/504 with a JSON body, or, once headers went out, a destroyed response. */
+  private failUpstream(reason: UpstreamErrorReason): void {
+    this.errorReason = reason;
+    const res = this.res;
+    if (res === null || res.destroyed) return;
+    if (res.headersSent) {
+      // The status line is gone; cutting the response is the only honest signal left.
+      res.destroy();
+      return;
+    }
+    // An unread body would be drained to keep the connection: close it instead.
+    const req = this.req;
+    const close = this.ctx.closing || (this.hasBody && req !== null && !req.complete);
+    this.writeOwn(res, statusForReason(reason), upstreamErrorBody(reason, this.requestId), close);
+  }
+
+  /** A refusal: the upstream is never contacted. Closes the connection. */
+  refuse(reason: RefusalReason): void {
+    const res = this.res;
+    if (res === null || res.destroyed) return;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    this.writeOwn(res, REFUSAL_STATUS[reason], refusalBody(reason, this.requestId), true);
+  }
+
+  private writeOwn(res: ProxyResponse, status: number, body: string, close: boolean): void {
+    try {
+      res.writeHead(status, ownResponseHeaders(status, body, this.requestId, close));
+      this.status = status;
+      this.selfAnswered = true;
+      res.end(body);
+    } catch {
+      res.destroy();
+    }
+  }
+
+  /**
+   * Node's parser failed on this connection while this request was in flight (a broken
+   * chunked body, the request timeout): answer with `reason` if nothing was sent yet and
+   * stop the upstream request.
+   */
+  clientProtocolError(reason: RefusalReason): void {
+    if (this.finished) return;
+    this.refuse(reason);
+    this.cancelUpstream();
+  }
+
+  private cancelUpstream(): void {
+    if (this.upstreamDone) return;
+    this.upstreamDone = true;
+    this.cancelled = true;
+    const abort = this.abort;
+    this.abort = null;
+    this.resume = null;
+    // Not yet connected: onConnect sees `cancelled` and aborts then.
+    if (abort !== null) abort();
+  }
+
+  // ---- end of the exchange ---------------------------------------------------------------
+
+  /** Called once, when the response is finished or abandoned: records the Observation. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.durationNs = Math.round((performance.now() - this.t0) * NS_PER_MS);
+    const res = this.res!;
+    if (!res.writableFinished) {
+      if (this.errorReason === null && !this.selfAnswered) {
+        // Cut by the shutdown deadline: the sidecar's doing, not the client's.
+        if (this.ctx.killing) this.errorReason = 'other';
+        else this.clientAborted = true;
+      }
+      if (!res.headersSent) this.status = 0;
+    }
+    // The client is gone (or the response is done): stop the upstream request if it runs.
+    this.cancelUpstream();
+    if (this.queuedSocket !== null && this.onQueuedClose !== null) {
+      this.queuedSocket.off('close', this.onQueuedClose);
+      this.queuedSocket = null;
+      this.onQueuedClose = null;
+    }
+    this.completeDigest();
+    res.exchange = null;
+    this.res = null;
+    this.req = null;
+    const ctx = this.ctx;
+    ctx.inflight--;
+    ctx.observe(this);
+    if (ctx.closing && ctx.inflight === 0 && ctx.onDrained !== null) ctx.onDrained();
+  }
+
+  protected completeDigest(): void {}
+
+  // Rare path (HTTP pipelining), so a closure per watched request is acceptable here.
+  private watchQueued(socket: Socket): void {
+    const onClose = (): void => {
+      this.queuedSocket = null;
+      this.onQueuedClose = null;
+      this.finish();
+    };
+    this.queuedSocket = socket;
+    this.onQueuedClose = onClose;
+    socket.once('close', onClose);
+  }
+
+  /** Called from the response's 'drain'. */
+  resumeUpstream(): void {
+    const resume = this.resume;
+    if (resume !== null) resume();
+  }
+}
+
+function onResponseClose(this: ProxyResponse): void {
+  const ex = this.exchange;
+  if (ex !== null) ex.finish();
+}
+
+function onResponseDrain(this: ProxyResponse): void {
+  const ex = this.exchange;
+  if (ex !== null) ex.resumeUpstream();
+}

@@ -1,0 +1,253 @@
+/**
+ * Header translation in both directions (RFC 9110 7.6.1): hop-by-hop fields and every
+ * field named in `Connection` are dropped, forwarding fields are added. Headers travel as
+ * flat `[name, value, name, value]` arrays from Node's `rawHeaders` and undici's raw
+ * buffers, because both ends accept that form without building a header object.
+ *
+ * Hot path: names are classified by length first, then compared case-insensitively in
+ * place, so no header name is lower-cased (no string allocated) unless `Connection` names
+ * extra fields, which real clients almost never do.
+ */
+
+// What a header name means to the proxy. Plain numeric constants: a switch over them
+// compiles to integer compares, with no enum object to load from.
+const PASS = 0;
+/** Always hop-by-hop: Keep-Alive, Proxy-Connection, TE, Trailer, Proxy-Authenticate, Proxy-Authorization. */
+const HOP = 1;
+const CONNECTION = 2;
+const TRANSFER_ENCODING = 3;
+const UPGRADE = 4;
+const CONTENT_LENGTH = 5;
+const HOST = 6;
+const EXPECT = 7;
+const REQUEST_ID = 8;
+const FORWARDED_FOR = 9;
+/** X-Forwarded-Host and X-Forwarded-Proto: the sidecar describes its own hop. */
+const FORWARDED_REPLACED = 10;
+const VIA = 11;
+type H = number;
+
+const NAMES: ReadonlyArray<readonly [string, H]> = [
+  ['connection', CONNECTION],
+  ['keep-alive', HOP],
+  ['proxy-connection', HOP],
+  ['proxy-authenticate', HOP],
+  ['proxy-authorization', HOP],
+  ['te', HOP],
+  ['trailer', HOP],
+  ['transfer-encoding', TRANSFER_ENCODING],
+  ['upgrade', UPGRADE],
+  ['content-length', CONTENT_LENGTH],
+  ['host', HOST],
+  ['expect', EXPECT],
+  ['x-request-id', REQUEST_ID],
+  ['x-forwarded-for', FORWARDED_FOR],
+  ['x-forwarded-host', FORWARDED_REPLACED],
+  ['x-forwarded-proto', FORWARDED_REPLACED],
+  ['via', VIA],
+];
+
+/** Candidates indexed by name length: a name whose length matches none is PASS at once. */
+const BY_LENGTH: Array<Array<readonly [string, H]>> = [];
+for (const entry of NAMES) {
+  const len = entry[0].length;
+  let list = BY_LENGTH[len];
+  if (list === undefined) {
+    list = [];
+    BY_LENGTH[len] = list;
+  }
+  list.push(entry);
+}
+
+// `c | 0x20` lower-cases ASCII letters and leaves '-' alone; the literals hold only
+// [a-z-], and no other token character maps onto those, so the comparison is exact.
+function equalsLower(s: string, lit: string): boolean {
+  if (s.length !== lit.length) return false;
+  let i = 0;
+  while (i < lit.length && (s.charCodeAt(i) | 0x20) === lit.charCodeAt(i)) i++;
+  return i === lit.length;
+}
+
+function classify(name: string): H {
+  const list = BY_LENGTH[name.length];
+  if (list === undefined) return PASS;
+  for (let k = 0; k < list.length; k++) {
+    const entry = list[k]!;
+    if (equalsLower(name, entry[0])) return entry[1];
+  }
+  return PASS;
+}
+
+function classifyBytes(name: Buffer): H {
+  const list = BY_LENGTH[name.length];
+  if (list === undefined) return PASS;
+  for (let k = 0; k < list.length; k++) {
+    const entry = list[k]!;
+    const lit = entry[0];
+    let i = 0;
+    while (i < lit.length && ((name[i] as number) | 0x20) === lit.charCodeAt(i)) i++;
+    if (i === lit.length) return entry[1];
+  }
+  return PASS;
+}
+
+/** Via values this hop appends (RFC 9110 7.6.3: received protocol version, then our name). */
+export const VIA_HTTP11 = '1.1 sloprobe';
+export const VIA_HTTP10 = '1.0 sloprobe';
+
+const MAX_REQUEST_ID_LENGTH = 200;
+
+/** A client's `x-request-id` is reused only when it is 1..200 visible ASCII characters. */
+export function isSaneRequestId(value: string): boolean {
+  const n = value.length;
+  if (n === 0 || n > MAX_REQUEST_ID_LENGTH) return false;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/**
+ * What the request-header scan learnt. The scan is synchronous, so one module-level
+ * instance is reused for every request instead of allocating a result per request.
+ */
+export class RequestScan {
+  hostCount = 0;
+  host = '';
+  requestId = '';
+  hasBody = false;
+  forwardedFor = '';
+  via = '';
+  connection = '';
+  upgrade = '';
+
+  reset(): void {
+    this.hostCount = 0;
+    this.host = '';
+    this.requestId = '';
+    this.hasBody = false;
+    this.forwardedFor = '';
+    this.via = '';
+    this.connection = '';
+    this.upgrade = '';
+  }
+}
+
+export const requestScan = new RequestScan();
+
+/**
+ * The end-to-end request fields to send upstream, from Node's `rawHeaders`. Dropped: the
+ * hop-by-hop set, fields named in `Connection`, `Host` (undici sends the upstream's own),
+ * `Expect` (answered here, see exchange.ts), and the forwarding fields this hop rewrites
+ * (`x-request-id`, `X-Forwarded-*`, `Via`), which the caller appends. Fills `scan`.
+ */
+export function upstreamRequestHeaders(raw: readonly string[], scan: RequestScan): string[] {
+  scan.reset();
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    switch (classify(name)) {
+      case PASS:
+        out.push(name, value);
+        break;
+      case CONTENT_LENGTH:
+        // Node's parser has checked the digits; "0" (or "00") means no body.
+        if (+value !== 0) scan.hasBody = true;
+        out.push(name, value);
+        break;
+      case TRANSFER_ENCODING:
+        // Node only accepts a final `chunked`; undici re-chunks the stream it is given.
+        scan.hasBody = true;
+        break;
+      case CONNECTION:
+        scan.connection = scan.connection === '' ? value : `${scan.connection},${value}`;
+        break;
+      case UPGRADE:
+        scan.upgrade = value;
+        break;
+      case HOST:
+        scan.hostCount++;
+        scan.host = value;
+        break;
+      case REQUEST_ID:
+        if (scan.requestId === '' && isSaneRequestId(value)) scan.requestId = value;
+        break;
+      case FORWARDED_FOR:
+        scan.forwardedFor = scan.forwardedFor === '' ? value : `${scan.forwardedFor}, ${value}`;
+        break;
+      case VIA:
+        scan.via = scan.via === '' ? value : `${scan.via}, ${value}`;
+        break;
+      default:
+        // HOP, EXPECT, FORWARDED_REPLACED
+        break;
+    }
+  }
+  if (scan.connection !== '' && !isPlainConnection(scan.connection))
+    dropConnectionNamed(out, scan.connection);
+  return out;
+}
+
+/**
+ * The upstream response fields to send to the client, from undici's raw buffers: the
+ * hop-by-hop set and `Connection`-named fields dropped, this hop appended to `Via`, and
+ * the exchange's request id set (replacing any the upstream sent, so the client, the
+ * upstream and the access log agree). Values are decoded as latin1, which Node writes
+ * back byte for byte.
+ */
+export function clientResponseHeaders(raw: readonly Buffer[], requestId: string): string[] {
+  const out: string[] = [];
+  let connection = '';
+  let via = '';
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const nameBuf = raw[i]!;
+    const kind = classifyBytes(nameBuf);
+    if (kind === CONNECTION) {
+      const v = raw[i + 1]!.toString('latin1');
+      connection = connection === '' ? v : `${connection},${v}`;
+    } else if (kind === VIA) {
+      const v = raw[i + 1]!.toString('latin1');
+      via = via === '' ? v : `${via}, ${v}`;
+    } else if (kind !== HOP && kind !== TRANSFER_ENCODING && kind !== UPGRADE && kind !== REQUEST_ID) {
+      out.push(nameBuf.toString('latin1'), raw[i + 1]!.toString('latin1'));
+    }
+  }
+  if (connection !== '' && !isPlainConnection(connection)) dropConnectionNamed(out, connection);
+  out.push('via', via === '' ? VIA_HTTP11 : `${via}, ${VIA_HTTP11}`, 'x-request-id', requestId);
+  return out;
+}
+
+/**
+ * `keep-alive` or `close` alone, the value nearly every peer sends, names no field: skip
+ * the parse (it showed in the proxy's CPU profile when done per response).
+ */
+function isPlainConnection(value: string): boolean {
+  return equalsLower(value, 'keep-alive') || equalsLower(value, 'close');
+}
+
+/**
+ * Removes, in place, every field a `Connection` header names (RFC 9110 7.6.1). `close`
+ * and `keep-alive` are options rather than field names; `keep-alive` and `upgrade` as
+ * fields are gone already. Rare path: allocation is fine here.
+ */
+function dropConnectionNamed(out: string[], connection: string): void {
+  let named: string[] | null = null;
+  for (const token of connection.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t === '' || t === 'close' || t === 'keep-alive' || t === 'upgrade') continue;
+    if (named === null) named = [];
+    named.push(t);
+  }
+  if (named === null) return;
+  let w = 0;
+  for (let r = 0; r + 1 < out.length; r += 2) {
+    const name = out[r]!;
+    if (named.includes(name.toLowerCase())) continue;
+    out[w] = name;
+    out[w + 1] = out[r + 1]!;
+    w += 2;
+  }
+  out.length = w;
+}

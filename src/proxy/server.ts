@@ -1,0 +1,204 @@
+/**
+ * The proxy listener: accepts client connections, hands every request to an `Exchange`
+ * (exchange.ts) that forwards it to the one configured upstream through an undici Pool,
+ * and shuts down gracefully.
+ *
+ * Decisions where RFC 9110/9112 leave a choice (also in README):
+ * - `Host` sent upstream is the upstream's own authority (what a virtual-hosted origin
+ *   expects); the client's Host travels in `X-Forwarded-Host`.
+ * - `X-Forwarded-For` is appended to; `X-Forwarded-Proto` (always `http`: the listener
+ *   does not terminate TLS) and `X-Forwarded-Host` are replaced, so a client cannot forge
+ *   them through the sidecar; `Via` is appended to in both directions.
+ * - `Expect: 100-continue` is answered by the sidecar as soon as the request passes its
+ *   checks, then the body streams upstream; the upstream never sees `Expect`. The price: a
+ *   body the upstream would have refused (401, 413) is still sent. Other expectations: 417.
+ * - Absolute-form targets naming the upstream, or the address and port the request came
+ *   in on, are normalised to origin-form; any other host is refused with 400 (the Host
+ *   header does not vouch for a target: target.ts). CONNECT: 405. WebSocket upgrades: 501
+ *   (other upgrades, such as h2c, are ignored as RFC 9110 7.8 allows).
+ * - Trailers and 1xx interim responses from the upstream are not relayed.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import type { Timeouts } from '../config/types.js';
+import { ErrorCodes, SloprobeError } from '../errors.js';
+import type { ObservationSink } from '../telemetry/observation.js';
+import { onClientError, refuseConnect } from './client-error.js';
+import { ProxyContext, ProxyResponse } from './context.js';
+import { DigestExchange } from './digest-exchange.js';
+import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST, Exchange } from './exchange.js';
+
+export interface ProxyOptions {
+  /** Origin, http or https, without a path: `http://127.0.0.1:9000`. */
+  upstream: string;
+  timeouts: Timeouts;
+  /** Route index for a request (a RouteTable's lookup, bound); must be total. */
+  lookup(method: string, path: string): number;
+  /** Per-route override of `timeouts.headersMs`. */
+  routeTimeoutMs(routeIndex: number): number | undefined;
+  /** Called exactly once per request, whatever happens to it. */
+  sink: ObservationSink;
+  /** Compute `Observation.digest` (sha1 of method, target and body). Off by default. */
+  digest?: boolean;
+  /** Connections to the upstream (undici Pool). */
+  connections?: number;
+}
+
+/** Default size of the upstream pool; one in-flight request per connection (no pipelining). */
+export const DEFAULT_CONNECTIONS = 128;
+
+/**
+ * Client-side limits (Slowloris and slow uploads). Node's defaults, stated: 60 s to send
+ * the request headers, 5 min for the whole request including its body.
+ */
+export const CLIENT_HEADERS_TIMEOUT_MS = 60_000;
+export const CLIENT_REQUEST_TIMEOUT_MS = 300_000;
+
+function parseUpstream(upstream: string): URL {
+  let url: URL;
+  try {
+    url = new URL(upstream);
+  } catch (cause) {
+    throw new SloprobeError(ErrorCodes.UPSTREAM, `upstream "${upstream}" is not a URL`, {
+      cause,
+      exitCode: 2,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SloprobeError(ErrorCodes.UPSTREAM, `upstream "${upstream}" must be http:// or https://`, {
+      exitCode: 2,
+    });
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
+    throw new SloprobeError(
+      ErrorCodes.UPSTREAM,
+      `upstream "${upstream}" must be an origin (scheme, host, port) without path, query or credentials`,
+      { exitCode: 2 },
+    );
+  }
+  return url;
+}
+
+/** Resolves once no exchange is in flight, or after `ms`. */
+function drained(ctx: ProxyContext, ms: number): Promise<void> {
+  if (ctx.inflight === 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      ctx.onDrained = null;
+      resolve();
+    }
+    ctx.onDrained = done;
+  });
+}
+
+export class ProxyServer {
+  readonly server: http.Server;
+  private readonly ctx: ProxyContext;
+  private readonly pool: Pool;
+  private closed: Promise<void> | null = null;
+
+  constructor(opts: ProxyOptions) {
+    const url = parseUpstream(opts.upstream);
+    const t = opts.timeouts;
+    this.pool = new Pool(url.origin, {
+      connections: opts.connections ?? DEFAULT_CONNECTIONS,
+      pipelining: 1,
+      connect: { timeout: t.connectMs },
+      headersTimeout: t.headersMs,
+      bodyTimeout: t.bodyMs,
+    });
+    const ctx = new ProxyContext(
+      this.pool,
+      opts.lookup,
+      opts.routeTimeoutMs,
+      opts.sink,
+      opts.digest === true,
+      url.host.toLowerCase(),
+    );
+    this.ctx = ctx;
+    const server = http.createServer({
+      ServerResponse: ProxyResponse,
+      // Checked by the exchange instead, so the 400 is observed like any other request.
+      requireHostHeader: false,
+      headersTimeout: CLIENT_HEADERS_TIMEOUT_MS,
+      requestTimeout: CLIENT_REQUEST_TIMEOUT_MS,
+      noDelay: true,
+    });
+    server.keepAliveTimeout = t.idleMs;
+    // One closure per server, chosen once: the digest variant only when asked for.
+    const Ex = ctx.digest ? DigestExchange : Exchange;
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      new Ex(ctx, req, res as ProxyResponse).start(ENTRY_REQUEST);
+    });
+    server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      new Ex(ctx, req, res as ProxyResponse).start(ENTRY_CONTINUE);
+    });
+    server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      new Ex(ctx, req, res as ProxyResponse).start(ENTRY_EXPECTATION);
+    });
+    server.on('connect', (req: http.IncomingMessage, socket) => refuseConnect(ctx, req, socket));
+    server.on('clientError', (err, socket) => onClientError(ctx, err, socket));
+    // Typed as a plain http.Server for callers; the response class is an internal detail.
+    this.server = server as unknown as http.Server;
+  }
+
+  /** True while listening with the upstream pool open; false once `close` began. */
+  get ready(): boolean {
+    return this.server.listening && !this.ctx.closing;
+  }
+
+  /** Requests received and not yet finished. */
+  get inflight(): number {
+    return this.ctx.inflight;
+  }
+
+  /** How often the sink threw (it must not; each such request was still answered). */
+  get sinkErrors(): number {
+    return this.ctx.sinkErrors;
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    const server = this.server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve(server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Graceful: stop accepting, close idle keep-alive connections, let in-flight requests
+   * finish for up to `drainMs` (their responses carry `Connection: close`), then destroy
+   * the connections left and close the upstream pool. Idempotent. Requests cut at the
+   * deadline are observed with `errorReason: 'other'`: the sidecar failed them.
+   */
+  close(drainMs: number): Promise<void> {
+    if (this.closed === null) this.closed = this.shutdown(drainMs);
+    return this.closed;
+  }
+
+  private async shutdown(drainMs: number): Promise<void> {
+    const ctx = this.ctx;
+    const server = this.server;
+    ctx.closing = true;
+    const serverClosed = new Promise<void>((resolve) => {
+      server.close(() => resolve());
+    });
+    server.closeIdleConnections();
+    await drained(ctx, drainMs);
+    // Idle keep-alive connections whose last response began before close, and whatever
+    // did not finish in time (recorded with errorReason 'other', not as client aborts).
+    ctx.killing = ctx.inflight > 0;
+    server.closeAllConnections();
+    await serverClosed;
+    // Exchanges on destroyed connections record themselves on their responses' 'close',
+    // which may come a tick after the server's; the bound only guards against a bug.
+    await drained(ctx, 1_000);
+    await this.pool.destroy();
+  }
+}

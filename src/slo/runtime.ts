@@ -1,0 +1,153 @@
+/**
+ * The live side of the SLO engine: every second it takes the recorder's minute rollups,
+ * writes them to the store and feeds the engine, then evaluates every SLO. Runs on a timer,
+ * never on the request path (the request path only increments the current minute).
+ *
+ * On start it restores every window from the store, so a restart does not reset an SLO.
+ */
+import type { ResolvedConfig } from '../config/types.js';
+import type { AppLog } from '../log/app-log.js';
+import { Store } from '../store/store.js';
+import type { Recorder } from '../telemetry/recorder.js';
+import type { MinuteRollup } from '../telemetry/rollup.js';
+import { SloEngine } from './engine.js';
+import { maxPeriodMinutes } from './period.js';
+import { type SlosDocument, slosJson } from './slo-json.js';
+import { renderSloMetrics } from './slo-metrics.js';
+import type { FlagTransition, SloStatus } from './status.js';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+/** The longest fixed window (3d) beyond the period, so every window is whole after a restart. */
+const RESTORE_SLACK_MINUTES = 3 * 24 * 60;
+
+export interface SloRuntimeOptions {
+  readonly recorder: Recorder;
+  readonly bounds: readonly number[];
+  readonly log: AppLog;
+  readonly now: () => number;
+  /** Flush and evaluate interval; the store loses at most this much on `kill -9`. */
+  readonly tickMs?: number;
+}
+
+export class SloRuntime {
+  readonly engine: SloEngine;
+  readonly store: Store;
+  private readonly recorder: Recorder;
+  private readonly log: AppLog;
+  private readonly now: () => number;
+  private readonly timer: NodeJS.Timeout;
+  private statuses: SloStatus[] = [];
+  private lastCompactMs = 0;
+  /** Counts stored before this process started for the minute it started in, per route. */
+  private readonly carried = new Map<string, MinuteRollup>();
+  private readonly carriedMinute: number;
+  private failures = 0;
+  private closed = false;
+
+  private constructor(config: ResolvedConfig, options: SloRuntimeOptions) {
+    this.recorder = options.recorder;
+    this.log = options.log;
+    this.now = options.now;
+    this.store = Store.open(config.store, (msg, fields) => this.log.warn(fields, msg), { now: this.now });
+    this.engine = new SloEngine(config, {
+      bucketBoundsSeconds: options.bounds,
+      now: this.now,
+      onTransition: (t) => this.logTransition(t),
+    });
+    const nowMinute = Math.floor(this.now() / MINUTE_MS);
+    this.carriedMinute = nowMinute;
+    this.restore(config, nowMinute);
+    this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000);
+    this.timer.unref();
+  }
+
+  static start(config: ResolvedConfig, options: SloRuntimeOptions): SloRuntime {
+    return new SloRuntime(config, options);
+  }
+
+  private restore(config: ResolvedConfig, nowMinute: number): void {
+    let span = RESTORE_SLACK_MINUTES;
+    for (const slo of config.slos)
+      span = Math.max(span, maxPeriodMinutes(slo.period) + RESTORE_SLACK_MINUTES);
+    const rows = this.store.readRollups(nowMinute - span, nowMinute);
+    for (const r of rows) if (r.minute === nowMinute) this.carried.set(r.route, r);
+    this.engine.ingest(rows);
+    this.statuses = this.engine.evaluate(this.now());
+    if (rows.length > 0)
+      this.log.info({ minutes_restored: rows.length }, 'restored SLO windows from the store');
+  }
+
+  /** The rollups of the minute this process started in include what was stored before it. */
+  private withCarried(rows: MinuteRollup[]): MinuteRollup[] {
+    if (this.carried.size === 0) return rows;
+    return rows.map((r) => {
+      const before = r.minute === this.carriedMinute ? this.carried.get(r.route) : undefined;
+      return before ? addRollups(r, before) : r;
+    });
+  }
+
+  /** Flush completed and in-progress minutes, then evaluate. Public for tests and shutdown. */
+  tick(): void {
+    if (this.closed) return;
+    try {
+      const now = this.now();
+      const rows = this.withCarried([...this.recorder.drainRollups(now), ...this.recorder.peekCurrent()]);
+      if (rows.length > 0) {
+        this.store.writeRollups(rows);
+        this.engine.ingest(rows);
+      }
+      this.statuses = this.engine.evaluate(now);
+      if (now - this.lastCompactMs >= HOUR_MS) {
+        this.lastCompactMs = now;
+        this.store.compact(now);
+      }
+    } catch (err) {
+      // Never let the evaluation loop take the proxy down; say it once per 100 failures.
+      if (this.failures++ % 100 === 0)
+        this.log.error({ err, failures: this.failures }, 'SLO evaluation failed');
+    }
+  }
+
+  private logTransition(t: FlagTransition): void {
+    this.log.warn({ event: 'slo_flag', ...t }, `SLO flag ${t.state}: ${t.slo} ${t.severity}`);
+  }
+
+  current(): readonly SloStatus[] {
+    return this.statuses;
+  }
+
+  renderMetrics(): string {
+    return renderSloMetrics(this.statuses);
+  }
+
+  json(): SlosDocument {
+    return slosJson(this.statuses, this.engine.maintenance);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.tick();
+    this.closed = true;
+    clearInterval(this.timer);
+    this.store.close();
+  }
+}
+
+function addRollups(a: MinuteRollup, b: MinuteRollup): MinuteRollup {
+  const n = Math.max(a.buckets.length, b.buckets.length);
+  const buckets = new Array<number>(n);
+  for (let i = 0; i < n; i++) buckets[i] = (a.buckets[i] ?? 0) + (b.buckets[i] ?? 0);
+  return {
+    minute: a.minute,
+    route: a.route,
+    total: a.total + b.total,
+    good: a.good + b.good,
+    bad: a.bad + b.bad,
+    excluded: a.excluded + b.excluded,
+    slow: a.slow + b.slow,
+    errors: a.errors + b.errors,
+    distinct: a.distinct + b.distinct,
+    buckets,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * `npm start` = `sloprobe demo`: a new user must see traffic in /metrics within seconds.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { request } from 'undici';
+import { parseSamples, sum } from '../helpers/prom.js';
+import { startCli } from '../helpers/spawn.js';
+
+test('the demo prints its URLs and its traffic shows up in /metrics and /v1/slos', async () => {
+  const cli = startCli(['demo', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--rps', '200']);
+  try {
+    const m = await cli.waitFor(/metrics\s+(http:\/\/127\.0\.0\.1:\d+)\/metrics/);
+    const admin = m[1]!;
+    await cli.waitFor(/sidecar \(proxy\)\s+http:\/\/127\.0\.0\.1:\d+/);
+    let total = 0;
+    // Bounded: the generator sends 200/s; the loop ends as soon as traffic is counted.
+    for (let i = 0; i < 200 && total < 20; i++) {
+      const res = await request(`${admin}/metrics`);
+      total = sum(parseSamples(await res.body.text()), 'sloprobe_requests_total');
+      if (total < 20) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(total >= 20, `traffic counted: ${total}`);
+    const slos = (await (await request(`${admin}/v1/slos`)).body.json()) as { slos: Array<{ name: string }> };
+    assert.ok(slos.slos.some((s) => s.name === 'payment-request-availability'));
+  } finally {
+    cli.child.kill('SIGINT');
+  }
+  assert.equal(await cli.exited, 0);
+});
