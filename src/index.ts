@@ -1,0 +1,30 @@
+/**
+ * The programmatic API, named export by named export (no `export *`): what embedders and
+ * tests may rely on. Everything else under src/ is internal and may change.
+ */
+
+export { applyOverrides, loadConfigFile, parseConfig } from './config/load.js';
+export type {
+  Category,
+  LatencyObjective,
+  MaintenanceWindow,
+  ResolvedConfig,
+  ResolvedRoute,
+  ServiceClass,
+  SloDefinition,
+  TimesliceRules,
+} from './config/types.js';
+export { ConfigError, ConfigErrors, ErrorCodes, SloprobeError, StoreError, UsageError } from './errors.js';
+export { type ProxyOptions, ProxyServer } from './proxy/server.js';
+export { RouteTable } from './routing/route-table.js';
+export { type ListenAddress, type Sidecar, type SidecarOptions, startSidecar } from './sidecar.js';
+export { SloEngine } from './slo/engine.js';
+export { type MaintenanceVerdict, validateMaintenance } from './slo/maintenance.js';
+export { buildMonthlyReport, type MonthlyReport, serviceCredit } from './slo/report.js';
+export { renderReportText, reportJson } from './slo/report-render.js';
+export type { FlagTransition, SloStatus } from './slo/status.js';
+export { classify } from './telemetry/classify.js';
+export type { Observation, ObservationSink, Outcome, UpstreamErrorReason } from './telemetry/observation.js';
+export { Recorder } from './telemetry/recorder.js';
+export type { MinuteRollup } from './telemetry/rollup.js';
+export { VERSION } from './version.js';
