@@ -70,7 +70,7 @@ export class SloRuntime {
     let span = RESTORE_SLACK_MINUTES;
     for (const slo of config.slos)
       span = Math.max(span, maxPeriodMinutes(slo.period) + RESTORE_SLACK_MINUTES);
-    const rows = this.store.readRollups(nowMinute - span, nowMinute);
+    const rows = this.store.readRollups(nowMinute - span, nowMinute + 1); // [from, to): include this minute
     for (const r of rows) if (r.minute === nowMinute) this.carried.set(r.route, r);
     this.engine.ingest(rows);
     this.statuses = this.engine.evaluate(this.now());

@@ -1,0 +1,179 @@
+/**
+ * Issue 3, "Done means", on the live sidecar with real sockets: a 20x burn raises `page`,
+ * recovery clears it, one log line per transition; `/metrics` and `/v1/slos` agree; the
+ * whole exposition passes the real promtool; a restart keeps the budget.
+ *
+ * Objective 99% (seeds 000/001: "Transaction Critical Services 99%"), so 20% errors is a
+ * burn rate of 0.20 / (1 - 0.99) = 20, above the page factor 14.4 for 30 days.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { request } from 'undici';
+import { applyOverrides, parseConfig } from '../../src/config/load.js';
+import { createAppLog } from '../../src/log/app-log.js';
+import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import { parseSamples, sum } from '../helpers/prom.js';
+import { requireTool } from '../helpers/tools.js';
+
+const CONFIG = `upstream: http://127.0.0.1:9
+classes:
+  transaction-critical: { availability: 99% }
+categories:
+  payment-request: { class: transaction-critical }
+routes:
+  - { name: create-payment, method: POST, path: /v1/payments, category: payment-request, latency: { p99: 500ms } }
+`;
+
+let upstream: Server;
+let failNext = 0;
+const dataDir = mkdtempSync(join(tmpdir(), 'sloprobe-live-'));
+const logLines: Array<Record<string, unknown>> = [];
+
+before(async () => {
+  upstream = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (failNext > 0) {
+        failNext--;
+        res.writeHead(500).end('{}');
+      } else res.writeHead(201).end('{}');
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+});
+
+after(async () => {
+  await new Promise<void>((r) => upstream.close(() => r()));
+});
+
+async function start(): Promise<Sidecar> {
+  const sink = new PassThrough();
+  sink.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n'))
+      if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  const config = applyOverrides(parseConfig(CONFIG, 'live.yaml'), {
+    upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    listen: '127.0.0.1:0',
+    admin: '127.0.0.1:0',
+    dataDir,
+    accessLog: 'off',
+  });
+  return startSidecar(config, { log: createAppLog({ destination: sink }) });
+}
+
+async function send(s: Sidecar, n: number, failing: number): Promise<void> {
+  failNext = failing;
+  for (let i = 0; i < n; i++) {
+    const res = await request(`http://127.0.0.1:${s.proxyAddress.port}/v1/payments`, {
+      method: 'POST',
+      body: '{}',
+    });
+    await res.body.dump();
+  }
+}
+
+async function admin(s: Sidecar, path: string): Promise<string> {
+  const res = await request(`http://127.0.0.1:${s.adminAddress.port}${path}`);
+  return res.body.text();
+}
+
+interface SloJson {
+  name: string;
+  requests: number;
+  good: number;
+  bad: number;
+  budget_remaining: number;
+  flags?: { page: boolean; ticket: boolean };
+  windows: Record<string, { requests: number; error_ratio: number | null; burn_rate: number | null }>;
+}
+
+async function slo(s: Sidecar, name: string): Promise<SloJson> {
+  const doc = JSON.parse(await admin(s, '/v1/slos')) as { slos: SloJson[] };
+  const found = doc.slos.find((x) => x.name === name);
+  assert.ok(found, `${name} in /v1/slos`);
+  return found;
+}
+
+const transitions = () =>
+  logLines.filter((l) => l.event === 'slo_flag' && l.slo === 'payment-request-availability');
+
+test('a 20x burn raises page, recovery clears it, /metrics and /v1/slos agree, promtool passes', async (t) => {
+  const s = await start();
+  try {
+    await send(s, 50, 10); // 10 of 50 answered 500: error ratio 0.2, burn 20
+    s.slo!.tick();
+    const burning = await slo(s, 'payment-request-availability');
+    assert.equal(burning.requests, 50);
+    assert.equal(burning.bad, 10);
+    assert.ok(
+      Math.abs(burning.windows['5m']!.burn_rate! - 20) < 1e-9,
+      `burn ${burning.windows['5m']!.burn_rate}`,
+    );
+    const raised = transitions().filter((l) => l.state === 'raised' && l.severity === 'page');
+    assert.equal(raised.length, 1, 'one log line for the page flag being raised');
+
+    const metrics = await admin(s, '/metrics');
+    const samples = parseSamples(metrics);
+    const alert = (severity: string) =>
+      sum(samples, 'sloprobe_slo_alert_active', { slo: 'payment-request-availability', severity });
+    assert.equal(alert('page'), 1);
+    assert.equal(
+      sum(samples, 'sloprobe_slo_burn_rate', { slo: 'payment-request-availability', window: '5m' }),
+      burning.windows['5m']!.burn_rate,
+      '/metrics and /v1/slos give the same burn rate',
+    );
+    assert.equal(
+      sum(samples, 'sloprobe_slo_error_budget_remaining_ratio', { slo: 'payment-request-availability' }),
+      burning.budget_remaining,
+    );
+    // Budget: 10 bad of 50 against an allowance of 1% of 50 = 0.5 -> 1 - 10/0.5 = -19.
+    assert.ok(Math.abs(burning.budget_remaining - -19) < 1e-9, `budget ${burning.budget_remaining}`);
+
+    const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
+    if (promtool) {
+      const r = spawnSync(promtool, ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+      assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
+    }
+
+    // Recovery: 1000 good requests dilute the 5m window to 10/1050, a burn of ~0.95 < 14.4.
+    await send(s, 1000, 0);
+    s.slo!.tick();
+    const cleared = transitions().filter((l) => l.state === 'cleared' && l.severity === 'page');
+    assert.equal(cleared.length, 1, 'page cleared once after recovery');
+    assert.equal(
+      sum(parseSamples(await admin(s, '/metrics')), 'sloprobe_slo_alert_active', {
+        slo: 'payment-request-availability',
+        severity: 'page',
+      }),
+      0,
+    );
+  } finally {
+    await s.close(1000);
+  }
+});
+
+test('a restart keeps the budget: the store restores every window', async () => {
+  const before = logLines.length;
+  const s = await start();
+  try {
+    const restored = await slo(s, 'payment-request-availability');
+    assert.equal(restored.requests, 1050, 'the 1050 requests of the first run are back');
+    assert.equal(restored.bad, 10);
+    assert.ok(logLines.slice(before).some((l) => l.msg === 'restored SLO windows from the store'));
+    assert.ok(existsSync(join(dataDir, 'sloprobe.db')), 'the store is a real file under --data-dir');
+    await send(s, 10, 0);
+    s.slo!.tick();
+    const after = await slo(s, 'payment-request-availability');
+    assert.equal(after.requests, 1060, 'new traffic adds to the restored minute, nothing is lost or doubled');
+  } finally {
+    await s.close(1000);
+  }
+});
