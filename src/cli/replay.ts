@@ -1,0 +1,193 @@
+/**
+ * `sloprobe replay --config FILE [--from T] [--to T] [--format text|json] LOG...`: access
+ * logs through the SLO rules with their own timestamps, printed as the monthly SLA report
+ * of every month they cover (or that --from/--to covers). Exit 0 ok (malformed lines are
+ * reported, never fatal), 1 runtime failure, 2 bad input.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { type ReplayProgress, type ReplayResult, replayLogs, reportTimeZone } from '../slo/replay.js';
+import {
+  type CliIo,
+  type Format,
+  fail,
+  isoMinute,
+  loadConfigOrExit,
+  parseFormat,
+  parseTimeArg,
+} from '../slo/replay-cli.js';
+import { monthsOverlapping, replayReports } from '../slo/replay-report.js';
+import { renderReportText, reportJson } from '../slo/report-render.js';
+
+export const REPLAY_USAGE = `Usage: sloprobe replay --config FILE [--from T] [--to T] [--format text|json] LOG...
+
+Runs access logs (JSON lines, plain or gzip; - reads stdin) through the SLO rules with the
+logs' own timestamps and prints the monthly SLA report of every month they cover.
+  -c, --config FILE   the YAML config (default: $SLOPROBE_CONFIG)
+      --from T        replay only lines at or after T
+      --to T          replay only lines before T; reports cover the months of [from, to)
+                      T: RFC 3339, epoch milliseconds, YYYY-MM-DD or YYYY-MM (config time zone)
+      --format F      text (default) or json: one JSON document per month, one per line
+  -h, --help          show this help
+A line needs time, method, path and status; latency_ms, digest and error are optional.
+Malformed lines are counted and listed on stderr, never fatal.
+Exit codes: 0 success, 1 runtime failure, 2 bad input (flags, config, unreadable log)`;
+
+const count = new Intl.NumberFormat('en-US');
+
+function checkReadable(files: readonly string[]): void {
+  if (files.length === 0) throw new UsageError('give at least one LOG file (or - for stdin)');
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('- (stdin) can be given only once');
+  for (const f of files) {
+    if (f === '-') continue;
+    try {
+      if (statSync(f).isDirectory()) throw new UsageError(`${f} is a directory, not a log file`);
+      accessSync(f, constants.R_OK);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      throw new UsageError(`cannot read ${f}: ${why}`);
+    }
+  }
+}
+
+function summary(r: ReplayResult): string {
+  const s = r.stats;
+  const parts = [`${count.format(s.replayed)} requests`, `${count.format(s.malformed)} malformed`];
+  if (s.outsideRange > 0) parts.push(`${count.format(s.outsideRange)} outside --from/--to`);
+  if (s.blank > 0) parts.push(`${count.format(s.blank)} blank`);
+  if (s.unmatched > 0) parts.push(`${count.format(s.unmatched)} on no route (unmatched)`);
+  const span = s.replayed > 0 ? `, ${isoMinute(s.firstMs)} to ${isoMinute(s.lastMs)}` : '';
+  return `Replayed ${count.format(s.lines)} lines from ${s.files} file${s.files === 1 ? '' : 's'}: ${parts.join(', ')}${span}`;
+}
+
+function replayJson(r: ReplayResult): Record<string, unknown> {
+  const s = r.stats;
+  return {
+    files: s.files,
+    lines: s.lines,
+    replayed: s.replayed,
+    malformed: s.malformed,
+    blank: s.blank,
+    outside_range: s.outsideRange,
+    unmatched: s.unmatched,
+    first: s.replayed > 0 ? new Date(s.firstMs).toISOString() : null,
+    last: s.replayed > 0 ? new Date(s.lastMs).toISOString() : null,
+    malformed_lines: r.malformedLines.map((m) => ({ file: m.file, line: m.line, problem: m.problem })),
+    file_problems: r.fileProblems.map((p) => ({ file: p.file, lines: p.lines, problem: p.problem })),
+  };
+}
+
+function writeProblems(r: ReplayResult, io: CliIo): void {
+  for (const p of r.fileProblems) {
+    io.stderr.write(
+      `sloprobe replay: ${p.file}: ${p.problem}; kept the ${count.format(p.lines)} lines before it\n`,
+    );
+  }
+  const m = r.stats.malformed;
+  if (m === 0) return;
+  const listed = r.malformedLines.length;
+  const which = listed < m ? ` (first ${listed} listed)` : '';
+  io.stderr.write(
+    `sloprobe replay: ${count.format(m)} malformed line${m === 1 ? '' : 's'} skipped${which}:\n`,
+  );
+  for (const l of r.malformedLines) io.stderr.write(`  ${l.file}:${l.line}: ${l.problem}\n`);
+}
+
+function progressLine(p: ReplayProgress): string {
+  const rate = p.elapsedMs > 0 ? Math.round((p.lines / p.elapsedMs) * 1000) : 0;
+  return `\r\x1b[Kreplaying ${p.file} (${p.fileIndex}/${p.files}): ${count.format(p.lines)} lines, ${count.format(rate)} lines/s`;
+}
+
+export async function replayCommand(argv: string[], io: CliIo = process): Promise<number> {
+  let values: { config?: string; from?: string; to?: string; format?: string; help?: boolean };
+  let files: string[];
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        format: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    values = parsed.values;
+    files = parsed.positionals;
+  } catch (err) {
+    io.stderr.write(`sloprobe replay: ${(err as Error).message}\n${REPLAY_USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(`${REPLAY_USAGE}\n`);
+    return 0;
+  }
+  const cfg = loadConfigOrExit('replay', values.config, io);
+  if (typeof cfg === 'number') return cfg;
+  const zone = reportTimeZone(cfg);
+  let format: Format;
+  let fromMs: number | undefined;
+  let toMs: number | undefined;
+  try {
+    format = parseFormat(values.format);
+    if (values.from !== undefined) fromMs = parseTimeArg('--from', values.from, zone);
+    if (values.to !== undefined) toMs = parseTimeArg('--to', values.to, zone);
+    if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) {
+      throw new UsageError(`--to (${values.to}) must be after --from (${values.from})`);
+    }
+    checkReadable(files);
+  } catch (err) {
+    return fail('replay', err, io);
+  }
+
+  const tty = io.stderr.isTTY === true;
+  let result: ReplayResult;
+  try {
+    result = await replayLogs(cfg, files, {
+      fromMs,
+      toMs,
+      stdin: io.stdin,
+      onProgress: tty ? (p) => io.stderr.write(progressLine(p)) : undefined,
+    });
+  } catch (err) {
+    return fail('replay', err, io);
+  } finally {
+    if (tty) io.stderr.write('\r\x1b[K');
+  }
+  writeProblems(result, io);
+
+  const s = result.stats;
+  let months: string[];
+  if (fromMs !== undefined || toMs !== undefined) {
+    const start = fromMs ?? (s.replayed > 0 ? s.firstMs : Number.NaN);
+    const end = toMs ?? (s.replayed > 0 ? s.lastMs + 1 : Number.NaN);
+    months = monthsOverlapping(start, end, zone);
+  } else {
+    months = s.replayed > 0 ? monthsOverlapping(s.firstMs, s.lastMs + 1, zone) : [];
+  }
+  if (months.length === 0) {
+    io.stderr.write(`sloprobe replay: no request lines to replay (${summary(result)})\n`);
+    return 2;
+  }
+
+  const now = io.now?.() ?? Date.now();
+  let reports: ReturnType<typeof replayReports>;
+  try {
+    reports = replayReports(cfg, result, months, now);
+  } catch (err) {
+    return fail('replay', err, io);
+  }
+  if (format === 'json') {
+    const replay = replayJson(result);
+    for (const r of reports) io.stdout.write(`${JSON.stringify({ ...reportJson(r), replay })}\n`);
+  } else {
+    io.stdout.write(`${summary(result)}\n\n${reports.map(renderReportText).join('\n')}`);
+  }
+  return 0;
+}

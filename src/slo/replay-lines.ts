@@ -1,0 +1,212 @@
+/**
+ * Replay's per-line work: parse, route, classify, bucket, book. The hot loop of `replay`
+ * (bench/replay.ts measures it); see replay.ts for how a line maps to the recorder's inputs.
+ */
+import type { ResolvedConfig } from '../config/types.js';
+import { RouteTable } from '../routing/route-table.js';
+import { BucketLayout } from '../telemetry/buckets.js';
+import { EXCLUDED, outcomeCode } from '../telemetry/classify.js';
+import { digestKey } from '../telemetry/digest-set.js';
+import type { UpstreamErrorReason } from '../telemetry/observation.js';
+import { type RangeOf, ReplayBook } from './replay-book.js';
+import { MAX_LINE_BYTES } from './replay-input.js';
+import { type LogRecord, newRecord, parseLine } from './replay-parse.js';
+
+export interface MalformedLine {
+  /** The file as given (`-` is shown as `<stdin>`). */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  readonly problem: string;
+}
+
+/** Route cache size: beyond it the cache restarts. */
+const ROUTE_CACHE_MAX = 10_000;
+/** Blocks (about 1 MiB of log each) after which the route cache starts over. */
+const CACHE_BLOCKS = 32;
+const BOM = 0xfeff;
+
+/** The statuses that count as timeslice errors: those of the config's timeslice SLOs, else seed 003's 500. */
+export function timesliceErrorStatuses(cfg: ResolvedConfig): number[] {
+  const out = new Set<number>();
+  for (const slo of cfg.slos) for (const s of slo.timeslices?.errorStatuses ?? []) out.add(s);
+  return out.size > 0 ? [...out].sort((a, b) => a - b) : [500];
+}
+
+export interface LineOptions {
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  readonly listMalformed?: number;
+}
+
+export class LineProcessor {
+  readonly rec: LogRecord = newRecord();
+  readonly book: ReplayBook;
+  private readonly table: RouteTable;
+  private readonly layout: BucketLayout;
+  private readonly thresholdNs: Float64Array;
+  private readonly errorStatus = new Uint8Array(1000);
+  private readonly cache = new Map<string, Map<string, number>>();
+  private cacheSize = 0;
+  private blocksSinceClear = 0;
+  private readonly fromMs: number;
+  private readonly toMs: number;
+  private readonly listMalformed: number;
+  readonly malformedLines: MalformedLine[] = [];
+  file = '';
+  line = 0;
+  lines = 0;
+  replayed = 0;
+  malformed = 0;
+  blank = 0;
+  outsideRange = 0;
+  unmatched = 0;
+  firstMs = Number.NaN;
+  lastMs = Number.NaN;
+  private readonly unmatchedIndex: number;
+  /** 1 for routes whose path is static: the only ones worth caching. */
+  private readonly cacheable: Uint8Array;
+
+  constructor(cfg: ResolvedConfig, bounds: readonly number[], rangeOf: RangeOf, options: LineOptions) {
+    this.table = new RouteTable(cfg.routes);
+    const routes = this.table.routes;
+    this.unmatchedIndex = routes.length - 1;
+    this.cacheable = Uint8Array.from(routes, (r, i) =>
+      i !== this.unmatchedIndex && !r.path.includes('{') && !r.path.includes('*') ? 1 : 0,
+    );
+    this.layout = new BucketLayout(bounds);
+    this.thresholdNs = Float64Array.from(routes, (r) =>
+      r.latency === undefined ? Number.POSITIVE_INFINITY : r.latency.thresholdMs * 1e6,
+    );
+    for (const s of timesliceErrorStatuses(cfg)) if (s >= 0 && s < 1000) this.errorStatus[s] = 1;
+    this.book = new ReplayBook(
+      routes.map((r) => r.name),
+      this.layout.size,
+      rangeOf,
+    );
+    this.fromMs = options.fromMs ?? Number.NEGATIVE_INFINITY;
+    this.toMs = options.toMs ?? Number.POSITIVE_INFINITY;
+    this.listMalformed = options.listMalformed ?? 20;
+  }
+
+  startFile(name: string): void {
+    this.file = name;
+    this.line = 0;
+  }
+
+  /** The lines of one block (see replay-input.ts). */
+  block(text: string): void {
+    const n = text.length;
+    let s = 0;
+    if (this.line === 0 && text.charCodeAt(0) === BOM) s = 1;
+    while (s < n) {
+      let e = text.indexOf('\n', s);
+      if (e < 0) e = n;
+      this.line++;
+      this.lines++;
+      this.oneLine(text, s, e);
+      s = e + 1;
+    }
+    this.blockDone();
+  }
+
+  overlong(): void {
+    this.line++;
+    this.lines++;
+    this.addMalformed(`longer than ${MAX_LINE_BYTES} bytes`);
+  }
+
+  private addMalformed(problem: string): void {
+    this.malformed++;
+    if (this.malformedLines.length < this.listMalformed) {
+      this.malformedLines.push({ file: this.file, line: this.line, problem });
+    }
+  }
+
+  private oneLine(text: string, s: number, e: number): void {
+    // readLines drops such lines when they span chunks; one inside a chunk is held anyway.
+    if (e - s > MAX_LINE_BYTES) {
+      this.addMalformed(`longer than ${MAX_LINE_BYTES} bytes`);
+      return;
+    }
+    const rec = this.rec;
+    if (!parseLine(text, s, e, rec)) {
+      if (rec.problem === 'empty line') this.blank++;
+      else this.addMalformed(rec.problem);
+      return;
+    }
+    const t = rec.timeMs;
+    if (t < this.fromMs || t >= this.toMs) {
+      this.outsideRange++;
+      return;
+    }
+    const route = this.route(rec.method, rec.path);
+    if (route === this.unmatchedIndex) this.unmatched++;
+    const status = rec.status;
+    const outcome =
+      rec.outcome >= 0
+        ? rec.outcome
+        : outcomeCode(
+            status,
+            rec.error as UpstreamErrorReason | null,
+            rec.clientAborted ?? (status === 0 && rec.error === null),
+          );
+    let bucket = -1;
+    let ns = -1;
+    const ms = rec.latencyMs;
+    if (outcome !== EXCLUDED && ms >= 0) {
+      ns = Math.round(ms * 1e6);
+      bucket = this.layout.index(ns);
+    }
+    this.book.record(
+      route,
+      t,
+      outcome,
+      bucket,
+      ns,
+      ns > this.thresholdNs[route]!,
+      this.errorStatus[status] === 1,
+      rec.digest === null ? 0 : digestKey(rec.digest),
+    );
+    this.replayed++;
+    if (!(t >= this.firstMs)) this.firstMs = t;
+    if (!(t <= this.lastMs)) this.lastMs = t;
+  }
+
+  /**
+   * Route of (method, path). Only paths that matched a static route (no parameter, no
+   * prefix) are cached: a path with an id in it is seen once, and caching it cost more
+   * (hashing, insertion, garbage) than the lookup it would save.
+   */
+  private route(method: string, path: string): number {
+    let byPath = this.cache.get(method);
+    if (byPath === undefined) {
+      byPath = new Map();
+      this.cache.set(method, byPath);
+    }
+    let index = byPath.get(path);
+    if (index === undefined) {
+      index = this.table.lookup(method, path);
+      if (this.cacheable[index] === 1) {
+        if (this.cacheSize >= ROUTE_CACHE_MAX) this.clearCache();
+        byPath.set(path, index);
+        this.cacheSize++;
+      }
+    }
+    return index;
+  }
+
+  /**
+   * The cached path strings are slices of log blocks and keep them alive; starting the
+   * cache over every CACHE_BLOCKS blocks bounds that to CACHE_BLOCKS blocks.
+   */
+  blockDone(): void {
+    if (++this.blocksSinceClear >= CACHE_BLOCKS) this.clearCache();
+  }
+
+  private clearCache(): void {
+    for (const m of this.cache.values()) m.clear();
+    this.cacheSize = 0;
+    this.blocksSinceClear = 0;
+  }
+}
