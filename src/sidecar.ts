@@ -6,6 +6,7 @@
  *   every second: recorder minutes --> store (SQLite) + SLO engine --> /metrics, /v1/slos, flag log
  */
 import { AdminServer } from './admin/server.js';
+import { needsRequestDigest, sloLatencyThresholdsSeconds, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
 import { createAccessLog } from './log/access-log.js';
@@ -50,13 +51,11 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   const now = options.now ?? Date.now;
   const recording = options.recording ?? true;
   const table = new RouteTable(config.routes);
-  const timeslices = config.slos.find((s) => s.timeslices)?.timeslices;
   // The recorder adds every route's objective to these; SLO-level latency thresholds are
   // added here, so that every threshold the engine judges by is exactly one bucket bound.
-  const sloThresholds = config.slos.flatMap((s) => (s.latency ? [s.latency.thresholdMs / 1000] : []));
   const recorder = new Recorder(table.routes, {
-    bucketBoundsSeconds: [...DEFAULT_LATENCY_BOUNDS_SECONDS, ...sloThresholds],
-    timesliceErrorStatuses: timeslices?.errorStatuses ?? [500],
+    bucketBoundsSeconds: [...DEFAULT_LATENCY_BOUNDS_SECONDS, ...sloLatencyThresholdsSeconds(config)],
+    timesliceErrorStatuses: timesliceErrorStatuses(config),
     now,
     onError: (err: unknown) => log.error({ err }, 'recording failed; the request was not affected'),
   });
@@ -72,7 +71,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     lookup: (method, path) => table.lookup(method, path),
     routeTimeoutMs: (i) => table.routes[i]?.timeoutMs,
     sink,
-    digest: timeslices?.distinct ?? false,
+    digest: needsRequestDigest(config),
   });
 
   const metrics = new MetricsEndpoint({

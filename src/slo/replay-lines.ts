@@ -2,6 +2,7 @@
  * Replay's per-line work: parse, route, classify, bucket, book. The hot loop of `replay`
  * (bench/replay.ts measures it); see replay.ts for how a line maps to the recorder's inputs.
  */
+import { timesliceErrorStatuses } from '../config/derived.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { RouteTable } from '../routing/route-table.js';
 import { BucketLayout } from '../telemetry/buckets.js';
@@ -27,11 +28,6 @@ const CACHE_BLOCKS = 32;
 const BOM = 0xfeff;
 
 /** The statuses that count as timeslice errors: those of the config's timeslice SLOs, else seed 003's 500. */
-export function timesliceErrorStatuses(cfg: ResolvedConfig): number[] {
-  const out = new Set<number>();
-  for (const slo of cfg.slos) for (const s of slo.timeslices?.errorStatuses ?? []) out.add(s);
-  return out.size > 0 ? [...out].sort((a, b) => a - b) : [500];
-}
 
 export interface LineOptions {
   readonly fromMs?: number;

@@ -24,10 +24,10 @@ import type { ResolvedConfig } from '../config/types.js';
 import { latencyBucketBounds } from '../telemetry/buckets.js';
 import { monthOf, monthRange, type TimeRange } from './period.js';
 import { decompressed, openLog, readLines } from './replay-input.js';
-import { LineProcessor, type MalformedLine, timesliceErrorStatuses } from './replay-lines.js';
+import { LineProcessor, type MalformedLine } from './replay-lines.js';
 import type { ReplayRollups } from './replay-rows.js';
 
-export { type MalformedLine, timesliceErrorStatuses };
+export type { MalformedLine };
 
 export interface ReplayStats {
   readonly files: number;

@@ -17,7 +17,6 @@ import { renderSloMetrics } from './slo-metrics.js';
 import type { FlagTransition, SloStatus } from './status.js';
 
 const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 /** The longest fixed window (3d) beyond the period, so every window is whole after a restart. */
 const RESTORE_SLACK_MINUTES = 3 * 24 * 60;
 
@@ -97,10 +96,13 @@ export class SloRuntime {
         this.store.writeRollups(rows);
         this.engine.ingest(rows);
       }
+      const hours = this.recorder.drainHourHistograms();
+      if (hours.length > 0) this.store.writeLatencyHistograms(hours);
       this.statuses = this.engine.evaluate(now);
-      if (now - this.lastCompactMs >= HOUR_MS) {
+      // Roll old minutes into hours and prune, a bounded step at a time, off the request path.
+      if (now - this.lastCompactMs >= MINUTE_MS) {
         this.lastCompactMs = now;
-        this.store.compact(now);
+        for (let i = 0; i < 10 && this.store.compact(now).more; i++);
       }
     } catch (err) {
       // Never let the evaluation loop take the proxy down; say it once per 100 failures.

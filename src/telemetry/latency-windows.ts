@@ -28,6 +28,7 @@ import {
 
 export const SLICE_MS = 10_000;
 const SLICES_PER_MINUTE = 6;
+const SLICES_PER_HOUR = 360;
 /** Six completed slices for `1m` plus the one being written. */
 const SLICE_RING = SLICES_PER_MINUTE + 1;
 /** Minutes M-5 .. M for `5m`. */
@@ -86,6 +87,16 @@ export class LatencyWindows {
   private readonly minuteCount = new Float64Array(MINUTE_RING);
   private all: Float64Array | null = null;
   private allCount = 0;
+  /**
+   * Completed slices of the current and the previous epoch hour, for the store's hourly
+   * HDR histograms (the monthly report's exact p99). `dirty` until taken by `takeHours`.
+   */
+  private hour: Uint32Array | null = null;
+  private hourTag = -1;
+  private hourDirty = false;
+  private prevHour: Uint32Array | null = null;
+  private prevHourTag = -1;
+  private prevHourDirty = false;
   /** Cache: tick the window results were computed for. */
   private cachedTick = -1;
   private readonly results: Record<LatencyWindow, WindowQuantiles> = {
@@ -211,6 +222,40 @@ export class LatencyWindows {
     this.all = all;
     addInto(all, slice);
     this.allCount += count;
+    this.foldHour(Math.floor(tick / SLICES_PER_HOUR), slice);
+  }
+
+  private foldHour(hour: number, slice: Uint32Array): void {
+    if (hour !== this.hourTag) {
+      // The hour rolled: keep the finished one until it has been taken once more.
+      const recycled = this.prevHour;
+      if (this.hour !== null && this.hourTag >= 0) {
+        this.prevHour = this.hour;
+        this.prevHourTag = this.hourTag;
+        this.prevHourDirty = true;
+      }
+      this.hour = recycled ?? new Uint32Array(slice.length);
+      this.hour.fill(0);
+      this.hourTag = hour;
+    }
+    if (this.hour!.length < slice.length) this.hour = grownU32(this.hour!, slice.length);
+    addInto(this.hour!, slice);
+    this.hourDirty = true;
+  }
+
+  /**
+   * Hands the hours that changed since the last call to `out` (epoch hour, HDR counts in
+   * microseconds). The arrays are live: copy or encode them before the next fold.
+   */
+  takeHours(out: (hour: number, counts: Uint32Array) => void): void {
+    if (this.prevHourDirty && this.prevHour !== null) {
+      this.prevHourDirty = false;
+      out(this.prevHourTag, this.prevHour);
+    }
+    if (this.hourDirty && this.hour !== null) {
+      this.hourDirty = false;
+      out(this.hourTag, this.hour);
+    }
   }
 
   private allocateSlices(): Uint32Array[] {

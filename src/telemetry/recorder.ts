@@ -206,6 +206,19 @@ export class Recorder implements ObservationSink {
     return this.rollups.drain(nowMs);
   }
 
+  /**
+   * Per route, the HDR SLI latency counts of each epoch hour that changed since the last
+   * call (completed 10 s slices): the store keeps them so the monthly report's p99 is exact.
+   * Re-sends the current hour as it grows; the store replaces per (hour, route).
+   */
+  drainHourHistograms(): Array<{ hour: number; route: string; counts: Uint32Array }> {
+    const out: Array<{ hour: number; route: string; counts: Uint32Array }> = [];
+    for (const ctx of this.contexts) {
+      ctx.windows?.takeHours((hour, counts) => out.push({ hour, route: ctx.route.name, counts }));
+    }
+    return out;
+  }
+
   /** Snapshots of the minutes still open (the in-progress minute and any in its grace). */
   peekCurrent(): MinuteRollup[] {
     return this.rollups.peek();
