@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import { type Sidecar, startSidecar } from '../../src/sidecar.js';
 import { parseSamples, sum } from '../helpers/prom.js';
+import { runCli } from '../helpers/spawn.js';
 import { requireTool } from '../helpers/tools.js';
 
 const CONFIG = `upstream: http://127.0.0.1:9
@@ -176,4 +177,26 @@ test('a restart keeps the budget: the store restores every window', async () => 
   } finally {
     await s.close(1000);
   }
+});
+
+test('`sloprobe report` on the same store agrees with /v1/slos', async () => {
+  const file = join(dataDir, 'live.yaml');
+  writeFileSync(file, CONFIG);
+  const s = await start();
+  let live: SloJson;
+  try {
+    live = await slo(s, 'payment-request-availability');
+  } finally {
+    await s.close(1000);
+  }
+  const r = await runCli(['report', '--config', file, '--data-dir', dataDir, '--format', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout.trim().split('\n')[0]!) as {
+    slos: Array<{ name: string; requests: number; good: number; bad: number; met: boolean }>;
+  };
+  const month = report.slos.find((x) => x.name === 'payment-request-availability');
+  assert.ok(month);
+  // Every request of this test falls in the current month and the rolling 30 days alike.
+  assert.deepEqual([month.requests, month.good, month.bad], [live.requests, live.good, live.bad]);
+  assert.equal(month.met, true, '10 bad of 1060 is 99.06% against 99%');
 });
