@@ -34,8 +34,8 @@ import { createGzip } from 'node:zlib';
 import { loadConfigFile } from '../src/config/load.js';
 import type { ResolvedRoute } from '../src/config/types.js';
 import { mulberry32 } from '../src/demo/random.js';
-import { replayLogs, reportTimeZone } from '../src/slo/replay.js';
-import { monthsOverlapping, replayReports } from '../src/slo/replay-report.js';
+import { replayLogs, reportTimeZone } from '../src/replay/replay.js';
+import { monthsOverlapping, replayReports } from '../src/replay/report.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 // Compiled to dist/bench/ (the config stays in the source tree), or run from the repo root.

@@ -7,7 +7,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { type ReplayProgress, type ReplayResult, replayLogs, reportTimeZone } from '../slo/replay.js';
 import {
   type CliIo,
   type Format,
@@ -16,8 +15,9 @@ import {
   loadConfigOrExit,
   parseFormat,
   parseTimeArg,
-} from '../slo/replay-cli.js';
-import { monthsOverlapping, replayReports } from '../slo/replay-report.js';
+} from '../replay/cli.js';
+import { type ReplayProgress, type ReplayResult, replayLogs, reportTimeZone } from '../replay/replay.js';
+import { monthsOverlapping, replayReports } from '../replay/report.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
 
 export const REPLAY_USAGE = `Usage: sloprobe replay --config FILE [--from T] [--to T] [--format text|json] LOG...

@@ -5,10 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { type CliIo, type Format, fail, loadConfigOrExit, parseFormat } from '../replay/cli.js';
+import { reportTimeZone } from '../replay/replay.js';
+import { storeReport } from '../replay/report.js';
 import { formatMonth, monthOf, parseMonth } from '../slo/period.js';
-import { reportTimeZone } from '../slo/replay.js';
-import { type CliIo, type Format, fail, loadConfigOrExit, parseFormat } from '../slo/replay-cli.js';
-import { storeReport } from '../slo/replay-report.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
 import { Store } from '../store/store.js';
 import { latencyBucketBounds } from '../telemetry/buckets.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { decompressed, MAX_LINE_BYTES, readLines } from '../../src/slo/replay-input.js';
+import { decompressed, MAX_LINE_BYTES, readLines } from '../../src/replay/input.js';
 
 async function lines(bytes: Buffer, chunkSize: number): Promise<{ lines: string[]; overlong: number }> {
   const chunks: Buffer[] = [];

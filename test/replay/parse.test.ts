@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mulberry32 } from '../../src/demo/random.js';
-import { type LogRecord, newRecord, parseLine } from '../../src/slo/replay-parse.js';
+import { type LogRecord, newRecord, parseLine } from '../../src/replay/parse.js';
 
 function parse(line: string): LogRecord | string {
   const rec = newRecord();

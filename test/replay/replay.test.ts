@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { replayCommand } from '../../src/cli/replay.js';
 import { parseConfig } from '../../src/config/load.js';
-import { replayLogs } from '../../src/slo/replay.js';
+import { replayLogs } from '../../src/replay/replay.js';
 import { CONFIG_YAML } from './generate-log.js';
 import { runCli } from './io.js';
 

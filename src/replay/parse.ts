@@ -36,9 +36,9 @@ import {
   REQUIRED,
   seenBit,
   stringField,
-} from './replay-fields.js';
+} from './fields.js';
 
-export { type LogRecord, newRecord } from './replay-fields.js';
+export { type LogRecord, newRecord } from './fields.js';
 
 const nextBackslash = new NextChar('\\');
 

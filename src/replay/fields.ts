@@ -2,7 +2,7 @@
  * The fields replay reads from an access-log line, and the checks on each value: shared by
  * the scanner and the JSON.parse path of replay-parse.ts, so both judge a value alike.
  */
-import { parseRfc3339 } from './replay-time.js';
+import { parseRfc3339 } from './time.js';
 
 /** The parsed fields of one line; reused for every line (no allocation per line). */
 export interface LogRecord {

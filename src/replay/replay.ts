@@ -21,11 +21,11 @@
  */
 import type { Readable } from 'node:stream';
 import type { ResolvedConfig } from '../config/types.js';
+import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
 import { latencyBucketBounds } from '../telemetry/buckets.js';
-import { monthOf, monthRange, type TimeRange } from './period.js';
-import { decompressed, openLog, readLines } from './replay-input.js';
-import { LineProcessor, type MalformedLine } from './replay-lines.js';
-import type { ReplayRollups } from './replay-rows.js';
+import { decompressed, openLog, readLines } from './input.js';
+import { LineProcessor, type MalformedLine } from './lines.js';
+import type { ReplayRollups } from './rows.js';
 
 export type { MalformedLine };
 

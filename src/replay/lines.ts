@@ -9,9 +9,9 @@ import { BucketLayout } from '../telemetry/buckets.js';
 import { EXCLUDED, outcomeCode } from '../telemetry/classify.js';
 import { digestKey } from '../telemetry/digest-set.js';
 import type { UpstreamErrorReason } from '../telemetry/observation.js';
-import { type RangeOf, ReplayBook } from './replay-book.js';
-import { MAX_LINE_BYTES } from './replay-input.js';
-import { type LogRecord, newRecord, parseLine } from './replay-parse.js';
+import { type RangeOf, ReplayBook } from './book.js';
+import { MAX_LINE_BYTES } from './input.js';
+import { type LogRecord, newRecord, parseLine } from './parse.js';
 
 export interface MalformedLine {
   /** The file as given (`-` is shown as `<stdin>`). */

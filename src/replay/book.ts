@@ -15,10 +15,11 @@
  * - SLI latency also goes into one HDR counts array per route and report range, for the
  *   report's exact p99.
  */
+
+import type { TimeRange } from '../slo/period.js';
 import { BAD, EXCLUDED, GOOD } from '../telemetry/classify.js';
 import { DigestSet } from '../telemetry/digest-set.js';
 import { clampMicros, HDR_COUNTS_LENGTH, hdrIndex } from '../telemetry/hdr-layout.js';
-import type { TimeRange } from './period.js';
 import {
   C_BAD,
   C_DISTINCT,
@@ -32,7 +33,7 @@ import {
   mergeRows,
   PackedRows,
   ReplayRollups,
-} from './replay-rows.js';
+} from './rows.js';
 
 const MINUTE_MS = 60_000;
 /** Minutes kept open behind the newest line of the current file. */

@@ -5,9 +5,6 @@
  * the same traffic.
  */
 import type { ResolvedConfig, SloDefinition } from '../config/types.js';
-import type { Store } from '../store/store.js';
-import { HDR_COUNTS_LENGTH, hdrPercentiles } from '../telemetry/hdr-layout.js';
-import type { MinuteRollup } from '../telemetry/rollup.js';
 import {
   DAY_MS,
   formatMonth,
@@ -16,9 +13,12 @@ import {
   monthOf,
   monthRange,
   type TimeRange,
-} from './period.js';
+} from '../slo/period.js';
+import { buildMonthlyReport, type MonthlyReport } from '../slo/report.js';
+import type { Store } from '../store/store.js';
+import { HDR_COUNTS_LENGTH, hdrPercentiles } from '../telemetry/hdr-layout.js';
+import type { MinuteRollup } from '../telemetry/rollup.js';
 import type { ReplayResult } from './replay.js';
-import { buildMonthlyReport, type MonthlyReport } from './report.js';
 
 /** Months (`YYYY-MM` in `timeZone`) that overlap [startMs, endMs). */
 export function monthsOverlapping(startMs: number, endMs: number, timeZone: string): string[] {

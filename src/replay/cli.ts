@@ -6,8 +6,8 @@ import type { Readable } from 'node:stream';
 import { loadConfigFile } from '../config/load.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { ConfigErrors, SloprobeError, UsageError } from '../errors.js';
-import { MINUTE_MS, monthRange, parseMonth, zonedTimeToEpoch } from './period.js';
-import { parseRfc3339 } from './replay-time.js';
+import { MINUTE_MS, monthRange, parseMonth, zonedTimeToEpoch } from '../slo/period.js';
+import { parseRfc3339 } from './time.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
