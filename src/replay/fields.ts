@@ -1,6 +1,6 @@
 /**
  * The fields replay reads from an access-log line, and the checks on each value: shared by
- * the scanner and the JSON.parse path of replay-parse.ts, so both judge a value alike.
+ * the scanner and the JSON.parse path of parse.ts, so both judge a value alike.
  */
 import { parseRfc3339 } from './time.js';
 

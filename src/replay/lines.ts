@@ -90,7 +90,7 @@ export class LineProcessor {
     this.line = 0;
   }
 
-  /** The lines of one block (see replay-input.ts). */
+  /** The lines of one block (see input.ts). */
   block(text: string): void {
     const n = text.length;
     let s = 0;

@@ -2,7 +2,7 @@
  * `replay`: access logs through the same rules as the live sidecar, with the logs' own
  * timestamps (seed 003: "Time is measured using the server-side timestamps of API
  * Requests"). Each line is classified with telemetry/classify.ts, bucketed with the
- * recorder's bucket layout, and booked per minute and route (replay-book.ts); the result is
+ * recorder's bucket layout, and booked per minute and route (book.ts); the result is
  * read like the store and fed to the monthly report.
  *
  * How a line maps to the recorder's inputs:

@@ -92,7 +92,7 @@ export function replayReports(
   return months.map((month) => {
     const ref = parseMonthRef(month);
     const span = readSpan(cfg, ref);
-    // Replay keeps one HDR per route and month of the report zone (replay-book.ts).
+    // Replay keeps one HDR per route and month of the report zone (book.ts).
     const hdr = result.rollups.readLatencyHistograms(monthRange(ref, result.timeZone).startMs);
     return buildMonthlyReport(
       cfg,

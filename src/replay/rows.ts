@@ -1,6 +1,6 @@
 /**
  * Replay's closed minutes: one Uint32Array row per active (minute, route), in chunks, and
- * the finished result read like the store (replay-book.ts fills them).
+ * the finished result read like the store (book.ts fills them).
  */
 import type { MinuteRollup } from '../telemetry/rollup.js';
 

@@ -144,7 +144,7 @@ test('a line a few minutes late still lands in its own minute, de-duplicated', a
   const first = r.rollups.readRollups(T0 / 60_000, T0 / 60_000 + 1)[0];
   assert.equal(first?.total, 4);
   // 'x' twice within the open minutes counts once; the lines after the log moved 40 minutes
-  // on are added without de-duplication (documented in replay-book.ts).
+  // on are added without de-duplication (documented in book.ts).
   assert.equal(first?.distinct, 3);
   assert.equal(first?.errors, 3);
 });
