@@ -7,20 +7,11 @@ import assert from 'node:assert/strict';
 import { METHODS } from 'node:http';
 import { test } from 'node:test';
 import type { ResolvedRoute } from '../../src/config/types.js';
+import { mulberry32 } from '../../src/demo/random.js';
 import { RouteTable } from '../../src/routing/route-table.js';
 import { fixtureRoutes, samplePath } from './fixture-routes.js';
 
-/** mulberry32: small, fast, good enough to spread test inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const SEED = 20240601;
 const COUNT = 4000;

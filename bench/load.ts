@@ -1,0 +1,137 @@
+/**
+ * Drives one peer for a fixed time and returns throughput and latency. wrk (C, one
+ * thread) when it is installed, because it costs far less CPU per request than a Node
+ * load generator and the load side shares this machine with the peers; otherwise
+ * autocannon in its own process (bench/peers/autocannon.ts).
+ */
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpuBusy, readCpuTimes } from './machine.js';
+import type { Supervisor } from './procs.js';
+import { type RequestMix, wrkScript } from './request-mix.js';
+
+export interface LoadSpec {
+  readonly url: string;
+  readonly seconds: number;
+  readonly connections: number;
+  /** Cores for the load generator (taskset), or undefined. */
+  readonly cpus: string | undefined;
+}
+
+export interface LoadResult {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly requests: number;
+  /** Socket errors plus non-2xx/3xx responses. */
+  readonly errors: number;
+  /** Busy % of each core during the run. */
+  readonly cpuBusy: readonly number[];
+}
+
+export interface LoadDriver {
+  readonly name: string;
+  run(spec: LoadSpec): Promise<LoadResult>;
+}
+
+interface RawJson {
+  requests: number;
+  duration_us: number;
+  p50_us: number;
+  p90_us: number;
+  p99_us: number;
+  max_us: number;
+  connect: number;
+  read: number;
+  write: number;
+  status: number;
+  timeout: number;
+}
+
+export function parseBenchJson(stdout: string): RawJson {
+  const line = stdout.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+  if (!line) throw new Error(`load generator printed no result: ${stdout.trim().slice(-300) || 'no output'}`);
+  return JSON.parse(line.slice('BENCH_JSON '.length)) as RawJson;
+}
+
+function toResult(raw: RawJson, busy: readonly number[]): LoadResult {
+  return {
+    rps: raw.duration_us > 0 ? raw.requests / (raw.duration_us / 1e6) : 0,
+    p50Ms: raw.p50_us / 1000,
+    p90Ms: raw.p90_us / 1000,
+    p99Ms: raw.p99_us / 1000,
+    maxMs: raw.max_us / 1000,
+    requests: raw.requests,
+    errors: raw.connect + raw.read + raw.write + raw.status + raw.timeout,
+    cpuBusy: busy,
+  };
+}
+
+async function runToCompletion(
+  sup: Supervisor,
+  name: string,
+  command: string,
+  args: readonly string[],
+  spec: LoadSpec,
+): Promise<LoadResult> {
+  const before = readCpuTimes();
+  const m = sup.spawn(name, command, args, { cpus: spec.cpus, captureStdout: true });
+  // A stuck generator must not hang the whole run.
+  const guard = setTimeout(() => void sup.stop(m), (spec.seconds + 20) * 1000);
+  const code = await m.exited;
+  clearTimeout(guard);
+  const busy = cpuBusy(before, readCpuTimes());
+  if (code !== 0) throw new Error(`${name} exited ${code}: ${m.stderrTail() || m.stdout().slice(-300)}`);
+  return toResult(parseBenchJson(m.stdout()), busy);
+}
+
+export function wrkDriver(sup: Supervisor, wrkPath: string, mix: RequestMix, tmpDir: string): LoadDriver {
+  const script = join(tmpDir, 'mix.lua');
+  writeFileSync(script, wrkScript(mix));
+  return {
+    name: 'wrk',
+    run: (spec) =>
+      runToCompletion(
+        sup,
+        'wrk',
+        wrkPath,
+        [
+          '-t1',
+          `-c${spec.connections}`,
+          `-d${spec.seconds}s`,
+          '--latency',
+          '--timeout',
+          '10s',
+          '-s',
+          script,
+          spec.url,
+        ],
+        spec,
+      ),
+  };
+}
+
+export function autocannonDriver(sup: Supervisor, childScript: string, mix: RequestMix): LoadDriver {
+  return {
+    name: 'autocannon',
+    run: (spec) =>
+      runToCompletion(
+        sup,
+        'autocannon',
+        process.execPath,
+        [
+          childScript,
+          JSON.stringify({
+            url: spec.url,
+            seconds: spec.seconds,
+            connections: spec.connections,
+            requests: mix.requests,
+          }),
+        ],
+        spec,
+      ),
+  };
+}
