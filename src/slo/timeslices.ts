@@ -29,14 +29,8 @@ import { BLOCK_MINUTES, MinuteSeries } from './minute-series.js';
 import { MINUTE_MS } from './period.js';
 import type { DowntimePeriod } from './status.js';
 
-/** Seed 003's rules, used when a timeslice SLO comes without its own. */
-export const SEED_TIMESLICE_RULES: TimesliceRules = {
-  sliceMs: MINUTE_MS,
-  errorStatuses: [500],
-  threshold: 0.05,
-  minConsecutive: 10,
-  distinct: true,
-};
+/** Seed 003's rules, used when a timeslice SLO comes without its own (defined with the config defaults). */
+export { SEED_TIMESLICE_RULES } from '../config/resolve-rules.js';
 
 export class TimesliceTrack {
   readonly sliceMinutes: number;
