@@ -4,20 +4,23 @@
  *
  *   proxy --Observation--> recorder (+ access log)
  *   every second: recorder minutes --> store (SQLite) + SLO engine --> /metrics, /v1/slos, flag log
+ *
+ * What a config decides about routes and SLOs lives in one `Generation`; `reload()` builds
+ * a new one and swaps it in while the listeners and the upstream pool stay up.
  */
 import { AdminServer } from './admin/server.js';
 import { needsRequestDigest, sloLatencyThresholdsSeconds, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
-import { createAccessLog } from './log/access-log.js';
+import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
 import { fanout } from './log/fanout.js';
 import { ProxyServer } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
 import { DEFAULT_LATENCY_BOUNDS_SECONDS } from './telemetry/buckets.js';
-import { MetricsEndpoint } from './telemetry/metrics.js';
-import type { ObservationSink } from './telemetry/observation.js';
+import { MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
+import type { Observation, ObservationSink } from './telemetry/observation.js';
 import { Recorder } from './telemetry/recorder.js';
 import { VERSION } from './version.js';
 
@@ -34,19 +37,47 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+/** What `reload` did: the settings it could not apply without a restart are named. */
+export interface ReloadResult {
+  readonly routes: number;
+  readonly slos: number;
+  readonly needsRestart: readonly string[];
+}
+
 export interface Sidecar {
   readonly proxyAddress: ListenAddress;
   readonly adminAddress: ListenAddress;
+  /** The current generation's parts (they change on reload). */
   readonly recorder: Recorder;
   readonly table: RouteTable;
   readonly slo: SloRuntime | undefined;
+  readonly config: ResolvedConfig;
+  /**
+   * Swaps in a new route map and SLOs (already validated: a bad file never gets here, so
+   * the running config stays). Listeners, upstream and store location need a restart.
+   */
+  reload(config: ResolvedConfig): Promise<ReloadResult>;
   /** Stop accepting, drain in-flight requests up to drainMs, flush the store, close everything. */
   close(drainMs: number): Promise<void>;
 }
 
 const NOOP_SINK: ObservationSink = { observe() {} };
 
-export async function startSidecar(config: ResolvedConfig, options: SidecarOptions): Promise<Sidecar> {
+/** Everything one config decides about routes, recording and SLOs. */
+interface Generation {
+  readonly config: ResolvedConfig;
+  readonly table: RouteTable;
+  readonly recorder: Recorder;
+  readonly accessLog: AccessLog;
+  readonly sink: ObservationSink;
+  readonly slo: SloRuntime | undefined;
+  readonly routesJson: unknown;
+  readonly renderers: MetricsRenderer[];
+  /** Date.now() when it took over; requests that started earlier were routed by the previous one. */
+  readonly sinceMs: number;
+}
+
+function buildGeneration(config: ResolvedConfig, options: SidecarOptions): Generation {
   const { log } = options;
   const now = options.now ?? Date.now;
   const recording = options.recording ?? true;
@@ -60,35 +91,102 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     onError: (err: unknown) => log.error({ err }, 'recording failed; the request was not affected'),
   });
   const accessLog = createAccessLog(config.accessLog, table.routes);
-  const sink = recording ? fanout([recorder, accessLog]) : NOOP_SINK;
-
   const bounds = recorder.layout.boundsSeconds;
   const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now }) : undefined;
+  return {
+    config,
+    table,
+    recorder,
+    accessLog,
+    sink: recording ? fanout([recorder, accessLog]) : NOOP_SINK,
+    slo,
+    routesJson: routeTableJson(config),
+    renderers: slo ? [() => slo.renderMetrics()] : [],
+    sinceMs: Date.now(),
+  };
+}
 
+async function closeGeneration(g: Generation): Promise<void> {
+  g.slo?.close();
+  await g.accessLog.close();
+}
+
+/** Settings the running listeners, pool and store were built from. */
+function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
+  const out: string[] = [];
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  if (a.upstream !== b.upstream) out.push('upstream');
+  if (!same(a.listen, b.listen)) out.push('listen');
+  if (!same(a.admin, b.admin)) out.push('admin');
+  if (!same(a.timeouts, b.timeouts)) out.push('timeouts');
+  if (a.store.dataDir !== b.store.dataDir) out.push('data_dir');
+  if (needsRequestDigest(a) !== needsRequestDigest(b)) out.push('timeslices.distinct');
+  return out;
+}
+
+/**
+ * A request routed by the previous generation carries a route index of the previous
+ * table: re-point it at the route of the same name (or `unmatched`). Only requests in
+ * flight across a reload take this path, so the copy is rare.
+ */
+function remapped(o: Observation, from: RouteTable, to: RouteTable): Observation {
+  const name = from.routes[o.routeIndex]?.name;
+  const index = to.routes.findIndex((r) => r.name === name);
+  return {
+    routeIndex: index >= 0 ? index : to.unmatchedIndex,
+    method: o.method,
+    path: o.path,
+    status: o.status,
+    errorReason: o.errorReason,
+    clientAborted: o.clientAborted,
+    startMs: o.startMs,
+    sliNs: o.sliNs,
+    durationNs: o.durationNs,
+    requestId: o.requestId,
+    digest: o.digest,
+  };
+}
+
+export async function startSidecar(config: ResolvedConfig, options: SidecarOptions): Promise<Sidecar> {
+  const { log } = options;
+  let gen = buildGeneration(config, options);
+  let previous: Generation | undefined;
+
+  const sink: ObservationSink = {
+    observe(o) {
+      const g = gen;
+      if (previous !== undefined && o.startMs < g.sinceMs)
+        g.sink.observe(remapped(o, previous.table, g.table));
+      else g.sink.observe(o);
+    },
+  };
   const proxy = new ProxyServer({
     upstream: config.upstream,
     timeouts: config.timeouts,
-    lookup: (method, path) => table.lookup(method, path),
-    routeTimeoutMs: (i) => table.routes[i]?.timeoutMs,
+    lookup: (method, path) => gen.table.lookup(method, path),
+    routeTimeoutMs: (i) => gen.table.routes[i]?.timeoutMs,
     sink,
     digest: needsRequestDigest(config),
   });
 
   const metrics = new MetricsEndpoint({
-    recorder,
+    recorder: gen.recorder,
     version: VERSION,
-    renderers: slo ? [() => slo.renderMetrics()] : [],
-    now,
+    renderers: gen.renderers,
+    now: options.now,
     onError: (err: unknown) => log.error({ err }, 'metrics rendering failed'),
   });
-  const routesJson = routeTableJson(config);
   const admin = new AdminServer({
     metrics,
     ready: () => proxy.ready,
-    routesJson: () => routesJson,
+    routesJson: () => gen.routesJson,
     onError: (err: unknown) => log.error({ err }, 'admin request failed'),
   });
-  if (slo) admin.route('GET', '/v1/slos', () => ({ status: 200, json: slo.json() }));
+  admin.route('GET', '/v1/slos', () =>
+    gen.slo
+      ? { status: 200, json: gen.slo.json() }
+      : { status: 404, json: { error: 'recording is off: no SLOs are evaluated' } },
+  );
 
   let proxyAddress: ListenAddress;
   let adminAddress: ListenAddress;
@@ -99,22 +197,41 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   } catch (err) {
     await admin.close().catch(() => {});
     await proxy.close(0).catch(() => {});
-    slo?.close();
-    await accessLog.close();
+    await closeGeneration(gen);
     throw err;
   }
 
   return {
     proxyAddress,
     adminAddress,
-    recorder,
-    table,
-    slo,
+    get recorder() {
+      return gen.recorder;
+    },
+    get table() {
+      return gen.table;
+    },
+    get slo() {
+      return gen.slo;
+    },
+    get config() {
+      return gen.config;
+    },
+    async reload(next: ResolvedConfig): Promise<ReloadResult> {
+      const needsRestart = restartOnly(config, next);
+      // The old runtime flushes its minutes to the store first, so the new one restores them.
+      const old = gen;
+      old.slo?.close();
+      const fresh = buildGeneration(next, options);
+      previous = old;
+      gen = fresh;
+      metrics.swap(fresh.recorder, fresh.renderers);
+      await old.accessLog.close();
+      return { routes: next.routes.length, slos: next.slos.length, needsRestart };
+    },
     async close(drainMs: number) {
       await proxy.close(drainMs);
-      slo?.close();
+      await closeGeneration(gen);
       await admin.close();
-      await accessLog.close();
     },
   };
 }

@@ -72,6 +72,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const proxyUrl = `http://${addr(sidecar.proxyAddress)}`;
   const adminUrl = `http://${addr(sidecar.adminAddress)}`;
   const traffic = rps > 0 ? startTraffic({ target: proxyUrl, routes: base.routes, rps }) : undefined;
+  // Signal handlers first: whoever reads the banner may press Ctrl-C at once.
+  const stopped = waitForSignal(sidecar, log, 5_000, async () => {
+    await traffic?.stop();
+  }).finally(() => mock.close());
 
   process.stdout.write(
     [
@@ -88,7 +92,5 @@ export async function demoCommand(argv: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
-  return waitForSignal(sidecar, log, 5_000, async () => {
-    await traffic?.stop();
-  }).finally(() => mock.close());
+  return stopped;
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { applyOverrides, loadConfigFile } from '../config/load.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { parseDuration } from '../config/units.js';
-import { UsageError } from '../errors.js';
+import { ConfigErrors, UsageError } from '../errors.js';
 import { type AppLog, createAppLog } from '../log/app-log.js';
 import { type Sidecar, startSidecar } from '../sidecar.js';
 
@@ -21,7 +21,10 @@ Options (each also read from the environment variable shown):
   --access-log TARGET    off | stdout | FILE (default stdout)          SLOPROBE_ACCESS_LOG
   --drain-timeout DUR    graceful shutdown deadline (default 20s)
   --recording on|off     record observations (off only to measure its cost)
-  --verbose              stack traces on errors`;
+  --verbose              stack traces on errors
+
+SIGHUP reloads the config file (a bad one is logged and the running config stays);
+SIGTERM/SIGINT drain in-flight requests and exit 0.`;
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -85,6 +88,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!flags) return 0;
   const log = createAppLog();
   const sidecar = await startSidecar(flags.config, { log, recording: flags.recording });
+  // Signal handlers first: whoever reads "running" may signal at once.
+  process.on('SIGHUP', () => reloadOnSignal(sidecar, log, argv));
+  const stopped = waitForSignal(sidecar, log, flags.drainMs);
   log.info(
     {
       proxy: addr(sidecar.proxyAddress),
@@ -95,7 +101,46 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
     'sloprobe is running',
   );
-  return waitForSignal(sidecar, log, flags.drainMs);
+  return stopped;
+}
+
+let reloading = false;
+
+/**
+ * SIGHUP: read the config again (same flags and environment). A bad file is logged, one
+ * line per problem with file:line:column, and the running config stays.
+ */
+function reloadOnSignal(sidecar: Sidecar, log: AppLog, argv: string[]): void {
+  if (reloading) {
+    log.warn('config reload already in progress; signal ignored');
+    return;
+  }
+  let next: ResolvedConfig | undefined;
+  try {
+    next = resolveRunFlags(argv, process.env)?.config;
+  } catch (err) {
+    const problems =
+      err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [(err as Error).message];
+    log.error({ problems }, 'config reload failed; the running config stays');
+    return;
+  }
+  if (!next) return;
+  reloading = true;
+  sidecar.reload(next).then(
+    (r) => {
+      reloading = false;
+      log.info(
+        { routes: r.routes, slos: r.slos, needs_restart: r.needsRestart },
+        r.needsRestart.length > 0
+          ? `config reloaded; restart to apply ${r.needsRestart.join(', ')}`
+          : 'config reloaded',
+      );
+    },
+    (err: unknown) => {
+      reloading = false;
+      log.error({ err }, 'config reload failed');
+    },
+  );
 }
 
 export function addr(a: { host: string; port: number }): string {

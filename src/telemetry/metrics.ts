@@ -38,17 +38,17 @@ export class MetricsEndpoint {
   readonly contentType = PROMETHEUS_CONTENT_TYPE;
   /** prom-client registry: register extra prom-client metrics here if that is simpler. */
   readonly registry = new Registry();
-  private readonly recorder: Recorder;
-  private readonly renderers: MetricsRenderer[];
+  private recorder: Recorder;
+  private renderers: MetricsRenderer[];
   private readonly now: () => number;
   private readonly onError: (err: unknown) => void;
-  private readonly staticPart: string;
+  private staticPart = '';
+  private readonly version: string;
 
   constructor(options: MetricsEndpointOptions) {
     this.recorder = options.recorder;
     this.renderers = [...(options.renderers ?? [])];
-    const recorder = options.recorder;
-    this.now = options.now ?? (() => recorder.nowMs());
+    this.now = options.now ?? (() => this.recorder.nowMs());
     this.onError = options.onError ?? (() => {});
     if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });
@@ -56,10 +56,26 @@ export class MetricsEndpoint {
       // gauge kept beside it (nodejs_active_handles{type} etc.), so nothing is lost.
       for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
     }
+    this.version = options.version ?? 'unknown';
+    this.staticPart = this.renderStatic();
+  }
+
+  /**
+   * Serves another recorder and renderers from now on (a config reload). The process
+   * metrics keep their registry; the request counters start again from zero, which
+   * Prometheus's rate() reads as a counter reset.
+   */
+  swap(recorder: Recorder, renderers: readonly MetricsRenderer[]): void {
+    this.recorder = recorder;
+    this.renderers = [...renderers];
+    this.staticPart = this.renderStatic();
+  }
+
+  private renderStatic(): string {
     const configured = this.recorder.routes.filter((r) => r.name !== UNMATCHED_ROUTE).length;
-    this.staticPart =
+    return (
       renderInfo('sloprobe_build_info', 'sloprobe build information.', {
-        version: options.version ?? 'unknown',
+        version: this.version,
         nodejs: process.version,
       }) +
       renderInfo(
@@ -67,7 +83,8 @@ export class MetricsEndpoint {
         'Routes in the loaded route map (without unmatched).',
         {},
         configured,
-      );
+      )
+    );
   }
 
   /** Appends a renderer (e.g. the SLO families); its output follows everything else. */
