@@ -12,6 +12,7 @@ import { AdminServer } from './admin/server.js';
 import { needsRequestDigest, sloLatencyThresholdsSeconds, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
+import { ErrorCodes, SloprobeError } from './errors.js';
 import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
 import { fanout } from './log/fanout.js';
@@ -147,6 +148,29 @@ function remapped(o: Observation, from: RouteTable, to: RouteTable): Observation
   };
 }
 
+/** A listener that cannot bind says which one, where, and what to do. */
+function listenError(err: unknown, which: string, at: { host: string; port: number }): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${at.host}:${at.port}`;
+  if (code === 'EADDRINUSE') {
+    return new SloprobeError(
+      ErrorCodes.LISTEN,
+      `${which} ${where} is already in use (another sloprobe?); choose another with --${which} HOST:PORT`,
+      { cause: err },
+    );
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new SloprobeError(
+      ErrorCodes.LISTEN,
+      `${which} ${where}: cannot bind (${code}); check --${which}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return err;
+}
+
 export async function startSidecar(config: ResolvedConfig, options: SidecarOptions): Promise<Sidecar> {
   const { log } = options;
   let gen = buildGeneration(config, options);
@@ -190,15 +214,17 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
 
   let proxyAddress: ListenAddress;
   let adminAddress: ListenAddress;
+  let listener = 'admin';
   try {
     adminAddress = await admin.listen(config.admin.host, config.admin.port);
+    listener = 'listen';
     const p = await proxy.listen(config.listen.host, config.listen.port);
     proxyAddress = { host: p.address, port: p.port };
   } catch (err) {
     await admin.close().catch(() => {});
     await proxy.close(0).catch(() => {});
     await closeGeneration(gen);
-    throw err;
+    throw listenError(err, listener, listener === 'admin' ? config.admin : config.listen);
   }
 
   return {

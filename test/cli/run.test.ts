@@ -90,3 +90,29 @@ test('environment variables configure the sidecar; SIGTERM drains an in-flight r
   assert.equal(await res.body.text(), '{"slow":true}');
   assert.equal(await cli.exited, 0);
 });
+
+test('a taken port is a runtime failure (exit 1) that names the listener and the flag to change', async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const r = await runCli([
+      'run',
+      '--config',
+      join(configDir, 'klarna.yaml'),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin',
+      '127.0.0.1:0',
+      '--data-dir',
+      ':memory:',
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(`listen 127\\.0\\.0\\.1:${port} is already in use .*--listen HOST:PORT`),
+    );
+  } finally {
+    await new Promise<void>((r) => taken.close(() => r()));
+  }
+});
