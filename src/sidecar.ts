@@ -21,7 +21,7 @@ import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
 import { DEFAULT_LATENCY_BOUNDS_SECONDS } from './telemetry/buckets.js';
 import { MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
-import type { Observation, ObservationSink } from './telemetry/observation.js';
+import { copyObservation, type Observation, type ObservationSink } from './telemetry/observation.js';
 import { Recorder } from './telemetry/recorder.js';
 import { VERSION } from './version.js';
 
@@ -133,19 +133,7 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
 function remapped(o: Observation, from: RouteTable, to: RouteTable): Observation {
   const name = from.routes[o.routeIndex]?.name;
   const index = to.routes.findIndex((r) => r.name === name);
-  return {
-    routeIndex: index >= 0 ? index : to.unmatchedIndex,
-    method: o.method,
-    path: o.path,
-    status: o.status,
-    errorReason: o.errorReason,
-    clientAborted: o.clientAborted,
-    startMs: o.startMs,
-    sliNs: o.sliNs,
-    durationNs: o.durationNs,
-    requestId: o.requestId,
-    digest: o.digest,
-  };
+  return copyObservation(o, index >= 0 ? index : to.unmatchedIndex);
 }
 
 /** A listener that cannot bind says which one, where, and what to do. */

@@ -44,3 +44,23 @@ export interface ObservationSink {
   /** Must never throw: a recording failure is logged once and counted, the request is unaffected. */
   observe(o: Observation): void;
 }
+
+/**
+ * A plain copy of an observation, optionally re-pointed at another route. The proxy's
+ * object is live per-request state: keep a copy, never the object itself.
+ */
+export function copyObservation(o: Observation, routeIndex: number = o.routeIndex): Observation {
+  return {
+    routeIndex,
+    method: o.method,
+    path: o.path,
+    status: o.status,
+    errorReason: o.errorReason,
+    clientAborted: o.clientAborted,
+    startMs: o.startMs,
+    sliNs: o.sliNs,
+    durationNs: o.durationNs,
+    requestId: o.requestId,
+    digest: o.digest,
+  };
+}

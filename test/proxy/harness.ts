@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Timeouts } from '../../src/config/types.js';
 import { type ProxyOptions, ProxyServer } from '../../src/proxy/server.js';
-import type { Observation, ObservationSink } from '../../src/telemetry/observation.js';
+import { copyObservation, type Observation, type ObservationSink } from '../../src/telemetry/observation.js';
 
 /** A copy of one Observation's fields, taken when the sink was called. */
 export type Observed = { -readonly [K in keyof Observation]: Observation[K] };
@@ -19,19 +19,7 @@ export class CollectingSink implements ObservationSink {
   private waiters: Array<{ n: number; resolve: () => void }> = [];
 
   observe(o: Observation): void {
-    this.seen.push({
-      routeIndex: o.routeIndex,
-      method: o.method,
-      path: o.path,
-      status: o.status,
-      errorReason: o.errorReason,
-      clientAborted: o.clientAborted,
-      startMs: o.startMs,
-      sliNs: o.sliNs,
-      durationNs: o.durationNs,
-      requestId: o.requestId,
-      digest: o.digest,
-    });
+    this.seen.push(copyObservation(o) as Observed);
     this.waiters = this.waiters.filter((w) => {
       if (this.seen.length < w.n) return true;
       w.resolve();
