@@ -181,10 +181,16 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     digest: needsRequestDigest(config),
   });
 
+  // Families of the long-lived parts, kept across reloads.
+  const lasting: MetricsRenderer[] = [
+    () =>
+      '# HELP sloprobe_upstream_retries_total Requests sent again after the upstream reset a connection before answering (safe methods without a body, once).\n' +
+      `# TYPE sloprobe_upstream_retries_total counter\nsloprobe_upstream_retries_total ${proxy.retries}\n`,
+  ];
   const metrics = new MetricsEndpoint({
     recorder: gen.recorder,
     version: VERSION,
-    renderers: gen.renderers,
+    renderers: [...lasting, ...gen.renderers],
     now: options.now,
     onError: (err: unknown) => log.error({ err }, 'metrics rendering failed'),
   });
@@ -238,7 +244,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       const fresh = buildGeneration(next, options);
       previous = old;
       gen = fresh;
-      metrics.swap(fresh.recorder, fresh.renderers);
+      metrics.swap(fresh.recorder, [...lasting, ...fresh.renderers]);
       await old.accessLog.close();
       return { routes: next.routes.length, slos: next.slos.length, needsRestart };
     },

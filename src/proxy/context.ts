@@ -15,6 +15,8 @@ export class ProxyContext {
   killing = false;
   inflight = 0;
   sinkErrors = 0;
+  /** Requests dispatched a second time after the keep-alive race (exchange.ts). */
+  retries = 0;
   onDrained: (() => void) | null = null;
 
   constructor(

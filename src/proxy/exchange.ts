@@ -14,6 +14,17 @@
  * for a request without a body, else the moment its last body byte is read (undici's
  * `onRequestSent`, called from the body's 'end'); the SLI ends at the upstream response
  * headers (`onHeaders`). Total duration ends when the response is finished or abandoned.
+ *
+ * One retry (the keep-alive race: the upstream closes an idle connection just as the pool
+ * reuses it; nginx's `proxy_next_upstream error` covers the same case): a GET, HEAD or
+ * OPTIONS without a body whose upstream connection was reset or closed before any response
+ * headers is dispatched once more, same headers and request id. Only safe methods (RFC
+ * 9110 9.2.1): the sidecar cannot tell a request the upstream never read from one it
+ * acted on before dying, and for payment APIs DELETE cancels or voids, so replaying it
+ * could turn the first attempt's success into a 404 or 409. Not after a refused
+ * connection (the upstream is down: a second attempt only adds latency) nor a timeout.
+ * The SLI still starts when the request was received: the failed attempt is latency the
+ * client waited through, so it ends at the headers of the attempt that answered.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -99,6 +110,9 @@ export class Exchange implements Observation, RawHandler {
   private cancelled = false;
   private queuedSocket: Socket | null = null;
   private onQueuedClose: (() => void) | null = null;
+  /** Kept for the one retry (`retryUpstream`): the same options, headers and request id. */
+  private opts: Dispatcher.DispatchOptions | null = null;
+  private retried = false;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ProxyResponse) {
     this.t0 = performance.now();
@@ -188,6 +202,7 @@ export class Exchange implements Observation, RawHandler {
       body: scan.hasBody ? req : null,
       headersTimeout: ctx.routeTimeoutMs(routeIndex),
     };
+    this.opts = opts;
     ctx.pool.dispatch(opts, this as unknown as Dispatcher.DispatchHandler);
   }
 
@@ -263,7 +278,30 @@ export class Exchange implements Observation, RawHandler {
       res.destroy();
       return;
     }
-    this.failUpstream(upstreamErrorReason(err));
+    const reason = upstreamErrorReason(err);
+    // `reset` is undici's "other side closed" and ECONNRESET/EPIPE: the keep-alive race.
+    // No headers yet (sliNs) means nothing but a possible 100 Continue reached the client.
+    if (reason === 'reset' && !this.retried && !this.hasBody && this.sliNs < 0 && isSafe(this.method)) {
+      this.retried = true;
+      this.upstreamDone = false;
+      this.ctx.retries++;
+      // A tick later: undici calls onError while still tearing down the dead connection.
+      process.nextTick(retryUpstream, this);
+      return;
+    }
+    this.failUpstream(reason);
+  }
+
+  /** The one retry (see the header comment); the client may have gone in between. */
+  redispatch(): void {
+    const opts = this.opts;
+    if (this.cancelled || this.res === null || opts === null) return;
+    try {
+      this.ctx.pool.dispatch(opts, this as unknown as Dispatcher.DispatchHandler);
+    } catch (err) {
+      this.upstreamDone = true;
+      this.failUpstream(upstreamErrorReason(err));
+    }
   }
 
   // ---- responses of our own -------------------------------------------------------------
@@ -352,6 +390,7 @@ export class Exchange implements Observation, RawHandler {
       this.onQueuedClose = null;
     }
     this.completeDigest();
+    this.opts = null;
     res.exchange = null;
     this.res = null;
     this.req = null;
@@ -380,6 +419,15 @@ export class Exchange implements Observation, RawHandler {
     const resume = this.resume;
     if (resume !== null) resume();
   }
+}
+
+/** Safe methods (RFC 9110 9.2.1): the only ones retried. Node upper-cases known methods. */
+function isSafe(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
+
+function retryUpstream(ex: Exchange): void {
+  ex.redispatch();
 }
 
 function onResponseClose(this: ProxyResponse): void {

@@ -17,6 +17,9 @@
  *   header does not vouch for a target: target.ts). CONNECT: 405. WebSocket upgrades: 501
  *   (other upgrades, such as h2c, are ignored as RFC 9110 7.8 allows).
  * - Trailers and 1xx interim responses from the upstream are not relayed.
+ * - A GET, HEAD or OPTIONS without a body whose upstream connection was reset before any
+ *   response headers is retried once (the keep-alive race; exchange.ts says why only
+ *   these). It is observed once, with the outcome of the attempt that answered.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -158,6 +161,11 @@ export class ProxyServer {
   /** How often the sink threw (it must not; each such request was still answered). */
   get sinkErrors(): number {
     return this.ctx.sinkErrors;
+  }
+
+  /** Requests retried once after their upstream connection was reset (exchange.ts). */
+  get retries(): number {
+    return this.ctx.retries;
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {

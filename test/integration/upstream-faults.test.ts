@@ -128,6 +128,8 @@ test('each fault gets its status and outcome, and every request is counted once'
   );
   assert.equal(sum(m, 'sloprobe_upstream_errors_total', { route: 'slow-body', reason: 'timeout_body' }), 1);
   assert.equal(sum(m, 'sloprobe_requests_total'), 6, 'no request lost from the counts');
+  // The GET to /reset was sent again once (a reset before any answer), then given up.
+  assert.equal(sum(m, 'sloprobe_upstream_retries_total'), 1);
 });
 
 test('an upstream that refuses connections gives 502 "refused", counted as bad', async () => {
