@@ -11,7 +11,16 @@ import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
 import { statusForReason, upstreamErrorReason } from '../../src/proxy/errors-response.js';
-import { closedPort, echo, ROUTE_SLOW, send, startProxy, startUpstream, TIMEOUTS } from './harness.js';
+import {
+  closedPort,
+  echo,
+  ROUTE_SLOW,
+  send,
+  startPair,
+  startProxy,
+  startUpstream,
+  TIMEOUTS,
+} from './harness.js';
 
 /** Resolves on 'close' even when an 'error' comes first (once() would reject). */
 function closeOf(emitter: NodeJS.EventEmitter): Promise<void> {
@@ -45,12 +54,7 @@ test('upstream refuses the connection: 502 upstream_unavailable, reason refused'
 });
 
 test('upstream resets the connection: 502, reason reset', async (t) => {
-  const up = await startUpstream((req) => req.socket.destroy());
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { px } = await startPair(t, (req) => req.socket.destroy());
   const reply = await send(px.port, { path: '/v1/payments' });
   assert.equal(reply.status, 502);
   const body = JSON.parse(reply.body) as ErrorBody;
@@ -60,14 +64,13 @@ test('upstream resets the connection: 502, reason reset', async (t) => {
 });
 
 test('upstream sends no headers in time: 504 upstream_timeout, reason timeout_headers', async (t) => {
-  const up = await startUpstream(() => {
-    // never answers
-  });
-  const px = await startProxy(up.url, { timeouts: { ...TIMEOUTS, headersMs: 150 } });
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { px } = await startPair(
+    t,
+    () => {
+      // never answers
+    },
+    { timeouts: { ...TIMEOUTS, headersMs: 150 } },
+  );
   const reply = await send(px.port, { path: '/v1/payments' });
   assert.equal(reply.status, 504);
   const body = JSON.parse(reply.body) as ErrorBody;
@@ -100,16 +103,15 @@ test("a route's own timeout overrides the headers timeout", async (t) => {
 });
 
 test('upstream stalls mid-body: the client response is cut (status already sent), reason timeout_body', async (t) => {
-  const up = await startUpstream((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 1000 });
-    res.write('first part');
-    // ... and the rest never comes
-  });
-  const px = await startProxy(up.url, { timeouts: { ...TIMEOUTS, bodyMs: 150 } });
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { px } = await startPair(
+    t,
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 1000 });
+      res.write('first part');
+      // ... and the rest never comes
+    },
+    { timeouts: { ...TIMEOUTS, bodyMs: 150 } },
+  );
   const outcome = await new Promise<{ status: number; complete: boolean; received: string }>(
     (resolve, reject) => {
       const req = http.get(
@@ -140,14 +142,9 @@ test('upstream stalls mid-body: the client response is cut (status already sent)
 });
 
 test('upstream closes mid-body after headers: the client response is destroyed, reason reset', async (t) => {
-  const up = await startUpstream((req, res) => {
+  const { px } = await startPair(t, (req, res) => {
     res.writeHead(200, { 'content-length': 1000 });
     res.write('partial', () => req.socket.destroy());
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const complete = await new Promise<boolean>((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port: px.port, path: '/v1/payments', agent: false }, (res) => {
@@ -164,14 +161,9 @@ test('upstream closes mid-body after headers: the client response is destroyed, 
 });
 
 test('an upstream 5xx is relayed as is: the upstream answered, so no errorReason', async (t) => {
-  const up = await startUpstream((_req, res) => {
+  const { px } = await startPair(t, (_req, res) => {
     res.writeHead(500, { 'content-type': 'application/json' });
     res.end('{"error":"internal"}');
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const reply = await send(px.port, { path: '/v1/payments' });
   assert.equal(reply.status, 500);
@@ -210,15 +202,10 @@ test('a client that goes away mid-upload cancels the upstream request too', asyn
   const arrived = new Promise<http.IncomingMessage>((resolve) => {
     resolveArrived = resolve;
   });
-  const up = await startUpstream((req) => {
+  const { px } = await startPair(t, (req) => {
     req.on('error', () => {}); // the cut body is the point of the test
     req.resume();
     resolveArrived(req);
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const req = http.request({
     host: '127.0.0.1',
@@ -343,17 +330,12 @@ test('HTTP pipelining: when the client leaves, the response still queued behind 
   const fastAnswered = new Promise<void>((resolve) => {
     resolveFast = resolve;
   });
-  const up = await startUpstream((req, res) => {
+  const { px } = await startPair(t, (req, res) => {
     if (req.url === '/slow') {
       resolveSlow(); // never answers
       return;
     }
     res.end('fast', () => resolveFast());
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const socket = net.connect(px.port, '127.0.0.1');
   socket.on('error', () => {});

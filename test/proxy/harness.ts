@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import type { TestContext } from 'node:test';
 import type { Timeouts } from '../../src/config/types.js';
 import { type ProxyOptions, ProxyServer } from '../../src/proxy/server.js';
 import { copyObservation, type Observation, type ObservationSink } from '../../src/telemetry/observation.js';
@@ -262,4 +263,19 @@ export async function closedPort(): Promise<number> {
   const port = (s.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
+}
+
+/** An upstream and the proxy in front of it, both closed when the test ends. */
+export async function startPair(
+  t: Pick<TestContext, 'after'>,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  overrides: Partial<ProxyOptions> = {},
+): Promise<{ up: Upstream; px: Proxy }> {
+  const up = await startUpstream(handler);
+  const px = await startProxy(up.url, overrides);
+  t.after(async () => {
+    await px.close();
+    await up.close();
+  });
+  return { up, px };
 }

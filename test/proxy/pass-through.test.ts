@@ -9,17 +9,13 @@ import {
   ROUTE_PAYMENTS,
   rawExchange,
   send,
+  startPair,
   startProxy,
   startUpstream,
 } from './harness.js';
 
 test('GET and POST pass through with path, query, headers and bodies intact', async (t) => {
-  const up = await startUpstream(echo);
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { px } = await startPair(t, echo);
 
   const get = await send(px.port, {
     path: '/v1/payments/p_1?expand=customer&x=%20y',
@@ -88,12 +84,7 @@ test('GET and POST pass through with path, query, headers and bodies intact', as
 });
 
 test('RFC 9110 7.6.1: hop-by-hop fields, and every field named in Connection, are not forwarded upstream', async (t) => {
-  const up = await startUpstream(echo);
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { px } = await startPair(t, echo);
   const text = await rawExchange(
     px.port,
     'GET /v1/payments HTTP/1.1\r\nHost: api.example.test\r\n' +
@@ -122,7 +113,7 @@ test('RFC 9110 7.6.1: hop-by-hop fields, and every field named in Connection, ar
 });
 
 test('RFC 9110 7.6.1: hop-by-hop fields of the upstream response are not relayed to the client', async (t) => {
-  const up = await startUpstream((_req, res) => {
+  const { px } = await startPair(t, (_req, res) => {
     res.setHeader('Connection', 'keep-alive, X-Upstream-Internal');
     res.setHeader('X-Upstream-Internal', 'secret');
     res.setHeader('Keep-Alive', 'timeout=77');
@@ -131,11 +122,6 @@ test('RFC 9110 7.6.1: hop-by-hop fields of the upstream response are not relayed
     res.setHeader('Upgrade', 'h2c');
     res.setHeader('X-End-To-End', 'kept');
     res.end('body');
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const reply = await send(px.port, { path: '/v1/payments' });
   assert.equal(reply.status, 200);
@@ -152,12 +138,7 @@ test('RFC 9110 7.6.1: hop-by-hop fields of the upstream response are not relayed
 });
 
 test('X-Forwarded-For is appended to, X-Forwarded-Proto/Host describe this hop, Via is appended in both directions', async (t) => {
-  const up = await startUpstream(echo);
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { up, px } = await startPair(t, echo);
   const reply = await send(px.port, {
     path: '/v1/payments',
     headers: {
@@ -190,12 +171,7 @@ test('X-Forwarded-For is appended to, X-Forwarded-Proto/Host describe this hop, 
 });
 
 test('x-request-id: a sane one is passed through, otherwise one is generated; the client always gets it back', async (t) => {
-  const up = await startUpstream(echo);
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { px } = await startPair(t, echo);
   const given = await send(px.port, { path: '/v1/payments', headers: { 'x-request-id': 'req-abc-123' } });
   assert.deepEqual(headerValues((JSON.parse(given.body) as Echoed).rawHeaders, 'x-request-id'), [
     'req-abc-123',
@@ -230,26 +206,16 @@ test('x-request-id: a sane one is passed through, otherwise one is generated; th
 });
 
 test('the upstream cannot replace the request id the client sees', async (t) => {
-  const up = await startUpstream((_req, res) => {
+  const { px } = await startPair(t, (_req, res) => {
     res.setHeader('x-request-id', 'upstream-own');
     res.end('ok');
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const reply = await send(px.port, { path: '/v1/payments', headers: { 'x-request-id': 'client-id' } });
   assert.deepEqual(headerValues(reply.rawHeaders, 'x-request-id'), ['client-id']);
 });
 
 test('Expect: 100-continue is answered by the sidecar, then the body streams upstream', async (t) => {
-  const up = await startUpstream(echo);
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { px } = await startPair(t, echo);
   const result = await new Promise<{ sawContinue: boolean; status: number; body: Echoed }>(
     (resolve, reject) => {
       let sawContinue = false;
@@ -290,12 +256,7 @@ test('Expect: 100-continue is answered by the sidecar, then the body streams ups
 });
 
 test('Expect: 100-continue on a refused request gets the refusal, not 100; other expectations get 417', async (t) => {
-  const up = await startUpstream(echo);
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { up, px } = await startPair(t, echo);
   const refused = await rawExchange(
     px.port,
     'POST http://elsewhere.example/v1/payments HTTP/1.1\r\nHost: elsewhere.example\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n',
@@ -339,12 +300,7 @@ test('keep-alive on both sides: sequential requests share one client and one ups
 });
 
 test('digest (seed 003 distinct requests): identical requests share it, a different body does not', async (t) => {
-  const up = await startUpstream(echo);
-  const px = await startProxy(up.url, { digest: true });
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { px } = await startPair(t, echo, { digest: true });
   const post = (body: string) =>
     send(px.port, {
       method: 'POST',

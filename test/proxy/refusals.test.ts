@@ -14,18 +14,11 @@ import {
   parseRaw,
   ROUTE_UNMATCHED,
   rawExchange,
-  startProxy,
-  startUpstream,
+  startPair,
 } from './harness.js';
 
-async function fixture(t: { after: (fn: () => Promise<void>) => void }) {
-  const up = await startUpstream(echo);
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
-  return { up, px };
+function fixture(t: { after: (fn: () => Promise<void>) => void }) {
+  return startPair(t, echo);
 }
 
 test('an absolute-form target naming another host gets 400 and is never forwarded', async (t) => {
@@ -199,15 +192,10 @@ test('a request body with broken chunked framing gets 400 mid-flight and its ups
   const arrived = new Promise<http.IncomingMessage>((resolve) => {
     resolveArrived = resolve;
   });
-  const up = await startUpstream((req) => {
+  const { px } = await startPair(t, (req) => {
     req.on('error', () => {}); // the body is cut: that is the point
     req.resume();
     resolveArrived(req);
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const socket = net.connect(px.port, '127.0.0.1');
   socket.setEncoding('latin1');

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
-import { closedPort, headerValues, send, startProxy, startUpstream } from './harness.js';
+import { closedPort, headerValues, send, startPair, startProxy } from './harness.js';
 
 interface ErrorBody {
   error: string;
@@ -40,12 +40,7 @@ function closesOnReuse(): (req: http.IncomingMessage, res: http.ServerResponse) 
 }
 
 test('a GET whose reused connection is closed under it is retried once on a fresh one', async (t) => {
-  const up = await startUpstream(closesOnReuse());
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { up, px } = await startPair(t, closesOnReuse());
   assert.equal((await send(px.port, { path: '/v1/payments/1' })).status, 200);
   assert.equal(up.connections, 1);
 
@@ -77,12 +72,7 @@ test('a GET whose reused connection is closed under it is retried once on a fres
 });
 
 test('a POST with a body is not retried: the upstream may have acted on it', async (t) => {
-  const up = await startUpstream(closesOnReuse());
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { up, px } = await startPair(t, closesOnReuse());
   assert.equal((await send(px.port, { path: '/v1/payments' })).status, 200);
   const reply = await send(px.port, {
     method: 'POST',
@@ -106,12 +96,7 @@ test('a POST with a body is not retried: the upstream may have acted on it', asy
 });
 
 test('a GET with a body is not retried either: the body was read from the client once', async (t) => {
-  const up = await startUpstream(closesOnReuse());
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { up, px } = await startPair(t, closesOnReuse());
   assert.equal((await send(px.port, { path: '/v1/payments' })).status, 200);
   const reply = await send(px.port, {
     path: '/v1/payments/search',
@@ -126,12 +111,7 @@ test('a GET with a body is not retried either: the body was read from the client
 });
 
 test('an upstream that resets every attempt gets exactly one retry, then 502 reset', async (t) => {
-  const up = await startUpstream((req) => req.socket.destroy());
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
-  });
+  const { up, px } = await startPair(t, (req) => req.socket.destroy());
   const reply = await send(px.port, {
     method: 'HEAD',
     path: '/v1/payments/1',

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { type Reply, send, startProxy, startUpstream } from './harness.js';
+import { type Reply, send, startPair, startProxy, startUpstream } from './harness.js';
 
 test('close: an in-flight request finishes during the drain while new connections are refused', async (t) => {
   let release!: () => void;
@@ -14,14 +14,9 @@ test('close: an in-flight request finishes during the drain while new connection
   const arrived = new Promise<void>((resolve) => {
     resolveArrived = resolve;
   });
-  const up = await startUpstream((_req, res) => {
+  const { px } = await startPair(t, (_req, res) => {
     release = () => res.end('finished in time');
     resolveArrived();
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const inFlight: Promise<Reply> = send(px.port, { path: '/v1/payments' });
   await arrived;

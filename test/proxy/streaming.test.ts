@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { startProxy, startUpstream } from './harness.js';
+import { startPair } from './harness.js';
 
 const TOTAL = 100 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
@@ -94,7 +94,7 @@ const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MB`;
 
 test('a 100 MB upload streams through in constant memory', async (t) => {
   let received = 0;
-  const up = await startUpstream((req, res) => {
+  const { px } = await startPair(t, (req, res) => {
     const sink = slowSink();
     pipeline(req, sink).then(
       () => {
@@ -103,11 +103,6 @@ test('a 100 MB upload streams through in constant memory', async (t) => {
       },
       () => res.destroy(),
     );
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   const upload = (total: number) =>
     new Promise<void>((resolve, reject) => {
@@ -140,15 +135,10 @@ test('a 100 MB upload streams through in constant memory', async (t) => {
 });
 
 test('a 100 MB download streams through in constant memory', async (t) => {
-  const up = await startUpstream((req, res) => {
+  const { px } = await startPair(t, (req, res) => {
     const total = req.url === '/warm-up' ? WARM_UP : TOTAL;
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
     source(total).pipe(res);
-  });
-  const px = await startProxy(up.url);
-  t.after(async () => {
-    await px.close();
-    await up.close();
   });
   let received = 0;
   const download = (path: string) =>
