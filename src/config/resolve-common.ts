@@ -52,4 +52,4 @@ export function positiveDuration(unit: DurationUnit): (value: unknown) => number
   };
 }
 
-export const MINUTE_MS = 60_000;
+export { MINUTE_MS } from '../time.js';

@@ -20,6 +20,7 @@ import type { TimeRange } from '../slo/period.js';
 import { BAD, EXCLUDED, GOOD } from '../telemetry/classify.js';
 import { DigestSet } from '../telemetry/digest-set.js';
 import { clampMicros, HDR_COUNTS_LENGTH, hdrIndex } from '../telemetry/hdr-layout.js';
+import { MINUTE_MS } from '../time.js';
 import {
   C_BAD,
   C_DISTINCT,
@@ -35,7 +36,6 @@ import {
   ReplayRollups,
 } from './rows.js';
 
-const MINUTE_MS = 60_000;
 /** Minutes kept open behind the newest line of the current file. */
 export const OPEN_MINUTES = 16;
 

@@ -6,9 +6,9 @@
  */
 import type { CompliancePeriod } from '../config/types.js';
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
+export { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
+
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
 export interface ZonedParts {
   readonly year: number;

@@ -10,13 +10,13 @@ import type { AppLog } from '../log/app-log.js';
 import { Store } from '../store/store.js';
 import type { Recorder } from '../telemetry/recorder.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
+import { MINUTE_MS } from '../time.js';
 import { SloEngine } from './engine.js';
 import { maxPeriodMinutes } from './period.js';
 import { type SlosDocument, slosJson } from './slo-json.js';
 import { renderSloMetrics } from './slo-metrics.js';
 import type { FlagTransition, SloStatus } from './status.js';
 
-const MINUTE_MS = 60_000;
 /** The longest fixed window (3d) beyond the period, so every window is whole after a restart. */
 const RESTORE_SLACK_MINUTES = 3 * 24 * 60;
 

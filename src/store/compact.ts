@@ -6,6 +6,7 @@
  * hour written again after it was rolled (`dirty_hours`) is rolled again first.
  */
 import type { StoreConfig } from '../config/types.js';
+import { HOUR_MS } from '../time.js';
 import { buildHourRows, MINUTES_PER_HOUR, type MinuteRow } from './hour-rollups.js';
 import type { Db } from './open.js';
 import type { Statements } from './statements.js';
@@ -34,7 +35,6 @@ export interface CompactionMarks {
 export const STATE_ROLLED = 'rolled_before_minute';
 export const STATE_PRUNED = 'pruned_before_minute';
 export const NO_WORK: CompactResult = { rolledHours: 0, prunedMinuteRows: 0, prunedHourRows: 0, more: false };
-const HOUR_MS = 3_600_000;
 
 export function compactOnce(
   db: Db,

@@ -8,11 +8,12 @@
  * drained (longer than the grace) is booked in the oldest open minute: never lost, at most
  * a minute late. Each route keeps a ring of open-minute accumulators, reused every minute.
  */
+
+import { MINUTE_MS } from '../time.js';
 import { BAD, EXCLUDED, GOOD } from './classify.js';
 import { DigestSet, digestKey } from './digest-set.js';
 import type { MinuteRollup } from './rollup.js';
 
-const MINUTE_MS = 60_000;
 /** Open minutes per route; the grace must stay well under (RING - 1) minutes. */
 const RING = 4;
 
