@@ -40,7 +40,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node dist/bench/
   --upstream KIND   nginx | node | auto                   (BENCH_UPSTREAM, default auto: nginx if on PATH)
   --no-pin          do not pin processes to cores         (BENCH_PIN=0)
   --peers LIST      comma-separated subset of: direct, sloprobe, sloprobe-norec,
-                    sloprobe-accesslog, http-proxy, nginx (BENCH_PEERS)
+                    sloprobe-accesslog, undici-floor, http-proxy, nginx
+                                                          (BENCH_PEERS)
   --sidecar PATH    compiled sloprobe CLI (main.js)       (BENCH_SIDECAR)
   --config FILE     route map for the sidecar             (BENCH_CONFIG, default config/klarna.yaml)
   --json FILE       also write the raw results as JSON    (BENCH_JSON)

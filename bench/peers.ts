@@ -16,6 +16,7 @@ export const PEER_IDS = [
   'sloprobe',
   'sloprobe-norec',
   'sloprobe-accesslog',
+  'undici-floor',
   'http-proxy',
   'nginx',
 ] as const;
@@ -26,6 +27,7 @@ export const PEER_LABELS: Record<PeerId, string> = {
   sloprobe: 'sloprobe (full recording)',
   'sloprobe-norec': 'sloprobe --recording off',
   'sloprobe-accesslog': 'sloprobe + access log file',
+  'undici-floor': 'node:http + undici, nothing else',
   'http-proxy': 'http-proxy (keep-alive agent)',
   nginx: 'nginx (1 worker, keepalive)',
 };
@@ -38,6 +40,8 @@ export interface BenchContext {
   /** Why there is no sidecar, naming the paths looked at. */
   readonly sidecarMissing: string;
   readonly httpProxyScript: string;
+  /** The floor peer: node:http + undici Pool and nothing else. */
+  readonly floorScript: string;
   readonly upstreamScript: string;
   readonly configFile: string;
   readonly nginxPath: string | undefined;
@@ -113,17 +117,18 @@ export async function startPeer(id: PeerId, ctx: BenchContext, upstream: Running
     };
   }
   const port = await freePort();
-  if (id === 'http-proxy') {
+  if (id === 'http-proxy' || id === 'undici-floor') {
+    const script = id === 'http-proxy' ? ctx.httpProxyScript : ctx.floorScript;
     const m = ctx.sup.spawn(
       id,
       process.execPath,
-      [ctx.httpProxyScript, `http://127.0.0.1:${upstream.port}`, String(port)],
+      [script, `http://127.0.0.1:${upstream.port}`, String(port)],
       {
         cpus: ctx.proxyCpus,
       },
     );
     await waitForPort(m, port);
-    return { port, managed: m, memoryPid: () => m.child.pid, cpuPids: () => tree(m), describe: 'http-proxy' };
+    return { port, managed: m, memoryPid: () => m.child.pid, cpuPids: () => tree(m), describe: id };
   }
   if (id === 'nginx') {
     if (!ctx.nginxPath) throw new Error('nginx: not installed, skipped');

@@ -110,6 +110,7 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
     sidecarMain: findSidecar(candidates),
     sidecarMissing: `no compiled CLI at ${[...new Set(candidates)].join(' or ')} (build first)`,
     httpProxyScript: join(here, 'peers', 'http-proxy.js'),
+    floorScript: join(here, 'peers', 'undici-floor.js'),
     upstreamScript: join(here, 'peers', 'upstream.js'),
     configFile,
     nginxPath: machine.nginx ? which('nginx') : undefined,

@@ -4,9 +4,9 @@
  * listeners find their exchange without a closure per request.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
-import type { Pool } from 'undici';
 import type { Observation, ObservationSink } from '../telemetry/observation.js';
 import type { Exchange } from './exchange.js';
+import type { Pool } from './pool.js';
 
 /** Everything an exchange needs from its server; one per ProxyServer. */
 export class ProxyContext {

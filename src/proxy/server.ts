@@ -23,7 +23,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'undici';
 import type { Timeouts } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
 import type { ObservationSink } from '../telemetry/observation.js';
@@ -31,6 +30,7 @@ import { onClientError, refuseConnect } from './client-error.js';
 import { ProxyContext, ProxyResponse } from './context.js';
 import { DigestExchange } from './digest-exchange.js';
 import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST, Exchange } from './exchange.js';
+import { Pool } from './pool.js';
 
 export interface ProxyOptions {
   /** Origin, http or https, without a path: `http://127.0.0.1:9000`. */
