@@ -45,7 +45,7 @@ export interface Verdict {
   readonly name: string;
   readonly value: string;
   readonly goal: string;
-  readonly result: 'PASS' | 'MISS' | 'n/a';
+  readonly result: 'PASS' | 'MISS' | 'n/a' | 'info';
   readonly note: string;
 }
 
@@ -160,8 +160,12 @@ export function verdicts(outcomes: readonly PeerOutcome[]): Verdict[] {
     0.75,
     side ? why('nginx') : why('sloprobe'),
   );
+  const floor = find(outcomes, 'undici-floor');
   const out: Verdict[] = [
-    { ...nginxVerdict, note: nginxVerdict.note || perCore(side, nginx) },
+    {
+      ...nginxVerdict,
+      note: joinNotes(nginxVerdict.note || perCore(side, nginx), floorVsNginx(floor, nginx)),
+    },
     ratioVerdict(
       'sidecar / http-proxy throughput',
       side,
@@ -198,7 +202,12 @@ export function verdicts(outcomes: readonly PeerOutcome[]): Verdict[] {
       value: `${side.peakMiB.toFixed(1)} MiB`,
       goal: '≤ 100 MB',
       result: side.peakMiB * MiB <= 100e6 ? 'PASS' : 'MISS',
-      note: `idle ${fmt(side.idleMiB, 1)} MiB; right after load (median) ${fmt(side.rssMiB, 1)} MiB`,
+      note: joinNotes(
+        `idle ${fmt(side.idleMiB, 1)} MiB; right after load (median) ${fmt(side.rssMiB, 1)} MiB`,
+        floor?.peakMiB === undefined
+          ? ''
+          : `node:http + undici alone: peak ${floor.peakMiB.toFixed(1)} MiB, idle ${fmt(floor.idleMiB, 1)} MiB`,
+      ),
     });
   } else {
     out.push({
@@ -209,7 +218,29 @@ export function verdicts(outcomes: readonly PeerOutcome[]): Verdict[] {
       note: why('sloprobe'),
     });
   }
+  if (side && floor) {
+    out.push({
+      name: 'sidecar / node:http + undici alone (what sloprobe adds)',
+      value: (side.rps / floor.rps).toFixed(2),
+      goal: '–',
+      result: 'info',
+      note: perCore(side, floor),
+    });
+  }
   return out;
+}
+
+/**
+ * The floor peer against nginx: the most any proxy built on node:http and undici reached
+ * in this run, whatever it does per request.
+ */
+function floorVsNginx(floor: PeerSummary | undefined, nginx: PeerSummary | undefined): string {
+  if (!floor || !nginx) return '';
+  return `node:http + undici alone / nginx: ${(floor.rps / nginx.rps).toFixed(2)}`;
+}
+
+function joinNotes(...notes: string[]): string {
+  return notes.filter((n) => n !== '').join('; ');
 }
 
 export function verdictTable(vs: readonly Verdict[]): string {
