@@ -114,13 +114,20 @@ export function wrkDriver(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp
   };
 }
 
-export function autocannonDriver(sup: Supervisor, childScript: string, mix: RequestMix): LoadDriver {
+/** A load generator written in Node, in its own process, given the run as one JSON argument. */
+function nodeClientDriver(
+  sup: Supervisor,
+  name: string,
+  childScript: string,
+  mix: RequestMix,
+  extra: Record<string, number> = {},
+): LoadDriver {
   return {
-    name: 'autocannon',
+    name,
     run: (spec) =>
       runToCompletion(
         sup,
-        'autocannon',
+        name,
         process.execPath,
         [
           childScript,
@@ -129,9 +136,19 @@ export function autocannonDriver(sup: Supervisor, childScript: string, mix: Requ
             seconds: spec.seconds,
             connections: spec.connections,
             requests: mix.requests,
+            ...extra,
           }),
         ],
         spec,
       ),
   };
+}
+
+export function autocannonDriver(sup: Supervisor, childScript: string, mix: RequestMix): LoadDriver {
+  return nodeClientDriver(sup, 'autocannon', childScript, mix);
+}
+
+/** The fixed-rate client (bench/peers/paced.ts): latency at `rate` req/s, not throughput. */
+export function pacedDriver(sup: Supervisor, childScript: string, mix: RequestMix, rate: number): LoadDriver {
+  return nodeClientDriver(sup, 'paced', childScript, mix, { rate });
 }

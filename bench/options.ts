@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly json: string;
   /** Seconds to wait for an idle machine before starting; 0 starts at once. */
   readonly waitIdle: number;
+  /** Requests/s of the fixed-rate latency phase; 0 skips it. */
+  readonly rate: number;
   readonly help: boolean;
 }
 
@@ -46,6 +48,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node dist/bench/
   --config FILE     route map for the sidecar             (BENCH_CONFIG, default config/klarna.yaml)
   --json FILE       also write the raw results as JSON    (BENCH_JSON)
   --wait-idle S     first wait up to S s for idle cores   (BENCH_WAIT_IDLE, default 0)
+  --rate N          then latency at a fixed N req/s, same rounds and duration
+                    (BENCH_RATE, default 2000; 0 skips that phase)
 `;
 
 interface Raw {
@@ -66,6 +70,7 @@ const KNOWN = new Set([
   'config',
   'json',
   'wait-idle',
+  'rate',
   'help',
 ]);
 
@@ -98,7 +103,7 @@ function positive(name: string, value: string | boolean | undefined, fallback: n
 function nonNegative(name: string, value: string | boolean | undefined): number {
   if (value === undefined || typeof value === 'boolean') return 0;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number of seconds, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -140,6 +145,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     config: text('config', 'BENCH_CONFIG') || 'config/klarna.yaml',
     json: text('json', 'BENCH_JSON'),
     waitIdle: nonNegative('wait-idle', pick('wait-idle', 'BENCH_WAIT_IDLE')),
+    rate: Math.round(nonNegative('rate', pick('rate', 'BENCH_RATE') ?? '2000')),
     help: args.help === true,
   };
 }

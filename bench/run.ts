@@ -8,7 +8,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadResult } from './load.js';
+import { latencyTable } from './latency.js';
+import { type LoadDriver, type LoadResult, type LoadSpec, pacedDriver } from './load.js';
 import { clockTicks, cpuBusy, describeMachine, machineLines, readCpuTimes, which } from './machine.js';
 import { type Measured, measure, OTHER_CPU_LIMIT } from './measure.js';
 import { UPSTREAM_BODY } from './nginx.js';
@@ -72,6 +73,61 @@ function progress(id: PeerId, label: string, r: LoadResult, mem: string): void {
   );
 }
 
+function emptyOutcome(o: { readonly id: PeerId }): PeerOutcome {
+  return {
+    id: o.id,
+    unavailable: undefined,
+    idle: undefined,
+    runs: [],
+    memory: [],
+    cpuUsPerReq: [],
+    peerCorePct: [],
+    otherCpuPct: [],
+  };
+}
+
+interface RoundsPlan {
+  readonly driver: LoadDriver;
+  readonly outcomes: readonly PeerOutcome[];
+  readonly running: ReadonlyMap<PeerId, Running>;
+  readonly upstream: Running;
+  readonly spec: (port: number, seconds: number) => LoadSpec;
+  readonly rounds: number;
+  readonly hz: number;
+}
+
+/**
+ * Measures every peer once per round, the order rotated each round (it spreads any drift,
+ * thermal or neighbours, over all peers); a run contaminated by other processes is redone
+ * within what is left of the --wait-idle budget, which is returned.
+ */
+async function runRounds(plan: RoundsPlan, budgetMs: number, seconds: number): Promise<number> {
+  let waitBudgetMs = budgetMs;
+  const live = plan.outcomes;
+  for (let round = 0; round < plan.rounds; round++) {
+    log(`Round ${round + 1}/${plan.rounds}:`);
+    const k = live.length === 0 ? 0 : round % live.length;
+    for (const o of [...live.slice(k), ...live.slice(0, k)]) {
+      const peer = plan.running.get(o.id)!;
+      const once = (): Promise<Measured> =>
+        measure(plan.driver, plan.spec(peer.port, seconds), peer, plan.upstream, plan.hz);
+      let m = await once();
+      for (let redo = 0; redo < MAX_REDOS && m.otherCpuPct > OTHER_CPU_LIMIT && waitBudgetMs > 0; redo++) {
+        progressLine(o.id, `round ${round + 1}`, m, '  (redo)');
+        waitBudgetMs -= await waitForIdle(waitBudgetMs);
+        m = await once();
+      }
+      o.runs.push(m.result);
+      o.otherCpuPct.push(m.otherCpuPct);
+      if (m.memory) o.memory.push(m.memory);
+      if (m.cpuUsPerReq !== undefined) o.cpuUsPerReq.push(m.cpuUsPerReq);
+      if (m.peerCorePct !== undefined) o.peerCorePct.push(m.peerCorePct);
+      progressLine(o.id, `round ${round + 1}`, m, '');
+    }
+  }
+  return waitBudgetMs;
+}
+
 async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promise<number> {
   const root = findRoot(here);
   const machine = describeMachine();
@@ -99,8 +155,9 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
     `Mix:     ${mix.requests.length} requests from ${mix.source}: ${mix.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`,
   );
   // Per run: wrk start-up and CPU accounting (~0.5 s); per peer: start and check (~2 s); idle samples.
-  const runs = peers.length * (opts.rounds + 1);
-  const estimate = peers.length * (opts.warmup + opts.rounds * opts.duration + 2) + runs * 0.5 + 3;
+  const runs = peers.length * (opts.rounds * (opts.rate > 0 ? 2 : 1) + 1);
+  const measured = opts.rounds * opts.duration * (opts.rate > 0 ? 2 : 1);
+  const estimate = peers.length * (opts.warmup + measured + 2) + runs * 0.5 + 3;
   log(`Budget:  about ${Math.ceil(estimate)} s\n`);
 
   const candidates = sidecarCandidates(opts.sidecar ? resolve(opts.sidecar) : '', dirname(here), root);
@@ -126,16 +183,7 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
   const outcomes: PeerOutcome[] = [];
   const running = new Map<PeerId, Running>();
   for (const id of peers) {
-    const outcome: PeerOutcome = {
-      id,
-      unavailable: undefined,
-      idle: undefined,
-      runs: [],
-      memory: [],
-      cpuUsPerReq: [],
-      peerCorePct: [],
-      otherCpuPct: [],
-    };
+    const outcome = emptyOutcome({ id });
     outcomes.push(outcome);
     try {
       const peer = await startPeer(id, ctx, upstream);
@@ -153,7 +201,7 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
     }
   }
 
-  const spec = (port: number, seconds: number) => ({
+  const spec = (port: number, seconds: number): LoadSpec => ({
     url: `http://127.0.0.1:${port}`,
     seconds,
     connections: opts.connections,
@@ -167,26 +215,19 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
     progress(o.id, 'warm-up', await driver.run(spec(peer.port, opts.warmup)), '');
   }
   let waitBudgetMs = opts.waitIdle * 1000 - waited;
-  for (let round = 0; round < opts.rounds; round++) {
-    log(`Round ${round + 1}/${opts.rounds}:`);
-    // Rotating the order spreads any drift (thermal, neighbours) over all peers.
-    const k = live.length === 0 ? 0 : round % live.length;
-    for (const o of [...live.slice(k), ...live.slice(0, k)]) {
-      const peer = running.get(o.id)!;
-      let m = await measure(driver, spec(peer.port, opts.duration), peer, upstream, hz);
-      for (let redo = 0; redo < MAX_REDOS && m.otherCpuPct > OTHER_CPU_LIMIT && waitBudgetMs > 0; redo++) {
-        // Contaminated by someone else's work: wait for quiet (within --wait-idle) and redo.
-        progressLine(o.id, `round ${round + 1}`, m, '  (redo)');
-        waitBudgetMs -= await waitForIdle(waitBudgetMs);
-        m = await measure(driver, spec(peer.port, opts.duration), peer, upstream, hz);
-      }
-      o.runs.push(m.result);
-      o.otherCpuPct.push(m.otherCpuPct);
-      if (m.memory) o.memory.push(m.memory);
-      if (m.cpuUsPerReq !== undefined) o.cpuUsPerReq.push(m.cpuUsPerReq);
-      if (m.peerCorePct !== undefined) o.peerCorePct.push(m.peerCorePct);
-      progressLine(o.id, `round ${round + 1}`, m, '');
-    }
+  const rounds = (driver: LoadDriver, outs: readonly PeerOutcome[], budgetMs: number): Promise<number> =>
+    runRounds(
+      { driver, outcomes: outs, running, upstream, spec, rounds: opts.rounds, hz },
+      budgetMs,
+      opts.duration,
+    );
+  waitBudgetMs = await rounds(driver, live, waitBudgetMs);
+
+  const paced = live.map(emptyOutcome);
+  if (opts.rate > 0 && paced.length > 0) {
+    log(`\nFixed rate: ${opts.rate} req/s per peer, latency from each request's due time:`);
+    const pacedLoad = pacedDriver(sup, join(here, 'peers', 'paced.js'), mix, opts.rate);
+    waitBudgetMs = await rounds(pacedLoad, paced, waitBudgetMs);
   }
   await sup.stopAll();
   const backgroundAfter = await backgroundBusy();
@@ -196,13 +237,17 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
   log(peerTable(outcomes));
   log('\n## Targets (issue 2)\n');
   log(verdictTable(vs));
+  if (opts.rate > 0 && paced.length > 0) {
+    log(`\n## Latency at a fixed ${opts.rate} req/s (median of rounds)\n`);
+    log(latencyTable(paced));
+  }
   const notes = caveats(outcomes, OTHER_CPU_LIMIT, cpus.load === undefined ? undefined : Number(cpus.load));
   log(`\nAfter:   core busy % over 1 s after the run: ${percentList(backgroundAfter)}`);
   if (notes.length > 0) log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
   if (opts.json) {
     writeFileSync(
       resolve(opts.json),
-      `${JSON.stringify({ machine, pinning: cpus.description, options: opts, mix, outcomes, verdicts: vs, backgroundBusy: { before: background, after: backgroundAfter } }, null, 2)}\n`,
+      `${JSON.stringify({ machine, pinning: cpus.description, options: opts, mix, outcomes, paced, verdicts: vs, backgroundBusy: { before: background, after: backgroundAfter } }, null, 2)}\n`,
     );
     log(`\nRaw results: ${resolve(opts.json)}`);
   }
