@@ -7,10 +7,10 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import type { AppLog } from '../log/app-log.js';
-import { Store } from '../store/store.js';
+import { type HourLatencyCounts, Store } from '../store/store.js';
 import type { Recorder } from '../telemetry/recorder.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
-import { MINUTE_MS } from '../time.js';
+import { HOUR_MS, MINUTE_MS } from '../time.js';
 import { SloEngine } from './engine.js';
 import { maxPeriodMinutes } from './period.js';
 import { type SlosDocument, slosJson } from './slo-json.js';
@@ -41,6 +41,9 @@ export class SloRuntime {
   /** Counts stored before this process started for the minute it started in, per route. */
   private readonly carried = new Map<string, MinuteRollup>();
   private readonly carriedMinute: number;
+  /** HDR latency counts stored before this process started for the hour it started in. */
+  private readonly carriedHours: Map<string, Float64Array>;
+  private readonly carriedHour: number;
   private failures = 0;
   private closed = false;
 
@@ -56,6 +59,9 @@ export class SloRuntime {
     });
     const nowMinute = Math.floor(this.now() / MINUTE_MS);
     this.carriedMinute = nowMinute;
+    this.carriedHour = Math.floor(this.now() / HOUR_MS);
+    const hourMinute = (this.carriedHour * HOUR_MS) / MINUTE_MS;
+    this.carriedHours = this.store.readLatencyHistograms(hourMinute, hourMinute + 1);
     this.restore(config, nowMinute);
     this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000);
     this.timer.unref();
@@ -86,6 +92,20 @@ export class SloRuntime {
     });
   }
 
+  /**
+   * Likewise for the hourly latency histograms: the store replaces a route's row for an hour
+   * with what the recorder re-sends, and a new recorder (restart, reload) starts the hour
+   * empty; without this the requests of the hour before the restart would drop out of the
+   * monthly report's p99.
+   */
+  private withCarriedHour(rows: readonly HourLatencyCounts[]): readonly HourLatencyCounts[] {
+    if (this.carriedHours.size === 0) return rows;
+    return rows.map((r) => {
+      const before = r.hour === this.carriedHour ? this.carriedHours.get(r.route) : undefined;
+      return before ? { hour: r.hour, route: r.route, counts: addCounts(r.counts, before) } : r;
+    });
+  }
+
   /** Flush completed and in-progress minutes, then evaluate. Public for tests and shutdown. */
   tick(): void {
     if (this.closed) return;
@@ -96,7 +116,7 @@ export class SloRuntime {
         this.store.writeRollups(rows);
         this.engine.ingest(rows);
       }
-      const hours = this.recorder.drainHourHistograms();
+      const hours = this.withCarriedHour(this.recorder.drainHourHistograms());
       if (hours.length > 0) this.store.writeLatencyHistograms(hours);
       this.statuses = this.engine.evaluate(now);
       // Roll old minutes into hours and prune, a bounded step at a time, off the request path.
@@ -134,6 +154,13 @@ export class SloRuntime {
     clearInterval(this.timer);
     this.store.close();
   }
+}
+
+function addCounts(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(Math.max(a.length, b.length));
+  for (let i = 0; i < a.length; i++) out[i] = a[i]!;
+  for (let i = 0; i < b.length; i++) out[i]! += b[i]!;
+  return out;
 }
 
 function addRollups(a: MinuteRollup, b: MinuteRollup): MinuteRollup {
