@@ -242,6 +242,8 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       const old = gen;
       old.slo?.close();
       const fresh = buildGeneration(next, options);
+      // Synchronous up to the swap: no observation reaches the old recorder after this.
+      fresh.recorder.carryFrom(old.recorder);
       previous = old;
       gen = fresh;
       metrics.swap(fresh.recorder, [...lasting, ...fresh.renderers]);

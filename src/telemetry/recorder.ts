@@ -123,6 +123,41 @@ export class Recorder implements ObservationSink {
     );
   }
 
+  /**
+   * Continues the cumulative counters of `previous`, the recorder a config reload replaces,
+   * so that a reload is not a counter reset to Prometheus (`rate()` and `increase()` would
+   * lose the increments between the last scrape and the reload). Per route whose name,
+   * category and class are unchanged (the same series): its request and upstream-error
+   * counters, and its SLI and duration histograms when the bucket bounds are unchanged; a
+   * changed bound set changes the `le` series, which then start afresh. The HDR latency
+   * windows start afresh too (their hour is carried through the store by the SLO runtime).
+   * Returns the number of routes carried.
+   */
+  carryFrom(previous: Recorder): number {
+    const byName = new Map(previous.contexts.map((c) => [c.route.name, c]));
+    const sameBounds = sameNumbers(previous.layout.boundsSeconds, this.layout.boundsSeconds);
+    let carried = 0;
+    for (const ctx of this.contexts) {
+      const old = byName.get(ctx.route.name);
+      if (old === undefined || old.labels !== ctx.labels) continue;
+      old.requests.forEach((key, count) => {
+        ctx.requests.increment(key, count);
+      });
+      addInto(ctx.upstreamErrors, old.upstreamErrors);
+      if (sameBounds) {
+        addInto(ctx.sliBuckets, old.sliBuckets);
+        ctx.sliSumNs += old.sliSumNs;
+        ctx.sliCount += old.sliCount;
+        addInto(ctx.durationBuckets, old.durationBuckets);
+        ctx.durationSumNs += old.durationSumNs;
+        ctx.durationCount += old.durationCount;
+      }
+      carried++;
+    }
+    this.failures += previous.failures;
+    return carried;
+  }
+
   /** The recorder's clock (epoch ms): what window reads use by default. */
   nowMs(): number {
     return this.clock();
@@ -255,4 +290,12 @@ export class Recorder implements ObservationSink {
       maxMs: r.maxUs / 1000,
     };
   }
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function addInto(target: Float64Array, source: Float64Array): void {
+  for (let i = 0; i < target.length && i < source.length; i++) target[i]! += source[i]!;
 }
