@@ -26,7 +26,6 @@
  * The SLI still starts when the request was received: the failed attempt is latency the
  * client waited through, so it ends at the headers of the attempt that answered.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
@@ -41,26 +40,10 @@ import {
   upstreamErrorBody,
   upstreamErrorReason,
 } from './errors-response.js';
-import {
-  clientResponseHeaders,
-  requestScan,
-  upstreamRequestHeaders,
-  VIA_HTTP10,
-  VIA_HTTP11,
-} from './headers.js';
-import { isValidOriginForm, localAuthority, pathOf, resolveAbsoluteForm } from './target.js';
+import { clientResponseHeaders } from './headers.js';
+import { ENTRY_CONTINUE, type Entry, planRequest, requestPlan } from './request-plan.js';
 
 const NS_PER_MS = 1e6;
-const SLASH = 0x2f;
-const WEBSOCKET = /websocket/i;
-
-/** How Node handed the request over: 'request', 'checkContinue' or 'checkExpectation'. */
-export type Entry = 0 | 1 | 2;
-export const ENTRY_REQUEST: Entry = 0;
-/** `Expect: 100-continue`: answer 100 once the request is accepted. */
-export const ENTRY_CONTINUE: Entry = 1;
-/** Any other expectation: 417 (RFC 9110 10.1.1). */
-export const ENTRY_EXPECTATION: Entry = 2;
 
 /**
  * The handler methods undici 7 actually calls on a handler without `onRequestStart`
@@ -142,64 +125,26 @@ export class Exchange implements Observation, RawHandler {
   }
 
   private dispatch(entry: Entry, ctx: ProxyContext, req: IncomingMessage, res: ProxyResponse): void {
-    const scan = requestScan;
-    const headers = upstreamRequestHeaders(req.rawHeaders, scan);
-    this.requestId = scan.requestId !== '' ? scan.requestId : randomUUID();
-    const method = this.method;
-    let target = req.url ?? '';
-    let forwardedHost = scan.host;
-    let refusal: RefusalReason | null = null;
-    if (target.charCodeAt(0) === SLASH) {
-      if (!isValidOriginForm(target)) refusal = 'malformed_target';
-    } else {
-      const self = localAuthority(req.socket.localAddress, req.socket.localPort);
-      const abs = resolveAbsoluteForm(target, self, ctx.upstreamAuthority);
-      if (abs.refusal !== '') {
-        refusal = abs.refusal;
-      } else {
-        target = abs.originForm;
-        forwardedHost = abs.authority;
-      }
-    }
-    this.path = pathOf(target);
-    const routeIndex = ctx.routeOf(method, this.path);
+    const plan = planRequest(req, entry, ctx.upstreamAuthority, requestPlan);
+    this.requestId = plan.requestId;
+    this.path = plan.path;
+    // Refused requests are routed too: they count against the route they were aimed at.
+    const routeIndex = ctx.routeOf(this.method, plan.path);
     this.routeIndex = routeIndex;
-    if (refusal === null) {
-      if (scan.hostCount > 1) refusal = 'multiple_host';
-      // RFC 9112 3.2: an HTTP/1.1 request without Host gets 400.
-      else if (scan.hostCount === 0 && req.httpVersionMinor === 1) refusal = 'missing_host';
-      else if (entry === ENTRY_EXPECTATION) refusal = 'expectation_failed';
-      // Other upgrades (h2c) are ignored, as RFC 9110 7.8 allows: the field is hop-by-hop.
-      else if (scan.upgrade !== '' && WEBSOCKET.test(scan.upgrade)) refusal = 'upgrade_not_supported';
-    }
-    if (refusal !== null) {
-      this.refuse(refusal);
+    if (plan.refusal !== null) {
+      this.refuse(plan.refusal);
       return;
     }
-
-    const addr = req.socket.remoteAddress;
-    const xff =
-      addr === undefined
-        ? scan.forwardedFor
-        : scan.forwardedFor === ''
-          ? addr
-          : `${scan.forwardedFor}, ${addr}`;
-    if (xff !== '') headers.push('x-forwarded-for', xff);
-    headers.push('x-forwarded-proto', 'http');
-    if (forwardedHost !== '') headers.push('x-forwarded-host', forwardedHost);
-    const via = req.httpVersionMinor === 0 ? VIA_HTTP10 : VIA_HTTP11;
-    headers.push('via', scan.via === '' ? via : `${scan.via}, ${via}`, 'x-request-id', this.requestId);
-
-    this.hasBody = scan.hasBody;
-    if (!scan.hasBody) this.tReceived = this.t0;
+    this.hasBody = plan.hasBody;
+    if (!plan.hasBody) this.tReceived = this.t0;
     // 100 is sent only once the request is accepted, so a refused client never sends its body.
     if (entry === ENTRY_CONTINUE) res.writeContinue();
     this.upstreamDone = false;
     const opts: Dispatcher.DispatchOptions = {
-      path: target,
-      method,
-      headers,
-      body: scan.hasBody ? req : null,
+      path: plan.target,
+      method: this.method,
+      headers: plan.headers,
+      body: plan.hasBody ? req : null,
       headersTimeout: ctx.routeTimeoutMs(routeIndex),
     };
     this.opts = opts;

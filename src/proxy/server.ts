@@ -29,8 +29,9 @@ import type { ObservationSink } from '../telemetry/observation.js';
 import { onClientError, refuseConnect } from './client-error.js';
 import { ProxyContext, ProxyResponse } from './context.js';
 import { DigestExchange } from './digest-exchange.js';
-import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST, Exchange } from './exchange.js';
+import { Exchange } from './exchange.js';
 import { Pool } from './pool.js';
+import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST } from './request-plan.js';
 
 export interface ProxyOptions {
   /** Origin, http or https, without a path: `http://127.0.0.1:9000`. */

@@ -1,0 +1,97 @@
+/**
+ * What the sidecar sends upstream for one client request, or why it refuses it, decided
+ * before anything is dispatched: the target in origin form, the request id, the headers to
+ * forward (hop-by-hop fields dropped, RFC 9110 7.6.1; X-Forwarded-*, Via and the request id
+ * added) and whether a body follows. A refused request is never sent: "a malformed or
+ * ambiguous request gets 400 and never reaches the upstream".
+ *
+ * Hot path: the answer is written into one module-level `RequestPlan` (as `requestScan` is),
+ * so planning a request allocates its header array and nothing else. Read it before the
+ * next call.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { RefusalReason } from './errors-response.js';
+import { requestScan, upstreamRequestHeaders, VIA_HTTP10, VIA_HTTP11 } from './headers.js';
+import { isValidOriginForm, localAuthority, pathOf, resolveAbsoluteForm } from './target.js';
+
+const SLASH = 0x2f;
+const WEBSOCKET = /websocket/i;
+
+/** How Node handed the request over: 'request', 'checkContinue' or 'checkExpectation'. */
+export type Entry = 0 | 1 | 2;
+export const ENTRY_REQUEST: Entry = 0;
+/** `Expect: 100-continue`: answer 100 once the request is accepted. */
+export const ENTRY_CONTINUE: Entry = 1;
+/** Any other expectation: 417 (RFC 9110 10.1.1). */
+export const ENTRY_EXPECTATION: Entry = 2;
+
+export class RequestPlan {
+  /** The request target in origin form (an accepted absolute form is rewritten). */
+  target = '';
+  /** The target's path, without the query: what the route table matches. */
+  path = '';
+  /** The client's `x-request-id` when sane, else a fresh UUID. */
+  requestId = '';
+  /** Flat name/value pairs for undici; forwarding fields only when not refused. */
+  headers: string[] = [];
+  hasBody = false;
+  refusal: RefusalReason | null = null;
+}
+
+export const requestPlan = new RequestPlan();
+
+/** Fills `plan` for `req`; `upstreamAuthority` is the only host an absolute form may name. */
+export function planRequest(
+  req: IncomingMessage,
+  entry: Entry,
+  upstreamAuthority: string,
+  plan: RequestPlan,
+): RequestPlan {
+  const scan = requestScan;
+  const headers = upstreamRequestHeaders(req.rawHeaders, scan);
+  plan.headers = headers;
+  plan.requestId = scan.requestId !== '' ? scan.requestId : randomUUID();
+  plan.hasBody = scan.hasBody;
+  let target = req.url ?? '';
+  let forwardedHost = scan.host;
+  let refusal: RefusalReason | null = null;
+  if (target.charCodeAt(0) === SLASH) {
+    if (!isValidOriginForm(target)) refusal = 'malformed_target';
+  } else {
+    const self = localAuthority(req.socket.localAddress, req.socket.localPort);
+    const abs = resolveAbsoluteForm(target, self, upstreamAuthority);
+    if (abs.refusal !== '') {
+      refusal = abs.refusal;
+    } else {
+      target = abs.originForm;
+      forwardedHost = abs.authority;
+    }
+  }
+  plan.target = target;
+  plan.path = pathOf(target);
+  if (refusal === null) {
+    if (scan.hostCount > 1) refusal = 'multiple_host';
+    // RFC 9112 3.2: an HTTP/1.1 request without Host gets 400.
+    else if (scan.hostCount === 0 && req.httpVersionMinor === 1) refusal = 'missing_host';
+    else if (entry === ENTRY_EXPECTATION) refusal = 'expectation_failed';
+    // Other upgrades (h2c) are ignored, as RFC 9110 7.8 allows: the field is hop-by-hop.
+    else if (scan.upgrade !== '' && WEBSOCKET.test(scan.upgrade)) refusal = 'upgrade_not_supported';
+  }
+  plan.refusal = refusal;
+  if (refusal !== null) return plan;
+
+  const addr = req.socket.remoteAddress;
+  const xff =
+    addr === undefined
+      ? scan.forwardedFor
+      : scan.forwardedFor === ''
+        ? addr
+        : `${scan.forwardedFor}, ${addr}`;
+  if (xff !== '') headers.push('x-forwarded-for', xff);
+  headers.push('x-forwarded-proto', 'http');
+  if (forwardedHost !== '') headers.push('x-forwarded-host', forwardedHost);
+  const via = req.httpVersionMinor === 0 ? VIA_HTTP10 : VIA_HTTP11;
+  headers.push('via', scan.via === '' ? via : `${scan.via}, ${via}`, 'x-request-id', plan.requestId);
+  return plan;
+}
