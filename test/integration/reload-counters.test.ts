@@ -5,8 +5,6 @@
  * keep counting from where it was; series whose labels changed start from zero.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { applyOverrides, parseConfig } from '../../src/config/load.js';
@@ -14,6 +12,7 @@ import type { ResolvedConfig } from '../../src/config/types.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import { type Sidecar, startSidecar } from '../../src/sidecar.js';
 import { parseSamples, type Sample, sum } from '../helpers/prom.js';
+import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 const HEAD = `upstream: http://127.0.0.1:9
 classes:
@@ -33,27 +32,17 @@ const AFTER = `${HEAD}  - { name: refunds, method: POST, path: /v1/refunds, cate
 // A new latency objective adds a bucket bound: the histograms' le series change.
 const NEW_BOUND = `${AFTER}  - { name: captures, method: POST, path: /v1/captures, category: payment-request, latency: { p99: 1234ms } }\n`;
 
-let upstream: Server;
-let failNext = 0;
+let upstream: TestUpstream;
 before(async () => {
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (failNext > 0) {
-        failNext--;
-        res.writeHead(500).end('{}');
-      } else res.writeHead(201).end('{}');
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstream = await startTestUpstream();
 });
 after(async () => {
-  await new Promise<void>((r) => upstream.close(() => r()));
+  await upstream.close();
 });
 
 function config(yaml: string): ResolvedConfig {
   return applyOverrides(parseConfig(yaml, 'reload.yaml'), {
-    upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    upstream: upstream.url,
     listen: '127.0.0.1:0',
     admin: '127.0.0.1:0',
     dataDir: ':memory:',
@@ -62,7 +51,7 @@ function config(yaml: string): ResolvedConfig {
 }
 
 async function post(s: Sidecar, path: string, n: number, failing = 0): Promise<void> {
-  failNext = failing;
+  upstream.failNext = failing;
   for (let i = 0; i < n; i++) {
     const res = await request(`http://127.0.0.1:${s.proxyAddress.port}${path}`, {
       method: 'POST',

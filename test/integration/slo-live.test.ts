@@ -9,8 +9,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -22,6 +20,7 @@ import { type Sidecar, startSidecar } from '../../src/sidecar.js';
 import { parseSamples, sum } from '../helpers/prom.js';
 import { runCli } from '../helpers/spawn.js';
 import { requireTool } from '../helpers/tools.js';
+import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 const CONFIG = `upstream: http://127.0.0.1:9
 classes:
@@ -32,26 +31,16 @@ routes:
   - { name: create-payment, method: POST, path: /v1/payments, category: payment-request, latency: { p99: 500ms } }
 `;
 
-let upstream: Server;
-let failNext = 0;
+let upstream: TestUpstream;
 const dataDir = mkdtempSync(join(tmpdir(), 'sloprobe-live-'));
 const logLines: Array<Record<string, unknown>> = [];
 
 before(async () => {
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (failNext > 0) {
-        failNext--;
-        res.writeHead(500).end('{}');
-      } else res.writeHead(201).end('{}');
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstream = await startTestUpstream();
 });
 
 after(async () => {
-  await new Promise<void>((r) => upstream.close(() => r()));
+  await upstream.close();
 });
 
 async function start(): Promise<Sidecar> {
@@ -61,7 +50,7 @@ async function start(): Promise<Sidecar> {
       if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
   });
   const config = applyOverrides(parseConfig(CONFIG, 'live.yaml'), {
-    upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    upstream: upstream.url,
     listen: '127.0.0.1:0',
     admin: '127.0.0.1:0',
     dataDir,
@@ -71,7 +60,7 @@ async function start(): Promise<Sidecar> {
 }
 
 async function send(s: Sidecar, n: number, failing: number): Promise<void> {
-  failNext = failing;
+  upstream.failNext = failing;
   for (let i = 0; i < n; i++) {
     const res = await request(`http://127.0.0.1:${s.proxyAddress.port}/v1/payments`, {
       method: 'POST',
