@@ -19,6 +19,7 @@ import { fanout } from './log/fanout.js';
 import { ProxyServer } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
+import type { Store } from './store/store.js';
 import { DEFAULT_LATENCY_BOUNDS_SECONDS } from './telemetry/buckets.js';
 import { MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
 import { copyObservation, type Observation, type ObservationSink } from './telemetry/observation.js';
@@ -78,7 +79,7 @@ interface Generation {
   readonly sinceMs: number;
 }
 
-function buildGeneration(config: ResolvedConfig, options: SidecarOptions): Generation {
+function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?: Store): Generation {
   const { log } = options;
   const now = options.now ?? Date.now;
   const recording = options.recording ?? true;
@@ -93,7 +94,7 @@ function buildGeneration(config: ResolvedConfig, options: SidecarOptions): Gener
   });
   const accessLog = createAccessLog(config.accessLog, table.routes);
   const bounds = recorder.layout.boundsSeconds;
-  const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now }) : undefined;
+  const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now, store }) : undefined;
   return {
     config,
     table,
@@ -121,6 +122,11 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
   if (!same(a.admin, b.admin)) out.push('admin');
   if (!same(a.timeouts, b.timeouts)) out.push('timeouts');
   if (a.store.dataDir !== b.store.dataDir) out.push('data_dir');
+  if (
+    a.store.minuteRetentionMs !== b.store.minuteRetentionMs ||
+    a.store.hourRetentionMs !== b.store.hourRetentionMs
+  )
+    out.push('retention');
   if (needsRequestDigest(a) !== needsRequestDigest(b)) out.push('timeslices.distinct');
   return out;
 }
@@ -238,10 +244,11 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     },
     async reload(next: ResolvedConfig): Promise<ReloadResult> {
       const needsRestart = restartOnly(config, next);
-      // The old runtime flushes its minutes to the store first, so the new one restores them.
+      // The old runtime flushes its minutes to the store and hands it over; the new one
+      // restores its windows from it (the data dir and retention stay until a restart).
       const old = gen;
-      old.slo?.close();
-      const fresh = buildGeneration(next, options);
+      const store = old.slo?.handOver();
+      const fresh = buildGeneration(next, options, store);
       // Synchronous up to the swap: no observation reaches the old recorder after this.
       fresh.recorder.carryFrom(old.recorder);
       previous = old;

@@ -27,6 +27,12 @@ export interface SloRuntimeOptions {
   readonly now: () => number;
   /** Flush and evaluate interval; the store loses at most this much on `kill -9`. */
   readonly tickMs?: number;
+  /**
+   * An open store to continue with (a reload hands over the previous runtime's store):
+   * a `:memory:` store would otherwise start empty, and a changed `data_dir` or retention
+   * takes effect on restart, as the reload log says.
+   */
+  readonly store?: Store;
 }
 
 export class SloRuntime {
@@ -51,7 +57,9 @@ export class SloRuntime {
     this.recorder = options.recorder;
     this.log = options.log;
     this.now = options.now;
-    this.store = Store.open(config.store, (msg, fields) => this.log.warn(fields, msg), { now: this.now });
+    this.store =
+      options.store ??
+      Store.open(config.store, (msg, fields) => this.log.warn(fields, msg), { now: this.now });
     this.engine = new SloEngine(config, {
       bucketBoundsSeconds: options.bounds,
       now: this.now,
@@ -149,10 +157,17 @@ export class SloRuntime {
 
   close(): void {
     if (this.closed) return;
-    this.tick();
-    this.closed = true;
-    clearInterval(this.timer);
-    this.store.close();
+    this.handOver().close();
+  }
+
+  /** Flushes and stops, leaving the store open for the runtime that takes over (reload). */
+  handOver(): Store {
+    if (!this.closed) {
+      this.tick();
+      this.closed = true;
+      clearInterval(this.timer);
+    }
+    return this.store;
   }
 }
 

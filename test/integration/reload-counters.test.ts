@@ -140,3 +140,20 @@ test('a reload keeps every unchanged series counting; changed labels start new s
     await s.close(1000);
   }
 });
+
+test('a reload keeps the SLO windows, also with the store in memory', async () => {
+  const s = await startSidecar(config(BEFORE), { log: createAppLog({ level: 'silent' }) });
+  try {
+    await post(s, '/v1/payments', 20, 1);
+    s.slo?.tick();
+    const before = s.slo?.json().slos.find((x) => x.name === 'payment-request-availability');
+    assert.equal(before?.requests, 20);
+    await s.reload(config(AFTER));
+    s.slo?.tick();
+    const after = s.slo?.json().slos.find((x) => x.name === 'payment-request-availability');
+    assert.equal(after?.requests, 20, 'the 20 requests before the reload are still in the windows');
+    assert.equal(after?.bad, 1);
+  } finally {
+    await s.close(1000);
+  }
+});
