@@ -219,6 +219,12 @@ routes:
       problems(badName)[0]!,
       /routes\[0\]\.name: "hpp create session" is not valid \(use letters, digits/,
     );
+    // A name of the wrong type: the type first, then what to write.
+    const listName = BASE.replace('name: hpp-create-session', 'name: [hpp]');
+    assert.match(
+      problems(listName)[0]!,
+      /routes\[0\]\.name: expected a string \(use letters, digits and \. _ - : \(e\.g\. hpp-create-session\)\), not a list$/,
+    );
     const unmatched = BASE.replace('name: hpp-create-session', 'name: unmatched');
     assert.match(
       problems(unmatched)[0]!,
