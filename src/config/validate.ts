@@ -25,12 +25,13 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   boolean: 'true or false',
   object: 'a mapping',
   array: 'a list',
-  null: 'nothing',
+  null: 'an empty value',
 };
 
-/** How a parsed value reads in a message: `"200"`, `5`, `a list`, `a mapping`, `nothing`. */
+/** How a parsed value reads in a message: `"200"`, `5`, `a list`, `a mapping`, `an empty value`. */
 export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return 'nothing';
+  // `key:` with nothing after it, or `~`/`null`: YAML's null.
+  if (value === null || value === undefined) return 'an empty value';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return typeof value === 'string' ? JSON.stringify(value) : String(value);

@@ -219,6 +219,12 @@ routes:
       problems(badName)[0]!,
       /routes\[0\]\.name: "hpp create session" is not valid \(use letters, digits/,
     );
+    // `name:` with nothing after it is YAML's null.
+    const emptyName = BASE.replace('name: hpp-create-session', 'name:');
+    assert.match(
+      problems(emptyName)[0]!,
+      /routes\[0\]\.name: expected a string \(use .*\), not an empty value$/,
+    );
     // A name of the wrong type: the type first, then what to write.
     const listName = BASE.replace('name: hpp-create-session', 'name: [hpp]');
     assert.match(
