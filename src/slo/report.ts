@@ -8,7 +8,6 @@
  */
 import type { ResolvedConfig, SloDefinition } from '../config/types.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
-import { budgetRemaining, isMet } from './burn.js';
 import { SloEngine } from './engine.js';
 import { estimateQuantile } from './latency-buckets.js';
 import type { MaintenanceVerdict } from './maintenance.js';
@@ -21,7 +20,8 @@ import {
   rangeMinutes,
   type TimeRange,
 } from './period.js';
-import type { DowntimePeriod } from './status.js';
+import { periodOutcome } from './slo-track.js';
+import type { DowntimePeriod, PeriodOutcome } from './status.js';
 
 export interface LatencyReport {
   /** The SLO's threshold; undefined when each route uses its own objective. */
@@ -53,7 +53,7 @@ export interface TimesliceReport {
   readonly serviceCredit: ServiceCredit | undefined;
 }
 
-export interface SloReport {
+export interface SloReport extends PeriodOutcome {
   readonly name: string;
   readonly sli: SloDefinition['sli'];
   readonly method: SloDefinition['method'];
@@ -61,14 +61,6 @@ export interface SloReport {
   readonly timeZone: string;
   readonly startMs: number;
   readonly endMs: number;
-  readonly requests: number;
-  readonly good: number;
-  readonly bad: number;
-  readonly excluded: number;
-  /** Good ratio (occurrences) or Monthly Uptime Percentage (timeslices); null without traffic. */
-  readonly ratio: number | null;
-  readonly met: boolean | null;
-  readonly budgetRemaining: number;
   readonly latency: LatencyReport | undefined;
   readonly timeslices: TimesliceReport | undefined;
 }
@@ -192,22 +184,17 @@ function sloReport(
 ): SloReport {
   const sum = engine.summarize(index, range.startMs, range.endMs)!;
   const minutes = rangeMinutes(range);
-  let ratio: number | null;
-  let budget: number;
+  const outcome = periodOutcome(sum, minutes, def);
   let timeslices: TimesliceReport | undefined;
   if (def.method === 'timeslices') {
-    const uptime = (minutes - sum.downtimePeriodMinutes) / minutes;
-    ratio = uptime;
-    budget = budgetRemaining(sum.downtimePeriodMinutes / minutes, def.objective);
-    const missed = isMet(uptime, def.objective) === false;
     timeslices = {
       minutesInMonth: minutes,
       downtimePeriods: sum.downtimePeriods,
       downtimePeriodMinutes: sum.downtimePeriodMinutes,
       intermittentDowntimeMinutes: sum.downtimeMinutes - sum.downtimePeriodMinutes,
-      uptimeRatio: uptime,
+      uptimeRatio: outcome.ratio!,
       serviceCredit:
-        missed && config.fees
+        outcome.met === false && config.fees
           ? {
               amount: serviceCredit(config.fees.monthly),
               currency: config.fees.currency,
@@ -215,9 +202,6 @@ function sloReport(
             }
           : undefined,
     };
-  } else {
-    ratio = sum.valid > 0 ? (sum.valid - sum.bad) / sum.valid : null;
-    budget = budgetRemaining(sum.valid > 0 ? sum.bad / sum.valid : null, def.objective);
   }
   let latency: LatencyReport | undefined;
   if (def.sli === 'latency') {
@@ -242,13 +226,7 @@ function sloReport(
     timeZone,
     startMs: range.startMs,
     endMs: range.endMs,
-    requests: sum.requests,
-    good: sum.valid - sum.bad,
-    bad: sum.bad,
-    excluded: Math.max(0, sum.requests - sum.valid),
-    ratio,
-    met: isMet(ratio, def.objective),
-    budgetRemaining: budget,
+    ...outcome,
     latency,
     timeslices,
   };

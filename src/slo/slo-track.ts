@@ -13,7 +13,7 @@ import { alertFactors, budgetRemaining, burnRate, evaluateFlags, isMet } from '.
 import type { HourBuckets } from './latency-buckets.js';
 import { MinuteSeries } from './minute-series.js';
 import { MINUTE_MS, periodAt, periodLabel } from './period.js';
-import type { DowntimePeriod, SloStatus, TimesliceStatus, WindowStatus } from './status.js';
+import type { DowntimePeriod, PeriodOutcome, SloStatus, TimesliceStatus, WindowStatus } from './status.js';
 import type { TimesliceTrack } from './timeslices.js';
 import { FIXED_WINDOWS } from './windows.js';
 
@@ -35,6 +35,31 @@ export interface RangeSummary {
   readonly downtimeMinutes: number;
   readonly downtimePeriodMinutes: number;
   readonly downtimePeriods: readonly DowntimePeriod[];
+}
+
+/**
+ * Occurrences: the good ratio of the valid events, and the budget they burned. Timeslices
+ * (seed 003): "Monthly Uptime Percentage" is the share of the period's minutes outside
+ * Downtime Periods (minutes without traffic are up), and Downtime Period minutes burn it.
+ */
+export function periodOutcome(sum: RangeSummary, periodMinutes: number, def: SloDefinition): PeriodOutcome {
+  const timeslices = def.method === 'timeslices';
+  const valid = sum.valid > 0;
+  const ratio = timeslices
+    ? (periodMinutes - sum.downtimePeriodMinutes) / periodMinutes
+    : valid
+      ? (sum.valid - sum.bad) / sum.valid
+      : null;
+  const burned = timeslices ? sum.downtimePeriodMinutes / periodMinutes : valid ? sum.bad / sum.valid : null;
+  return {
+    requests: sum.requests,
+    good: sum.valid - sum.bad,
+    bad: sum.bad,
+    excluded: Math.max(0, sum.requests - sum.valid),
+    ratio,
+    met: isMet(ratio, def.objective),
+    budgetRemaining: budgetRemaining(burned, def.objective),
+  };
 }
 
 export class SloTrack {
@@ -148,24 +173,16 @@ export class SloTrack {
     this.page = flags.page;
     this.ticket = flags.ticket;
 
-    let ratio: number | null;
-    let budget: number;
-    let timeslices: TimesliceStatus | undefined;
-    if (this.ts) {
-      const uptime = (p.minutes - sum.downtimePeriodMinutes) / p.minutes;
-      ratio = uptime;
-      budget = budgetRemaining(sum.downtimePeriodMinutes / p.minutes, def.objective);
-      timeslices = {
-        minutesInPeriod: p.minutes,
-        downtimePeriodMinutes: sum.downtimePeriodMinutes,
-        intermittentDowntimeMinutes: sum.downtimeMinutes - sum.downtimePeriodMinutes,
-        uptimeRatio: uptime,
-        downtimePeriods: sum.downtimePeriods,
-      };
-    } else {
-      ratio = sum.valid > 0 ? (sum.valid - sum.bad) / sum.valid : null;
-      budget = budgetRemaining(periodWindow.errorRatio, def.objective);
-    }
+    const outcome = periodOutcome(sum, p.minutes, def);
+    const timeslices: TimesliceStatus | undefined = this.ts
+      ? {
+          minutesInPeriod: p.minutes,
+          downtimePeriodMinutes: sum.downtimePeriodMinutes,
+          intermittentDowntimeMinutes: sum.downtimeMinutes - sum.downtimePeriodMinutes,
+          uptimeRatio: outcome.ratio!,
+          downtimePeriods: sum.downtimePeriods,
+        }
+      : undefined;
     return {
       name: def.name,
       sli: def.sli,
@@ -178,13 +195,7 @@ export class SloTrack {
       evaluatedAtMs: nowMs,
       definition: def,
       windows,
-      requests: sum.requests,
-      good: sum.valid - sum.bad,
-      bad: sum.bad,
-      excluded: Math.max(0, sum.requests - sum.valid),
-      ratio,
-      met: isMet(ratio, def.objective),
-      budgetRemaining: budget,
+      ...outcome,
       flags: { page: flags.page, ticket: flags.ticket },
       firing: flags.firing,
       factors,

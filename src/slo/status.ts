@@ -44,7 +44,22 @@ export interface SloFlags {
   readonly ticket: boolean;
 }
 
-export interface SloStatus {
+/** An SLO's totals over its period, judged: what `/v1/slos` and the monthly report both show. */
+export interface PeriodOutcome {
+  /** Every request seen, including excluded ones. */
+  readonly requests: number;
+  readonly good: number;
+  readonly bad: number;
+  /** Requests outside the SLI: abandoned by the client, no latency, repeated, or in maintenance. */
+  readonly excluded: number;
+  /** Good ratio (occurrences) or Monthly Uptime Percentage (timeslices); null without traffic. */
+  readonly ratio: number | null;
+  /** null when there is no ratio to judge. */
+  readonly met: boolean | null;
+  readonly budgetRemaining: number;
+}
+
+export interface SloStatus extends PeriodOutcome {
   readonly name: string;
   readonly sli: SliKind;
   readonly method: BudgetingMethod;
@@ -59,17 +74,6 @@ export interface SloStatus {
   readonly definition: SloDefinition;
   /** In WINDOW_NAMES order, `period` last. */
   readonly windows: readonly WindowStatus[];
-  /** Over the period so far: every request seen, including excluded ones. */
-  readonly requests: number;
-  readonly good: number;
-  readonly bad: number;
-  /** Requests outside the SLI: abandoned by the client, no latency, repeated, or in maintenance. */
-  readonly excluded: number;
-  /** The SLI over the period (good ratio; uptime for timeslices); null without traffic. */
-  readonly ratio: number | null;
-  /** null when there is no ratio to judge. */
-  readonly met: boolean | null;
-  readonly budgetRemaining: number;
   readonly flags: SloFlags;
   readonly firing: readonly AlertRuleId[];
   readonly factors: AlertFactors;
