@@ -22,17 +22,9 @@ export interface MinuteRow {
   readonly buckets: string;
 }
 
-export interface HourRow {
+/** A stored hour row: the minute row's counters summed, plus each active minute's counters. */
+export interface HourRow extends Omit<MinuteRow, 'minute'> {
   readonly hour: number;
-  readonly route_id: number;
-  readonly total: number;
-  readonly good: number;
-  readonly bad: number;
-  readonly excluded: number;
-  readonly slow: number;
-  readonly errors: number;
-  readonly distinct_requests: number;
-  readonly buckets: string;
   readonly minutes: string;
 }
 
