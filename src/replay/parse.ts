@@ -62,6 +62,15 @@ export function parseLine(s: string, start: number, end: number, out: LogRecord)
   return slowParse(s.slice(start, end), out);
 }
 
+/** The optional fields: a line that lacks them must not keep the previous line's. */
+function clearOptional(out: LogRecord): void {
+  out.latencyMs = Number.NaN;
+  out.digest = null;
+  out.error = null;
+  out.clientAborted = null;
+  out.outcome = -1;
+}
+
 function skipSpace(s: string, i: number, end: number): number {
   while (i < end && isSpace(s.charCodeAt(i))) i++;
   return i;
@@ -84,11 +93,7 @@ function fastParse(s: string, start: number, end: number, out: LogRecord): numbe
     if (i >= end || s.charCodeAt(i) !== OPEN_BRACE) return -1;
   }
   i++;
-  out.latencyMs = Number.NaN;
-  out.digest = null;
-  out.error = null;
-  out.clientAborted = null;
-  out.outcome = -1;
+  clearOptional(out);
   let seen = 0;
   for (;;) {
     let c = s.charCodeAt(i);
@@ -165,11 +170,7 @@ function slowParse(line: string, out: LogRecord): boolean {
     return false;
   }
   const o = v as Record<string, unknown>;
-  out.latencyMs = Number.NaN;
-  out.digest = null;
-  out.error = null;
-  out.clientAborted = null;
-  out.outcome = -1;
+  clearOptional(out);
   let seen = 0;
   const set = (field: number, value: unknown): boolean => {
     if (value === undefined || (field === F_OUTCOME && typeof value !== 'string')) return true;
