@@ -6,11 +6,7 @@ import type { MaintenanceVerdict } from './maintenance.js';
 import { humanDuration } from './maintenance.js';
 import { isoSeconds } from './period.js';
 import type { MonthlyReport, SloReport } from './report.js';
-import { downtimePeriodJson, maintenanceJson } from './slo-json.js';
-
-function finite(v: number | null | undefined): number | null {
-  return v === null || v === undefined || !Number.isFinite(v) ? null : v;
-}
+import { downtimePeriodJson, finite, maintenanceJson, periodOutcomeJson } from './slo-json.js';
 
 function sloReportJson(s: SloReport): Record<string, unknown> {
   const doc: Record<string, unknown> = {
@@ -21,13 +17,7 @@ function sloReportJson(s: SloReport): Record<string, unknown> {
     time_zone: s.timeZone,
     start: isoSeconds(s.startMs),
     end: isoSeconds(s.endMs),
-    requests: s.requests,
-    good: s.good,
-    bad: s.bad,
-    excluded: s.excluded,
-    ratio: s.ratio,
-    met: s.met,
-    budget_remaining: finite(s.budgetRemaining),
+    ...periodOutcomeJson(s),
   };
   if (s.latency) {
     doc.threshold_ms = s.latency.thresholdMs ?? null;

@@ -5,7 +5,7 @@
  */
 import type { MaintenanceVerdict } from './maintenance.js';
 import { isoSeconds } from './period.js';
-import type { DowntimePeriod, SloStatus } from './status.js';
+import type { DowntimePeriod, PeriodOutcome, SloStatus } from './status.js';
 
 export interface WindowJson {
   readonly requests: number;
@@ -30,8 +30,21 @@ export interface MaintenanceJson {
 }
 
 /** JSON has no Infinity: a 100% objective burning gives null rather than an invalid document. */
-function finite(v: number | null): number | null {
-  return v === null || !Number.isFinite(v) ? null : v;
+export function finite(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : v;
+}
+
+/** The judged period totals, as `/v1/slos` and the monthly report's JSON both write them. */
+export function periodOutcomeJson(o: PeriodOutcome): Record<string, unknown> {
+  return {
+    requests: o.requests,
+    good: o.good,
+    bad: o.bad,
+    excluded: o.excluded,
+    ratio: o.ratio,
+    met: o.met,
+    budget_remaining: finite(o.budgetRemaining),
+  };
 }
 
 export function downtimePeriodJson(p: DowntimePeriod): DowntimePeriodJson {
@@ -68,14 +81,8 @@ export function sloJson(s: SloStatus): Record<string, unknown> {
     time_zone: s.period.kind === 'calendar-month' ? s.period.timeZone : null,
     period_start: isoSeconds(s.periodStartMs),
     period_end: isoSeconds(s.periodEndMs),
-    requests: s.requests,
-    good: s.good,
-    bad: s.bad,
-    excluded: s.excluded,
-    ratio: s.ratio,
-    met: s.met,
+    ...periodOutcomeJson(s),
     windows,
-    budget_remaining: finite(s.budgetRemaining),
     flags: { page: s.flags.page, ticket: s.flags.ticket },
     active_flags: [...(s.flags.page ? ['page'] : []), ...(s.flags.ticket ? ['ticket'] : [])],
     burn_rate_factors: { ...s.factors },
