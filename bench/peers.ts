@@ -66,25 +66,18 @@ export async function startUpstream(ctx: BenchContext, useNginx: boolean): Promi
     const args = prepareNginx(join(ctx.tmpDir, 'nginx-upstream'), port, { kind: 'upstream' });
     const m = ctx.sup.spawn('upstream (nginx)', ctx.nginxPath, args, { cpus: ctx.upstreamCpus });
     await waitForPort(m, port);
-    return {
-      port,
-      managed: m,
-      memoryPid: () => m.child.pid,
-      cpuPids: () => tree(m),
-      describe: 'nginx `return 200`, 1 worker',
-    };
+    return running(m, port, 'nginx `return 200`, 1 worker');
   }
   const m = ctx.sup.spawn('upstream (node)', process.execPath, [ctx.upstreamScript, String(port)], {
     cpus: ctx.upstreamCpus,
   });
   await waitForPort(m, port);
-  return {
-    port,
-    managed: m,
-    memoryPid: () => m.child.pid,
-    cpuPids: () => tree(m),
-    describe: 'node:http in its own process',
-  };
+  return running(m, port, 'node:http in its own process');
+}
+
+/** A box that is one Node or nginx process (plus its children for CPU). */
+function running(m: Managed, port: number, describe: string): Running {
+  return { port, managed: m, memoryPid: () => m.child.pid, cpuPids: () => tree(m), describe };
 }
 
 function sidecarArgs(id: PeerId, ctx: BenchContext, upstream: number, port: number, admin: number): string[] {
@@ -128,7 +121,7 @@ export async function startPeer(id: PeerId, ctx: BenchContext, upstream: Running
       },
     );
     await waitForPort(m, port);
-    return { port, managed: m, memoryPid: () => m.child.pid, cpuPids: () => tree(m), describe: id };
+    return running(m, port, id);
   }
   if (id === 'nginx') {
     if (!ctx.nginxPath) throw new Error('nginx: not installed, skipped');
@@ -152,7 +145,7 @@ export async function startPeer(id: PeerId, ctx: BenchContext, upstream: Running
   );
   await waitForPort(m, port);
   await waitReady(m, admin);
-  return { port, managed: m, memoryPid: () => m.child.pid, cpuPids: () => tree(m), describe: 'sloprobe' };
+  return running(m, port, 'sloprobe');
 }
 
 /** nginx's master only supervises; the worker is the process that does the proxying. */
