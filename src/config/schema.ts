@@ -5,13 +5,14 @@
  * (resolve*.ts), which can give a more precise hint than a schema pattern.
  *
  * This file is the config reference: every key has a comment saying what it means and its
- * default. `x-hint` is our own annotation keyword: the fix shown when a value fails.
+ * default. `x-hint` is our own annotation keyword: what a valid value is, as a noun phrase
+ * ("an http or https origin such as ..."), shown as "expected <hint>, not <value>".
  */
 import type { SchemaObject } from 'ajv';
 
 /** Names of classes, categories, routes, SLOs and windows; they become metric label values. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
-const NAME_HINT = 'use letters, digits and . _ - : (e.g. hpp-create-session)';
+const NAME_HINT = 'a name of letters, digits and . _ - : (e.g. hpp-create-session)';
 
 const name: SchemaObject = { type: 'string', pattern: NAME_PATTERN, 'x-hint': NAME_HINT };
 const nameMap = (value: SchemaObject): SchemaObject => ({
@@ -29,7 +30,7 @@ const latency: SchemaObject = {
   type: 'object',
   minProperties: 1,
   maxProperties: 1,
-  propertyNames: { pattern: '^p\\d{1,2}(\\.\\d+)?$', 'x-hint': 'write p50, p90, p95, p99 or p99.9' },
+  propertyNames: { pattern: '^p\\d{1,2}(\\.\\d+)?$', 'x-hint': 'a percentile: p50, p90, p95, p99 or p99.9' },
   additionalProperties: duration,
   'x-hint': 'exactly one percentile and its threshold, e.g. { p99: 200ms }',
 };

@@ -70,14 +70,7 @@ function explain(error: ErrorObject, root: unknown, problems: Problems): void {
       return;
     case 'type': {
       const types = ([] as unknown[]).concat(params.type).map((t) => TYPE_NAMES[String(t)] ?? String(t));
-      // A hint that tells what to do ("use letters, ...") follows the type; one that
-      // describes the value ("a duration such as 200ms") replaces it.
-      const expected =
-        hint === undefined
-          ? types.join(' or ')
-          : hint.startsWith('use ')
-            ? `${types.join(' or ')} (${hint})`
-            : hint;
+      const expected = hint ?? types.join(' or ');
       problems.add(path, `expected ${expected}, not ${describeValue(value)}`);
       return;
     }

@@ -217,19 +217,19 @@ routes:
     const badName = BASE.replace('name: hpp-create-session', 'name: "hpp create session"');
     assert.match(
       problems(badName)[0]!,
-      /routes\[0\]\.name: "hpp create session" is not valid \(use letters, digits/,
+      /routes\[0\]\.name: "hpp create session" is not valid \(a name of letters, digits/,
     );
     // `name:` with nothing after it is YAML's null.
     const emptyName = BASE.replace('name: hpp-create-session', 'name:');
     assert.match(
       problems(emptyName)[0]!,
-      /routes\[0\]\.name: expected a string \(use .*\), not an empty value$/,
+      /routes\[0\]\.name: expected a name of letters, .*, not an empty value$/,
     );
-    // A name of the wrong type: the type first, then what to write.
+    // A name of the wrong type says what a name is.
     const listName = BASE.replace('name: hpp-create-session', 'name: [hpp]');
     assert.match(
       problems(listName)[0]!,
-      /routes\[0\]\.name: expected a string \(use letters, digits and \. _ - : \(e\.g\. hpp-create-session\)\), not a list$/,
+      /routes\[0\]\.name: expected a name of letters, digits and \. _ - : \(e\.g\. hpp-create-session\), not a list$/,
     );
     const unmatched = BASE.replace('name: hpp-create-session', 'name: unmatched');
     assert.match(
