@@ -12,7 +12,7 @@ import type { Pool as UndiciPool } from 'undici';
 
 const require = createRequire(import.meta.url);
 
-export const POOL_MODULE = 'undici/lib/dispatcher/pool.js';
+const POOL_MODULE = 'undici/lib/dispatcher/pool.js';
 
 export const Pool = require(POOL_MODULE) as typeof UndiciPool;
 export type Pool = UndiciPool;

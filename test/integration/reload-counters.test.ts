@@ -12,7 +12,7 @@ import type { ResolvedConfig } from '../../src/config/types.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import { type Sidecar, startSidecar } from '../../src/sidecar.js';
 import { parseSamples, type Sample, sum } from '../helpers/prom.js';
-import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { startFlakyUpstream } from '../proxy/harness.js';
 
 const HEAD = `upstream: http://127.0.0.1:9
 classes:
@@ -32,9 +32,9 @@ const AFTER = `${HEAD}  - { name: refunds, method: POST, path: /v1/refunds, cate
 // A new latency objective adds a bucket bound: the histograms' le series change.
 const NEW_BOUND = `${AFTER}  - { name: captures, method: POST, path: /v1/captures, category: payment-request, latency: { p99: 1234ms } }\n`;
 
-let upstream: TestUpstream;
+let upstream: Awaited<ReturnType<typeof startFlakyUpstream>>;
 before(async () => {
-  upstream = await startTestUpstream();
+  upstream = await startFlakyUpstream();
 });
 after(async () => {
   await upstream.close();

@@ -20,7 +20,7 @@ import { type Sidecar, startSidecar } from '../../src/sidecar.js';
 import { parseSamples, sum } from '../helpers/prom.js';
 import { runCli } from '../helpers/spawn.js';
 import { requireTool } from '../helpers/tools.js';
-import { startTestUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { startFlakyUpstream } from '../proxy/harness.js';
 
 const CONFIG = `upstream: http://127.0.0.1:9
 classes:
@@ -31,12 +31,12 @@ routes:
   - { name: create-payment, method: POST, path: /v1/payments, category: payment-request, latency: { p99: 500ms } }
 `;
 
-let upstream: TestUpstream;
+let upstream: Awaited<ReturnType<typeof startFlakyUpstream>>;
 const dataDir = mkdtempSync(join(tmpdir(), 'sloprobe-live-'));
 const logLines: Array<Record<string, unknown>> = [];
 
 before(async () => {
-  upstream = await startTestUpstream();
+  upstream = await startFlakyUpstream();
 });
 
 after(async () => {

@@ -102,6 +102,22 @@ export async function startUpstream(
   return up;
 }
 
+/** An upstream that reads each body, then answers 201 `{}`, or 500 `{}` for the next `failNext` requests. */
+export async function startFlakyUpstream(): Promise<Upstream & { failNext: number }> {
+  let flaky: (Upstream & { failNext: number }) | undefined;
+  const up = await startUpstream((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (flaky !== undefined && flaky.failNext > 0) {
+        flaky.failNext--;
+        res.writeHead(500).end('{}');
+      } else res.writeHead(201).end('{}');
+    });
+  });
+  flaky = Object.assign(up, { failNext: 0 });
+  return flaky;
+}
+
 export interface Proxy {
   readonly proxy: ProxyServer;
   readonly port: number;
