@@ -127,6 +127,20 @@ export class Store {
     return this.#file;
   }
 
+  /**
+   * The open SQLite handle, for the modules that keep their own tables in this store
+   * (downtimes, the notification outbox). It can change when a damaged file is replaced,
+   * so take it per use, not once.
+   */
+  get database(): Db {
+    return this.#db;
+  }
+
+  /** Runs `fn` in one store transaction: a state change and the events it causes commit together. */
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
+  }
+
   /** Rows waiting to be written after a failed write. */
   get pendingRows(): number {
     return this.#pending.size;
