@@ -1,14 +1,17 @@
 /**
  * The budgeting rules an SLO carries: its compliance period ("on a monthly basis", "a given
- * calendar month") and PayWithMyBank's timeslice rules (seed 003), each configurable with
- * the seed's values as defaults.
+ * calendar month") and PayWithMyBank's timeslice rules (docs/sla-definitions.md#downtime-period),
+ * each configurable with the SLA's values as defaults.
  */
 import type { KeyPath, Problems } from './positions.js';
 import { asObject, MINUTE_MS, parseAt } from './resolve-common.js';
 import type { CompliancePeriod, TimesliceRules } from './types.js';
 import { formatDuration, parseDuration, parsePercent } from './units.js';
 
-/** Seed 003: per minute, HTTP 500 / distinct requests, > 5% is Downtime, 10 minutes make a Period. */
+/**
+ * docs/sla-definitions.md#downtime-minute: per minute, HTTP 500 / distinct requests, > 5% is
+ * Downtime, 10 minutes make a Period.
+ */
 export const SEED_TIMESLICE_RULES: TimesliceRules = {
   sliceMs: MINUTE_MS,
   errorStatuses: [500],

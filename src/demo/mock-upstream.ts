@@ -2,7 +2,8 @@
  * The demo's stand-in for a payment API: answers the configured routes with Klarna-like JSON,
  * with a small steady share of 5xx and of responses slower than the route's latency
  * objective, so that every number sloprobe exports moves. Bad input gets a 4xx, which the
- * seeds count as good ("responses having status code being 2xx, 3xx and 4xx").
+ * availability rule counts as good ("responses having status code being 2xx, 3xx and 4xx",
+ * docs/sla-definitions.md#availability-occurrences).
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -1,7 +1,8 @@
 /**
  * The demo's gentle client: a steady trickle of Klarna-like calls through the sidecar, more
  * payments and order reads than settlements, with the odd unknown path (so `unmatched` shows
- * up) and the odd malformed body (so 4xx, which the seeds count as good, show up too).
+ * up) and the odd malformed body (so 4xx, which docs/sla-definitions.md#availability-occurrences
+ * counts as good, show up too).
  */
 
 import { Pool } from 'undici';

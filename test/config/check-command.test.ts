@@ -1,5 +1,5 @@
 /**
- * `sloprobe check --config FILE` (issue 2): "validates and prints the resolved route table
+ * `sloprobe check --config FILE` (README, CLI): it "validates and prints the resolved route table
  * (route, methods, path, category, class, latency objective, availability objective). Exit 0
  * valid, 2 invalid." Errors are one line each on stderr, no stack trace.
  */
@@ -66,7 +66,7 @@ describe('sloprobe check', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('a valid config: exit 0 and a table with every column the issue names', async () => {
+  test('a valid config: exit 0 and a table with every column of the resolved route table', async () => {
     const { code, out, err } = await run(['--config', valid]);
     assert.equal(code, 0);
     assert.equal(err, '');

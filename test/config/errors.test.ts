@@ -1,5 +1,5 @@
 /**
- * Broken configs (issue 2): "Errors name the file, line and column and the key
+ * Broken configs (README, Configuration): "Errors name the file, line and column and the key
  * (`config/klarna.yaml:14:7: routes[3].latency.p99: "200" is not a duration (try "200ms")`),
  * reject unknown keys with a "did you mean", detect duplicate route names and duplicate
  * method+path pairs." Positions are computed from the YAML text of each case, never copied.
@@ -66,7 +66,7 @@ describe('broken configs name file:line:column, the key and a hint', () => {
     assert.equal(parseConfig(BASE, FILE).routes.length, 1);
   });
 
-  test('a latency objective without a unit (the issue 2 example)', () => {
+  test('a latency objective without a unit (the README example)', () => {
     const text = `upstream: http://127.0.0.1:9000
 classes: { c: { availability: 99% } }
 categories: { k: { class: c } }

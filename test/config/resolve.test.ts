@@ -1,6 +1,6 @@
 /**
  * Resolution into the frozen ResolvedConfig: defaults, the route -> category -> class chain
- * (DESIGN.md: "A category may set its class; a route may override"), the SLOs issue 3 says
+ * (DESIGN.md: "A category may set its class; a route may override"), the SLOs that README says
  * come "from the route map, without extra configuration", explicit SLOs, CLI overrides.
  */
 import assert from 'node:assert/strict';
@@ -42,19 +42,19 @@ describe('defaults', () => {
     const c = load('upstream: http://127.0.0.1:9000\n');
     assert.equal(c.upstream, 'http://127.0.0.1:9000');
     assert.equal(c.source, 'test.yaml');
-    // issue 2: "listen: 0.0.0.0:8080", "admin: 0.0.0.0:9464",
+    // README, Configuration: "listen: 0.0.0.0:8080", "admin: 0.0.0.0:9464",
     // "timeouts: { connect: 2s, headers: 30s, body: 60s, idle: 60s }   # defaults"
     assert.deepEqual(c.listen, { host: '0.0.0.0', port: 8080 });
     assert.deepEqual(c.admin, { host: '0.0.0.0', port: 9464 });
     assert.deepEqual(c.timeouts, { connectMs: 2000, headersMs: 30_000, bodyMs: 60_000, idleMs: 60_000 });
     assert.deepEqual(c.accessLog, { kind: 'stdout' });
-    // issue 3: data dir "default ./.sloprobe-data"; minute rollups "at least 35 days", hourly "at least 400 days".
+    // README, Configuration: data dir "default ./.sloprobe-data"; minute rollups "at least 35 days", hourly "at least 400 days".
     assert.deepEqual(c.store, {
       dataDir: './.sloprobe-data',
       minuteRetentionMs: 35 * DAY,
       hourRetentionMs: 400 * DAY,
     });
-    // issue 3: "period: 30d (rolling, default)"; "min_requests (default 10)".
+    // README, Configuration: "period: 30d (rolling, default)"; "min_requests (default 10)".
     assert.deepEqual(c.period, { kind: 'rolling', ms: 30 * DAY });
     assert.equal(c.alerting.minRequests, 10);
     assert.equal(c.maintenancePolicy, 'none');
@@ -180,7 +180,7 @@ slos:
     assert.equal(slo(c, 'non-critical-availability').generated, false);
   });
 
-  test('timeslices rules: the seed 003 defaults, then the file, then the SLO', () => {
+  test('timeslices rules: the SLA defaults (docs/sla-definitions.md#downtime-period), then the file, then the SLO', () => {
     const s = slo(c, 'critical-uptime');
     assert.equal(s.method, 'timeslices');
     assert.equal(s.objective, 0.99);

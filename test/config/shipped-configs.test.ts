@@ -1,6 +1,6 @@
 /**
- * The shipped configs (issue 2: "Every shipped config passes `sloprobe check` in a test"),
- * and that they say what the seeds say.
+ * The shipped configs: every one passes `sloprobe check`, and each says what the SLA pages say
+ * (docs/sla-definitions.md).
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -26,7 +26,7 @@ function capture() {
 const shipped = readdirSync(configDir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
 
 describe('every shipped config', () => {
-  test('the three issue 2 asks for are there', () => {
+  test('the three the README names are there', () => {
     for (const f of ['klarna.yaml', 'paywithmybank.yaml', 'curlec.yaml']) assert.ok(shipped.includes(f), f);
   });
 
@@ -55,8 +55,8 @@ describe('config/klarna.yaml', () => {
   const config = loadConfigFile(join(configDir, 'klarna.yaml'));
   const kebab = (name: string) => name.toLowerCase().replace(/ /g, '-');
 
-  test('has the 13 SLO categories of seed 001, each with a route', () => {
-    // Seed 001, "SLO Categories": "The Categories supported are:"
+  test('has the 13 SLO categories (docs/sla-definitions.md#slo-categories), each with a route', () => {
+    // Klarna service level, "SLO Categories": "The Categories supported are:"
     const seed = [
       'Account Onboarding',
       'Account Operations',
@@ -89,7 +89,7 @@ describe('config/klarna.yaml', () => {
   });
 
   test('has the 3 service classes, each 99% "by default"', () => {
-    // Seed 001: "Transaction Critical Services 99% / Transaction Non-critical Services 99% / Additional Services 99%"
+    // docs/sla-definitions.md#service-classes: "Transaction Critical Services 99% / Transaction Non-critical Services 99% / Additional Services 99%"
     assert.deepEqual(
       [...config.classes.values()].map((c) => [c.name, c.availability]),
       [
@@ -100,8 +100,8 @@ describe('config/klarna.yaml', () => {
     );
   });
 
-  test('carries the p99 latency table of seed 000', () => {
-    // Seed 000, "Latency p99" column, one row per operation.
+  test('carries the p99 latency table (docs/sla-definitions.md#latency-objectives)', () => {
+    // Kustom service level, "Latency p99" column, one row per operation.
     const table: [string, string, number][] = [
       ['POST', '/customer-token/v1/tokens', 5000],
       ['POST', '/hpp/v1/sessions', 200],
@@ -139,7 +139,7 @@ describe('config/klarna.yaml', () => {
 describe('config/paywithmybank.yaml', () => {
   const config = loadConfigFile(join(configDir, 'paywithmybank.yaml'));
 
-  test('Transaction Services at 99.5% of a calendar month, in minutes (seed 003)', () => {
+  test('Transaction Services at 99.5% of a calendar month, in minutes (docs/sla-definitions.md#monthly-uptime)', () => {
     // "The Transaction Services will be available 99.5% of the time during a given calendar month."
     assert.equal(config.period.kind, 'calendar-month');
     const uptime = config.slos.find((s) => s.method === 'timeslices');
@@ -168,7 +168,7 @@ describe('config/paywithmybank.yaml', () => {
 describe('config/curlec.yaml', () => {
   const config = loadConfigFile(join(configDir, 'curlec.yaml'));
 
-  test('has the downtime routes of seed 002, and GET /v1/payments/downtimes beats GET /v1/payments/{id}', () => {
+  test('has the downtime routes (docs/sla-definitions.md#downtime-entity), and GET /v1/payments/downtimes beats GET /v1/payments/{id}', () => {
     const list = routeFor(config, 'GET', '/v1/payments/downtimes');
     const one = routeFor(config, 'GET', '/v1/payments/downtimes/{id}');
     const payment = routeFor(config, 'GET', '/v1/payments/{id}');

@@ -1,8 +1,8 @@
 import type { ResolvedRoute } from '../../src/config/types.js';
 
 /**
- * A route table shaped after seed 000's latency table, written out by hand so these tests do
- * not depend on the config loader: `/hpp/v1/sessions (POST) | 200ms`, `/ordermanagement (GET)
+ * A route table shaped after the Kustom p99 table (docs/sla-definitions.md#latency-objectives),
+ * written out by hand so these tests do not depend on the config loader: `/hpp/v1/sessions (POST) | 200ms`, `/ordermanagement (GET)
  * | 800ms`, other `/ordermanagement | 1000ms`, `/settlements/v1 (GET) | 6000ms`,
  * `/disputes/v2 | 4000ms`, `/merchantcard/v3/settlements (POST) | 1000ms`,
  * `/customer-token/v1/tokens (POST) | 5000ms`.

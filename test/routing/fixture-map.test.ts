@@ -1,6 +1,6 @@
 /**
  * The real route map (test/fixtures/openapi-routes.yaml, 103 operations of Adyen's public
- * OpenAPI specs): issue 2's "a real route map of 50+ operations ... routes each request to
+ * OpenAPI specs): the requirement of "a real route map of 50+ operations ... routes each request to
  * its own route label with exact counts".
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ describe('the OpenAPI fixture map', () => {
 
   test('has 50+ operations, with differently named parameters at one position', () => {
     assert.ok(operations.length >= 50, `${operations.length} operations`);
-    // The case issue 2 asks for, as the map has it.
+    // Differently named parameters at one position, as the map has it.
     const paths = new Set(routes.map((r) => r.path));
     assert.ok(paths.has('/bcl/v2/balanceAccounts/{id}'));
     assert.ok(paths.has('/bcl/v2/balanceAccounts/{balanceAccountId}/sweeps'));

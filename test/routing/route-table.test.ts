@@ -7,7 +7,7 @@ import { MAX_PARAM_LENGTH, RouteTable } from '../../src/routing/route-table.js';
 import { type Row, route, routeOf, table } from './routes.js';
 
 describe('static segments win over parameters', () => {
-  // Issue 2: "Static segments win over parameters (`GET /v1/payments/downtimes` beats
+  // README, Configuration: "Static segments win over parameters (`GET /v1/payments/downtimes` beats
   // `GET /v1/payments/{id}`)" — whichever comes first in the file.
   const orders: readonly (readonly Row[])[] = [
     [
@@ -42,8 +42,8 @@ describe('static segments win over parameters', () => {
 });
 
 describe('templates with different parameter names at the same position', () => {
-  // Issue 2: "templates with different parameter names at the same position must load
-  // (real OpenAPI maps have them)".
+  // Templates with different parameter names at the same position must load (real OpenAPI
+  // maps have them; README, Configuration).
   const rows: Row[] = [
     ['order', 'GET', '/orders/{order_id}'],
     ['captures', 'POST', '/orders/{id}/captures'],
@@ -96,7 +96,7 @@ describe('templates with different parameter names at the same position', () => 
 });
 
 describe('prefixes', () => {
-  // Issue 2: "prefix: /ordermanagement/*" and "a more specific template beats a prefix".
+  // README, Configuration: "prefix /ordermanagement/*" and "a more specific template beats a prefix".
   const rows: Row[] = [
     ['om', 'GET', '/ordermanagement/*'],
     ['om-order', 'GET', '/ordermanagement/v1/orders/{order_id}'],
@@ -183,8 +183,8 @@ describe('methods', () => {
     }
   });
 
-  test('a route naming the method beats a "*" route on the same path (seed 000 /ordermanagement)', () => {
-    // Seed 000: "Read operations order-management-api_/ordermanagement (GET) | 800ms" and
+  test('a route naming the method beats a "*" route on the same path (docs/sla-definitions.md#latency-objectives /ordermanagement)', () => {
+    // Kustom p99 table: "Read operations order-management-api_/ordermanagement (GET) | 800ms" and
     // "Other operations order-management-api_/ordermanagement | 1000ms".
     const t = table([
       ['om-read', 'GET', '/ordermanagement/*'],
@@ -241,7 +241,7 @@ describe('unmatched', () => {
     const u = t.routes[t.unmatchedIndex]!;
     assert.equal(u.index, 1);
     assert.equal(u.name, UNMATCHED_ROUTE);
-    // Issue 2: "Unmatched traffic is the single route `unmatched` (category `unclassified`)".
+    // README, Configuration: "Unmatched traffic is the single route `unmatched` (category `unclassified`)".
     assert.equal(u.category, UNCLASSIFIED);
     assert.equal(u.class, UNCLASSIFIED);
     assert.equal(u.anyMethod, true);
