@@ -21,7 +21,7 @@ import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
 import type { Store } from './store/store.js';
 import { DEFAULT_LATENCY_BOUNDS_SECONDS } from './telemetry/buckets.js';
-import { MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
+import { type HealthSources, MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
 import { copyObservation, type Observation, type ObservationSink } from './telemetry/observation.js';
 import { Recorder } from './telemetry/recorder.js';
 import { VERSION } from './version.js';
@@ -187,16 +187,20 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     digest: needsRequestDigest(config),
   });
 
-  // Families of the long-lived parts, kept across reloads.
-  const lasting: MetricsRenderer[] = [
-    () =>
-      '# HELP sloprobe_upstream_retries_total Requests sent again after the upstream reset a connection before answering (safe methods without a body, once).\n' +
-      `# TYPE sloprobe_upstream_retries_total counter\nsloprobe_upstream_retries_total ${proxy.retries}\n`,
-  ];
+  // Where /metrics reads the sidecar's own health; the endpoint carries the counts of the
+  // parts a reload replaces.
+  const healthOf = (g: Generation): HealthSources => ({
+    proxy,
+    accessLog: g.accessLog,
+    store: g.slo?.store,
+    engine: g.slo?.engine,
+    evaluation: g.slo,
+  });
   const metrics = new MetricsEndpoint({
     recorder: gen.recorder,
     version: VERSION,
-    renderers: [...lasting, ...gen.renderers],
+    renderers: gen.renderers,
+    health: healthOf(gen),
     now: options.now,
     onError: (err: unknown) => log.error({ err }, 'metrics rendering failed'),
   });
@@ -253,7 +257,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       fresh.recorder.carryFrom(old.recorder);
       previous = old;
       gen = fresh;
-      metrics.swap(fresh.recorder, [...lasting, ...fresh.renderers]);
+      metrics.swap(fresh.recorder, fresh.renderers, healthOf(fresh));
       await old.accessLog.close();
       return { routes: next.routes.length, slos: next.slos.length, needsRestart };
     },

@@ -143,6 +143,11 @@ export class SloRuntime {
     this.log.warn({ event: 'slo_flag', ...t }, `SLO flag ${t.state}: ${t.slo} ${t.severity}`);
   }
 
+  /** Evaluation ticks that threw (`sloprobe_slo_evaluation_failures_total`). */
+  get evaluationFailures(): number {
+    return this.failures;
+  }
+
   current(): readonly SloStatus[] {
     return this.statuses;
   }

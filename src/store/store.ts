@@ -74,6 +74,8 @@ export class Store {
   readonly #marks: CompactionMarks = { rolledBefore: 0, prunedBefore: 0 };
   readonly #pending = new Map<string, MinuteRollup>();
   #failedWrites = 0;
+  /** Every failed write since open (`#failedWrites` is the current streak, reset on success). */
+  #writeFailures = 0;
   #droppedRows = 0;
   #closed = false;
 
@@ -144,6 +146,16 @@ export class Store {
   /** Rows waiting to be written after a failed write. */
   get pendingRows(): number {
     return this.#pending.size;
+  }
+
+  /** Failed rollup writes since open (`sloprobe_store_write_failures_total`). */
+  get writeFailures(): number {
+    return this.#writeFailures;
+  }
+
+  /** Rollups given up beyond the bounded backlog (`sloprobe_store_dropped_rows_total`). */
+  get droppedRows(): number {
+    return this.#droppedRows;
   }
 
   #load(): Statements {
@@ -274,6 +286,7 @@ export class Store {
 
   #keepPending(batch: readonly MinuteRollup[], err: unknown): void {
     this.#failedWrites++;
+    this.#writeFailures++;
     if (this.#pending.size === 0) for (const r of batch) this.#pending.set(`${r.minute}\u0000${r.route}`, r);
     let dropped = 0;
     for (const key of this.#pending.keys()) {
