@@ -44,6 +44,15 @@ function requestIdOf(raw: readonly string[]): string {
 
 function noop(): void {}
 
+/** Routed and recorded by the routing current now: one table for both. */
+function recordRaw(ctx: ProxyContext, method: string, path: string, status: number, requestId: string): void {
+  const routing = ctx.routing;
+  ctx.observe(
+    routing,
+    new RawObservation(ctx.routeOf(routing, method, path), method, path, status, requestId),
+  );
+}
+
 /** CONNECT: 405, never a tunnel (RFC 9110 9.3.6 makes tunnelling a proxy's job, not ours). */
 export function refuseConnect(ctx: ProxyContext, req: IncomingMessage, socket: Duplex): void {
   socket.on('error', noop);
@@ -51,7 +60,7 @@ export function refuseConnect(ctx: ProxyContext, req: IncomingMessage, socket: D
   // An authority-form target (`host:443`) has no path; record it as sent.
   const path = req.url ?? '';
   socket.end(rawRefusal('connect_not_allowed', requestId));
-  ctx.observe(new RawObservation(ctx.routeOf('CONNECT', path), 'CONNECT', path, 405, requestId));
+  recordRaw(ctx, 'CONNECT', path, 405, requestId);
 }
 
 const FRAMING_CODES = new Set([
@@ -111,5 +120,5 @@ export function onClientError(
   const [method, path] = requestLineOf(err.rawPacket);
   const requestId = randomUUID();
   socket.end(rawRefusal(reason, requestId), () => socket.destroy());
-  ctx.observe(new RawObservation(ctx.routeOf(method, path), method, path, REFUSAL_STATUS[reason], requestId));
+  recordRaw(ctx, method, path, REFUSAL_STATUS[reason], requestId);
 }

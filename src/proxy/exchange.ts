@@ -30,7 +30,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Observation, UpstreamErrorReason } from '../telemetry/observation.js';
-import type { ProxyContext, ProxyResponse } from './context.js';
+import type { ProxyContext, ProxyResponse, Routing } from './context.js';
 import {
   ownResponseHeaders,
   REFUSAL_STATUS,
@@ -77,6 +77,11 @@ export class Exchange implements Observation, RawHandler {
   private req: IncomingMessage | null;
   private res: ProxyResponse | null;
   private readonly ctx: ProxyContext;
+  /**
+   * The routing current when the request arrived: `routeIndex` indexes its table and the
+   * observation goes to its sink, even if reloads swap the server's routing meanwhile.
+   */
+  private readonly routing: Routing;
   private readonly t0: number;
   private tReceived = -1;
   private hasBody = false;
@@ -101,6 +106,7 @@ export class Exchange implements Observation, RawHandler {
     this.t0 = performance.now();
     this.startMs = Date.now();
     this.ctx = ctx;
+    this.routing = ctx.routing;
     this.req = req;
     this.res = res;
     this.method = req.method ?? '';
@@ -129,7 +135,7 @@ export class Exchange implements Observation, RawHandler {
     this.requestId = plan.requestId;
     this.path = plan.path;
     // Refused requests are routed too: they count against the route they were aimed at.
-    const routeIndex = ctx.routeOf(this.method, plan.path);
+    const routeIndex = ctx.routeOf(this.routing, this.method, plan.path);
     this.routeIndex = routeIndex;
     if (plan.refusal !== null) {
       this.refuse(plan.refusal);
@@ -145,7 +151,7 @@ export class Exchange implements Observation, RawHandler {
       method: this.method,
       headers: plan.headers,
       body: plan.hasBody ? req : null,
-      headersTimeout: ctx.routeTimeoutMs(routeIndex),
+      headersTimeout: this.routing.routeTimeoutMs(routeIndex),
     };
     this.opts = opts;
     ctx.pool.dispatch(opts, this as unknown as Dispatcher.DispatchHandler);
@@ -341,7 +347,7 @@ export class Exchange implements Observation, RawHandler {
     this.req = null;
     const ctx = this.ctx;
     ctx.inflight--;
-    ctx.observe(this);
+    ctx.observe(this.routing, this);
     if (ctx.closing && ctx.inflight === 0 && ctx.onDrained !== null) ctx.onDrained();
   }
 

@@ -27,11 +27,13 @@ import type { Timeouts } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
 import type { ObservationSink } from '../telemetry/observation.js';
 import { onClientError, refuseConnect } from './client-error.js';
-import { ProxyContext, ProxyResponse } from './context.js';
+import { ProxyContext, ProxyResponse, type Routing } from './context.js';
 import { DigestExchange } from './digest-exchange.js';
 import { Exchange } from './exchange.js';
 import { Pool } from './pool.js';
 import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST } from './request-plan.js';
+
+export type { Routing } from './context.js';
 
 export interface ProxyOptions {
   /** Origin, http or https, without a path: `http://127.0.0.1:9000`. */
@@ -41,7 +43,10 @@ export interface ProxyOptions {
   lookup(method: string, path: string): number;
   /** Per-route override of `timeouts.headersMs`. */
   routeTimeoutMs(routeIndex: number): number | undefined;
-  /** Called exactly once per request, whatever happens to it. */
+  /**
+   * Called exactly once per request, whatever happens to it, with a route index from
+   * `lookup` (or from the `Routing` that `route()` swapped in before the request arrived).
+   */
   sink: ObservationSink;
   /** Compute `Observation.digest` (sha1 of method, target and body). Off by default. */
   digest?: boolean;
@@ -116,9 +121,7 @@ export class ProxyServer {
     });
     const ctx = new ProxyContext(
       this.pool,
-      opts.lookup,
-      opts.routeTimeoutMs,
-      opts.sink,
+      { lookup: opts.lookup, routeTimeoutMs: opts.routeTimeoutMs, sink: opts.sink },
       opts.digest === true,
       url.host.toLowerCase(),
     );
@@ -147,6 +150,14 @@ export class ProxyServer {
     server.on('clientError', (err, socket) => onClientError(ctx, err, socket));
     // Typed as a plain http.Server for callers; the response class is an internal detail.
     this.server = server as unknown as http.Server;
+  }
+
+  /**
+   * Routes the requests that arrive from now on by `routing` (a reload). Requests in
+   * flight keep the routing they arrived under, and their observations go to its sink.
+   */
+  route(routing: Routing): void {
+    this.ctx.routing = routing;
   }
 
   /** True while listening with the upstream pool open; false once `close` began. */
