@@ -4,6 +4,7 @@
  * listeners find their exchange without a closure per request.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Observation, ObservationSink } from '../telemetry/observation.js';
 import type { Exchange } from './exchange.js';
 import type { Pool } from './pool.js';
@@ -33,6 +34,17 @@ export class ProxyContext {
   /** Requests dispatched a second time after the keep-alive race (exchange.ts). */
   retries = 0;
   onDrained: (() => void) | null = null;
+  /**
+   * Connections whose current response closes them. A request pipelined behind it would
+   * never get its answer, so it is not dispatched: a refusal's connection can carry no
+   * second, smuggled request to the upstream. Rare path (only refusals add to it).
+   */
+  readonly condemned = new WeakSet<Socket>();
+  /**
+   * The latest exchange on a connection that waited behind another response (pipelining),
+   * so that an answer owed after it is written after it. Rare path.
+   */
+  readonly lastQueued = new WeakMap<Socket, Exchange>();
 
   /** The routing new requests get; swapped on reload (`ProxyServer.route`). */
   routing: Routing;

@@ -30,6 +30,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Observation, UpstreamErrorReason } from '../telemetry/observation.js';
+import { type OwedRefusal, settleOwedRefusal } from './client-error.js';
 import type { ProxyContext, ProxyResponse, Routing } from './context.js';
 import {
   ownResponseHeaders,
@@ -101,6 +102,8 @@ export class Exchange implements Observation, RawHandler {
   /** Kept for the one retry (`retryUpstream`): the same options, headers and request id. */
   private opts: Dispatcher.DispatchOptions | null = null;
   private retried = false;
+  /** A malformed request that followed this one on its connection, answered after it. */
+  private owed: OwedRefusal | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ProxyResponse) {
     this.t0 = performance.now();
@@ -137,6 +140,10 @@ export class Exchange implements Observation, RawHandler {
     // Refused requests are routed too: they count against the route they were aimed at.
     const routeIndex = ctx.routeOf(this.routing, this.method, plan.path);
     this.routeIndex = routeIndex;
+    // Pipelined behind a response that closes the connection: this request can never be
+    // answered, so it is not sent (a refused request cannot carry a second one upstream).
+    // It ends with the connection, recorded as abandoned, as Node drops such requests.
+    if (res.socket === null && ctx.condemned.has(req.socket)) return;
     if (plan.refusal !== null) {
       this.refuse(plan.refusal);
       return;
@@ -285,6 +292,7 @@ export class Exchange implements Observation, RawHandler {
   }
 
   private writeOwn(res: ProxyResponse, status: number, body: string, close: boolean): void {
+    if (close && this.req !== null) this.ctx.condemned.add(this.req.socket);
     try {
       res.writeHead(status, ownResponseHeaders(status, body, this.requestId, close));
       this.status = status;
@@ -304,6 +312,22 @@ export class Exchange implements Observation, RawHandler {
     if (this.finished) return;
     this.refuse(reason);
     this.cancelUpstream();
+  }
+
+  /** Whether this request was received whole (a parse error after it is another request's). */
+  get requestComplete(): boolean {
+    return this.req !== null && this.req.complete;
+  }
+
+  /**
+   * Node's parser failed on bytes that came after this complete request: this exchange
+   * runs to its end and its real response is delivered; the refusal is written after it
+   * and closes the connection (`finish`). False when it is too late to promise that.
+   */
+  answerAfter(owed: OwedRefusal): boolean {
+    if (this.finished || this.owed !== null) return false;
+    this.owed = owed;
+    return true;
   }
 
   private cancelUpstream(): void {
@@ -348,6 +372,7 @@ export class Exchange implements Observation, RawHandler {
     const ctx = this.ctx;
     ctx.inflight--;
     ctx.observe(this.routing, this);
+    if (this.owed !== null) settleOwedRefusal(ctx, this.owed);
     if (ctx.closing && ctx.inflight === 0 && ctx.onDrained !== null) ctx.onDrained();
   }
 
@@ -355,6 +380,7 @@ export class Exchange implements Observation, RawHandler {
 
   // Rare path (HTTP pipelining), so a closure per watched request is acceptable here.
   private watchQueued(socket: Socket): void {
+    this.ctx.lastQueued.set(socket, this);
     const onClose = (): void => {
       this.queuedSocket = null;
       this.onQueuedClose = null;

@@ -295,3 +295,44 @@ export async function startPair(
   });
   return { up, px };
 }
+
+/**
+ * A bare TCP upstream that records every byte it receives and answers each request head
+ * with `200 {}`: it does not parse framing, so nothing the proxy sends can hide in it.
+ */
+export interface RawUpstream {
+  readonly url: string;
+  /** Everything received, all connections concatenated, latin1. */
+  received(): string;
+  connections: number;
+  close(): Promise<void>;
+}
+
+export async function startRawUpstream(): Promise<RawUpstream> {
+  const chunks: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const up = {
+    url: '',
+    connections: 0,
+    received: () => chunks.join(''),
+    close: async (): Promise<void> => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = net.createServer((socket) => {
+    up.connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.on('data', (d: Buffer) => {
+      const text = d.toString('latin1');
+      chunks.push(text);
+      const heads = text.split('\r\n\r\n').length - 1;
+      for (let i = 0; i < heads; i++) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  up.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return up;
+}
