@@ -152,11 +152,17 @@ export function onClientError(
     if (ex.requestComplete) {
       // The error is in bytes after the requests received so far (see the header): the
       // answer waits for the last of them; stop reading, the parser cannot go on anyway.
+      // Already closing after its current responses (a refusal, or an answer owed since
+      // an earlier error): nothing more will be answered on it.
+      if (ctx.condemned.has(socket as Socket)) return;
       const last = ctx.lastQueued.get(socket as Socket);
       const [method, path] = requestLineOf(err.rawPacket);
       const owed = new OwedRefusal(socket, reason, method, path);
       socket.pause();
-      if ((last !== undefined && last.answerAfter(owed)) || ex.answerAfter(owed)) return;
+      if (last?.answerAfter(owed) || ex.answerAfter(owed)) {
+        ctx.condemned.add(socket as Socket);
+        return;
+      }
       socket.destroy();
       return;
     }

@@ -35,9 +35,10 @@ export class ProxyContext {
   retries = 0;
   onDrained: (() => void) | null = null;
   /**
-   * Connections whose current response closes them. A request pipelined behind it would
-   * never get its answer, so it is not dispatched: a refusal's connection can carry no
-   * second, smuggled request to the upstream. Rare path (only refusals add to it).
+   * Connections that close once their current responses are written (a refusal, or an
+   * answer owed after a parse error). A request pipelined behind would never get its
+   * answer, so it is not dispatched: a refused request's connection carries no second,
+   * smuggled request to the upstream. Rare path (only refusals add to it).
    */
   readonly condemned = new WeakSet<Socket>();
   /**

@@ -316,7 +316,7 @@ export class Exchange implements Observation, RawHandler {
 
   /** Whether this request was received whole (a parse error after it is another request's). */
   get requestComplete(): boolean {
-    return this.req !== null && this.req.complete;
+    return this.req?.complete === true;
   }
 
   /**

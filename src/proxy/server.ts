@@ -52,6 +52,12 @@ export interface ProxyOptions {
   digest?: boolean;
   /** Connections to the upstream (undici Pool). */
   connections?: number;
+  /**
+   * Client-side limits, `CLIENT_*_TIMEOUT_MS` by default. Node checks them every
+   * `checkIntervalMs` (its default, 30 s, unless set): tests that need a request cut short
+   * to end quickly lower all three.
+   */
+  client?: { headersTimeoutMs?: number; requestTimeoutMs?: number; checkIntervalMs?: number };
 }
 
 /** Default size of the upstream pool; one in-flight request per connection (no pipelining). */
@@ -130,8 +136,11 @@ export class ProxyServer {
       ServerResponse: ProxyResponse,
       // Checked by the exchange instead, so the 400 is observed like any other request.
       requireHostHeader: false,
-      headersTimeout: CLIENT_HEADERS_TIMEOUT_MS,
-      requestTimeout: CLIENT_REQUEST_TIMEOUT_MS,
+      headersTimeout: opts.client?.headersTimeoutMs ?? CLIENT_HEADERS_TIMEOUT_MS,
+      requestTimeout: opts.client?.requestTimeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS,
+      ...(opts.client?.checkIntervalMs === undefined
+        ? {}
+        : { connectionsCheckingInterval: opts.client.checkIntervalMs }),
       noDelay: true,
     });
     server.keepAliveTimeout = t.idleMs;
