@@ -17,6 +17,12 @@
  *   header does not vouch for a target: target.ts). CONNECT: 405. WebSocket upgrades: 501
  *   (other upgrades, such as h2c, are ignored as RFC 9110 7.8 allows).
  * - Trailers and 1xx interim responses from the upstream are not relayed.
+ * - A transfer coding other than `chunked` in a request: 501 (RFC 9112 6.1), rather than
+ *   forwarding it intact: undici frames request bodies itself and refuses the field.
+ * - Only HTTP/1.0 and HTTP/1.1 request lines are forwarded (Node parses more).
+ * - A request pipelined behind a response that closes the connection is not dispatched;
+ *   a parse error after complete requests is answered after their responses
+ *   (client-error.ts).
  * - A GET, HEAD or OPTIONS without a body whose upstream connection was reset before any
  *   response headers is retried once (the keep-alive race; exchange.ts says why only
  *   these). It is observed once, with the outcome of the attempt that answered.
