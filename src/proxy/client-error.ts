@@ -148,27 +148,28 @@ export function onClientError(
   }
   const reason = refusalFor(code);
   if (inFlight instanceof ProxyResponse && inFlight.exchange !== null) {
-    const ex = inFlight.exchange;
-    if (ex.requestComplete) {
-      // The error is in bytes after the requests received so far (see the header): the
-      // answer waits for the last of them; stop reading, the parser cannot go on anyway.
-      // Already closing after its current responses (a refusal, or an answer owed since
-      // an earlier error): nothing more will be answered on it.
-      if (ctx.condemned.has(socket as Socket)) return;
-      const last = ctx.lastQueued.get(socket as Socket);
-      const [method, path] = requestLineOf(err.rawPacket);
-      const owed = new OwedRefusal(socket, reason, method, path);
-      socket.pause();
-      if (last?.answerAfter(owed) || ex.answerAfter(owed)) {
-        ctx.condemned.add(socket as Socket);
-        return;
-      }
-      socket.destroy();
+    // The parser was on the latest request of the connection: one pipelined behind the
+    // response in flight, if any is still running, else the one in flight.
+    const queued = ctx.lastQueued.get(socket as Socket);
+    const latest = queued !== undefined && !queued.isFinished ? queued : inFlight.exchange;
+    if (!latest.requestComplete) {
+      // Broken body framing or a request timeout mid-upload: that exchange answers and
+      // stops its upstream request; its response closes the connection.
+      latest.clientProtocolError(reason);
       return;
     }
-    // Broken body framing or a request timeout mid-upload: the exchange answers and stops
-    // its upstream request; its response closes the connection.
-    ex.clientProtocolError(reason);
+    // The error is in bytes after every request received (see the header). Already
+    // closing after its current responses (a refusal, or an answer owed since an earlier
+    // error): nothing more is answered on it.
+    if (ctx.condemned.has(socket as Socket)) return;
+    const [method, path] = requestLineOf(err.rawPacket);
+    // The parser cannot go on: stop reading, answer after the latest response.
+    socket.pause();
+    if (latest.answerAfter(new OwedRefusal(socket, reason, method, path))) {
+      ctx.condemned.add(socket as Socket);
+      return;
+    }
+    socket.destroy();
     return;
   }
   if (inFlight !== undefined && inFlight !== null) {

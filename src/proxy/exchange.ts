@@ -314,6 +314,11 @@ export class Exchange implements Observation, RawHandler {
     this.cancelUpstream();
   }
 
+  /** Recorded already: the response is done or abandoned. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
   /** Whether this request was received whole (a parse error after it is another request's). */
   get requestComplete(): boolean {
     return this.req?.complete === true;

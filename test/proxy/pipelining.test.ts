@@ -100,3 +100,43 @@ test('two pipelined payments in flight, then garbage: both responses in order, t
     ],
   );
 });
+
+test('a pipelined request whose body breaks behind a payment in flight: the payment is answered, then that request gets its 400', async (t) => {
+  const arrived: Array<{ req: http.IncomingMessage; res: http.ServerResponse }> = [];
+  let both!: () => void;
+  const twoArrived = new Promise<void>((resolve) => {
+    both = resolve;
+  });
+  const { px } = await startPair(t, (req, res) => {
+    req.on('error', () => {}); // the second body is cut: that is the point
+    req.resume();
+    arrived.push({ req, res });
+    if (arrived.length === 2) both();
+  });
+  const client = rawClient(px.port);
+  client.socket.write(
+    `${PAYMENT}POST /v1/payments HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`,
+  );
+  await twoArrived; // both are in flight upstream, the second still uploading
+  const second = arrived[1]!;
+  // Not events.once: the upstream's socket also emits the parse error of the cut body.
+  const secondClosed = new Promise<void>((resolve) => second.req.socket.once('close', () => resolve()));
+  const parseFailed = once(px.proxy.server, 'clientError');
+  client.socket.write('zz-not-a-chunk-size\r\n');
+  await parseFailed;
+  await secondClosed; // its upstream request was cancelled
+  arrived[0]!.res.writeHead(201).end('{"id":"pay_1"}');
+  const parts = (await client.closed).split(/(?=HTTP\/1\.1 )/);
+  assert.equal(parts.length, 2, parts.join(''));
+  assert.match(parts[0]!, /^HTTP\/1\.1 201 /);
+  assert.equal(parseRaw(parts[0]!).body, '{"id":"pay_1"}');
+  assert.match(parts[1]!, /^HTTP\/1\.1 400 /);
+  await px.sink.count(2);
+  assert.deepEqual(
+    px.sink.seen.map((o) => [o.status, o.clientAborted]),
+    [
+      [201, false],
+      [400, false],
+    ],
+  );
+});
