@@ -15,7 +15,7 @@ export type {
   TimesliceRules,
 } from './config/types.js';
 export { ConfigError, ConfigErrors, ErrorCodes, SloprobeError, StoreError, UsageError } from './errors.js';
-export { type ProxyOptions, ProxyServer } from './proxy/server.js';
+export { type ProxyOptions, ProxyServer, type Routing } from './proxy/server.js';
 export { RouteTable } from './routing/route-table.js';
 export { type ListenAddress, type Sidecar, type SidecarOptions, startSidecar } from './sidecar.js';
 export { SloEngine } from './slo/engine.js';

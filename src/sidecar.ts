@@ -16,7 +16,7 @@ import { ErrorCodes, SloprobeError } from './errors.js';
 import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
 import { fanout } from './log/fanout.js';
-import { ProxyServer } from './proxy/server.js';
+import { ProxyServer, type Routing } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
 import type { Store } from './store/store.js';
@@ -75,8 +75,6 @@ interface Generation {
   readonly slo: SloRuntime | undefined;
   readonly routesJson: unknown;
   readonly renderers: MetricsRenderer[];
-  /** Date.now() when it took over; requests that started earlier were routed by the previous one. */
-  readonly sinceMs: number;
 }
 
 function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?: Store): Generation {
@@ -104,7 +102,6 @@ function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?
     slo,
     routesJson: routeTableJson(config),
     renderers: slo ? [() => slo.renderMetrics()] : [],
-    sinceMs: Date.now(),
   };
 }
 
@@ -132,7 +129,7 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
 }
 
 /**
- * A request routed by the previous generation carries a route index of the previous
+ * A request routed by an older generation carries a route index of that generation's
  * table: re-point it at the route of the same name (or `unmatched`). Only requests in
  * flight across a reload take this path, so the copy is rare.
  */
@@ -168,22 +165,29 @@ function listenError(err: unknown, which: string, at: { host: string; port: numb
 export async function startSidecar(config: ResolvedConfig, options: SidecarOptions): Promise<Sidecar> {
   const { log } = options;
   let gen = buildGeneration(config, options);
-  let previous: Generation | undefined;
 
-  const sink: ObservationSink = {
-    observe(o) {
-      const g = gen;
-      if (previous !== undefined && o.startMs < g.sinceMs)
-        g.sink.observe(remapped(o, previous.table, g.table));
-      else g.sink.observe(o);
-    },
-  };
+  /**
+   * How `g` routes the proxy's requests. Each exchange keeps the Routing it arrived under,
+   * so its route index always belongs to `g.table`; only the recording side follows the
+   * reloads, into whichever generation is current when the request ends.
+   */
+  function routingOf(g: Generation): Routing {
+    return {
+      lookup: (method, path) => g.table.lookup(method, path),
+      routeTimeoutMs: (i) => g.table.routes[i]?.timeoutMs,
+      sink: {
+        observe(o) {
+          const now = gen;
+          if (now === g) now.sink.observe(o);
+          else now.sink.observe(remapped(o, g.table, now.table));
+        },
+      },
+    };
+  }
   const proxy = new ProxyServer({
     upstream: config.upstream,
     timeouts: config.timeouts,
-    lookup: (method, path) => gen.table.lookup(method, path),
-    routeTimeoutMs: (i) => gen.table.routes[i]?.timeoutMs,
-    sink,
+    ...routingOf(gen),
     digest: needsRequestDigest(config),
   });
 
@@ -255,8 +259,8 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       const fresh = buildGeneration(next, options, store);
       // Synchronous up to the swap: no observation reaches the old recorder after this.
       fresh.recorder.carryFrom(old.recorder);
-      previous = old;
       gen = fresh;
+      proxy.route(routingOf(fresh));
       metrics.swap(fresh.recorder, fresh.renderers, healthOf(fresh));
       await old.accessLog.close();
       return { routes: next.routes.length, slos: next.slos.length, needsRestart };

@@ -151,10 +151,10 @@ export const configSchema: SchemaObject = {
   properties: {
     // The one origin requests are forwarded to: http or https, no path (`http://127.0.0.1:9000`).
     upstream: { type: 'string', 'x-hint': 'an http or https origin such as "http://127.0.0.1:9000"' },
-    // Proxy listener, `host:port` (`[::1]:8080` for IPv6, `:8080` for all interfaces). Default 0.0.0.0:8080.
-    listen: { type: 'string', 'x-hint': 'host:port such as "0.0.0.0:8080"' },
+    // Proxy listener, `host:port` (`[::1]:8080` for IPv6, `:8080` or `8080` for all interfaces). Default 0.0.0.0:8080.
+    listen: { type: ['string', 'integer'], 'x-hint': 'host:port such as "0.0.0.0:8080", or a port' },
     // Admin listener (metrics, health, JSON API). Default 0.0.0.0:9464.
-    admin: { type: 'string', 'x-hint': 'host:port such as "0.0.0.0:9464"' },
+    admin: { type: ['string', 'integer'], 'x-hint': 'host:port such as "0.0.0.0:9464", or a port' },
     // Upstream timeouts. connect: TCP/TLS connect (2s); headers: until response headers (30s,
     // per-route `timeout` overrides it); body: between body chunks (60s); idle: keep-alive
     // sockets (60s).

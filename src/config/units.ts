@@ -176,15 +176,28 @@ export function formatPercentile(ratio: number): string {
 const HOSTNAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 const IPV6_RE = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?$/;
 
+/** Where a bare port listens: every IPv4 interface, as `:PORT` does. */
+const ANY_INTERFACE = '0.0.0.0';
+
 /**
  * `"0.0.0.0:8080"`, `"[::1]:9464"`, `"localhost:8080"`, `":8080"` (all interfaces, like
- * Go's and Prometheus' listen flags). Port 0 asks the OS for a free port (tests).
+ * Go's and Prometheus' listen flags), and a bare port, `8080` or `"8080"`, which means the
+ * same as `":8080"` (`--listen 21013` is what people type). Port 0 asks the OS for a free
+ * port (tests).
  */
 export function parseHostPort(value: unknown): HostPort {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= 0 && value <= 65535) return { host: ANY_INTERFACE, port: value };
+    throw new RangeError(`${value} is not a port (0-65535)`);
+  }
   if (typeof value !== 'string') {
-    throw new RangeError(`expected "host:port" such as "0.0.0.0:8080", not ${show(value)}`);
+    throw new RangeError(`expected "host:port" such as "0.0.0.0:8080", or a port, not ${show(value)}`);
   }
   const text = value.trim();
+  if (/^\d+$/.test(text)) {
+    if (text.length > 5 || Number(text) > 65535) throw new RangeError(`"${text}" is not a port (0-65535)`);
+    return { host: ANY_INTERFACE, port: Number(text) };
+  }
   let host: string;
   let portText: string;
   const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(text);
@@ -200,7 +213,7 @@ export function parseHostPort(value: unknown): HostPort {
     portText = text.slice(colon + 1);
     if (host.includes(':'))
       throw new RangeError(`"${text}": put an IPv6 address in brackets (try "[${host}]:${portText}")`);
-    if (host === '') host = '0.0.0.0';
+    if (host === '') host = ANY_INTERFACE;
     else if (!HOSTNAME_RE.test(host))
       throw new RangeError(`"${text}": "${host}" is not a host name or address`);
   }

@@ -1,12 +1,28 @@
 /**
- * What every exchange of one ProxyServer shares: the upstream pool, the route lookup, the
- * sink, the shutdown state. Also the ServerResponse subclass through which module-level
+ * What every exchange of one ProxyServer shares: the upstream pool, the current routing,
+ * the shutdown state. Also the ServerResponse subclass through which module-level
  * listeners find their exchange without a closure per request.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Observation, ObservationSink } from '../telemetry/observation.js';
 import type { Exchange } from './exchange.js';
 import type { Pool } from './pool.js';
+
+/**
+ * One route table's view of a request: its route, its headers timeout, where its
+ * observation goes. An exchange keeps the `Routing` it was routed by until it is recorded,
+ * so a route index is only ever read against the table that produced it, however many
+ * reloads happen while the request is in flight.
+ */
+export interface Routing {
+  /** Route index for a request (a RouteTable's lookup, bound); must be total. */
+  lookup(method: string, path: string): number;
+  /** Per-route override of `timeouts.headersMs`. */
+  routeTimeoutMs(routeIndex: number): number | undefined;
+  /** Receives the observation of every request routed by `lookup`. */
+  readonly sink: ObservationSink;
+}
 
 /** Everything an exchange needs from its server; one per ProxyServer. */
 export class ProxyContext {
@@ -18,33 +34,49 @@ export class ProxyContext {
   /** Requests dispatched a second time after the keep-alive race (exchange.ts). */
   retries = 0;
   onDrained: (() => void) | null = null;
+  /**
+   * Connections that close once their current responses are written (a refusal, or an
+   * answer owed after a parse error). A request pipelined behind would never get its
+   * answer, so it is not dispatched: a refused request's connection carries no second,
+   * smuggled request to the upstream. Rare path (only refusals add to it).
+   */
+  readonly condemned = new WeakSet<Socket>();
+  /**
+   * The latest exchange on a connection that waited behind another response (pipelining),
+   * so that an answer owed after it is written after it. Rare path.
+   */
+  readonly lastQueued = new WeakMap<Socket, Exchange>();
+
+  /** The routing new requests get; swapped on reload (`ProxyServer.route`). */
+  routing: Routing;
 
   constructor(
     readonly pool: Pool,
-    readonly lookup: (method: string, path: string) => number,
-    readonly routeTimeoutMs: (routeIndex: number) => number | undefined,
-    readonly sink: ObservationSink,
+    routing: Routing,
     readonly digest: boolean,
     /** Lower-case `host[:port]` of the upstream, default port omitted. */
     readonly upstreamAuthority: string,
-  ) {}
+  ) {
+    this.routing = routing;
+  }
 
-  routeOf(method: string, path: string): number {
+  routeOf(routing: Routing, method: string, path: string): number {
     try {
-      return this.lookup(method, path);
+      return routing.lookup(method, path);
     } catch {
       // RouteTable.lookup is total (anything odd is `unmatched`); this only guards a bug.
       try {
-        return this.lookup('', '');
+        return routing.lookup('', '');
       } catch {
         return 0;
       }
     }
   }
 
-  observe(o: Observation): void {
+  /** Records `o` through the routing that gave it its route index. */
+  observe(routing: Routing, o: Observation): void {
     try {
-      this.sink.observe(o);
+      routing.sink.observe(o);
     } catch (err) {
       // The sink must not throw (observation.ts); if it does, the request is unaffected.
       if (this.sinkErrors++ === 0) process.emitWarning(`sloprobe: observation sink threw: ${String(err)}`);

@@ -81,6 +81,8 @@ export type RefusalReason =
   | 'expectation_failed'
   | 'bad_request'
   | 'ambiguous_framing'
+  | 'unsupported_version'
+  | 'transfer_coding_not_supported'
   | 'header_too_large'
   | 'request_timeout';
 
@@ -94,6 +96,8 @@ export const REFUSAL_STATUS: Readonly<Record<RefusalReason, number>> = {
   expectation_failed: 417,
   bad_request: 400,
   ambiguous_framing: 400,
+  unsupported_version: 400,
+  transfer_coding_not_supported: 501,
   header_too_large: 431,
   request_timeout: 408,
 };

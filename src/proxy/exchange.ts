@@ -30,7 +30,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Observation, UpstreamErrorReason } from '../telemetry/observation.js';
-import type { ProxyContext, ProxyResponse } from './context.js';
+import { type OwedRefusal, settleOwedRefusal } from './client-error.js';
+import type { ProxyContext, ProxyResponse, Routing } from './context.js';
 import {
   ownResponseHeaders,
   REFUSAL_STATUS,
@@ -77,6 +78,11 @@ export class Exchange implements Observation, RawHandler {
   private req: IncomingMessage | null;
   private res: ProxyResponse | null;
   private readonly ctx: ProxyContext;
+  /**
+   * The routing current when the request arrived: `routeIndex` indexes its table and the
+   * observation goes to its sink, even if reloads swap the server's routing meanwhile.
+   */
+  private readonly routing: Routing;
   private readonly t0: number;
   private tReceived = -1;
   private hasBody = false;
@@ -96,11 +102,14 @@ export class Exchange implements Observation, RawHandler {
   /** Kept for the one retry (`retryUpstream`): the same options, headers and request id. */
   private opts: Dispatcher.DispatchOptions | null = null;
   private retried = false;
+  /** A malformed request that followed this one on its connection, answered after it. */
+  private owed: OwedRefusal | null = null;
 
   constructor(ctx: ProxyContext, req: IncomingMessage, res: ProxyResponse) {
     this.t0 = performance.now();
     this.startMs = Date.now();
     this.ctx = ctx;
+    this.routing = ctx.routing;
     this.req = req;
     this.res = res;
     this.method = req.method ?? '';
@@ -129,8 +138,12 @@ export class Exchange implements Observation, RawHandler {
     this.requestId = plan.requestId;
     this.path = plan.path;
     // Refused requests are routed too: they count against the route they were aimed at.
-    const routeIndex = ctx.routeOf(this.method, plan.path);
+    const routeIndex = ctx.routeOf(this.routing, this.method, plan.path);
     this.routeIndex = routeIndex;
+    // Pipelined behind a response that closes the connection: this request can never be
+    // answered, so it is not sent (a refused request cannot carry a second one upstream).
+    // It ends with the connection, recorded as abandoned, as Node drops such requests.
+    if (res.socket === null && ctx.condemned.has(req.socket)) return;
     if (plan.refusal !== null) {
       this.refuse(plan.refusal);
       return;
@@ -145,7 +158,7 @@ export class Exchange implements Observation, RawHandler {
       method: this.method,
       headers: plan.headers,
       body: plan.hasBody ? req : null,
-      headersTimeout: ctx.routeTimeoutMs(routeIndex),
+      headersTimeout: this.routing.routeTimeoutMs(routeIndex),
     };
     this.opts = opts;
     ctx.pool.dispatch(opts, this as unknown as Dispatcher.DispatchHandler);
@@ -279,6 +292,7 @@ export class Exchange implements Observation, RawHandler {
   }
 
   private writeOwn(res: ProxyResponse, status: number, body: string, close: boolean): void {
+    if (close && this.req !== null) this.ctx.condemned.add(this.req.socket);
     try {
       res.writeHead(status, ownResponseHeaders(status, body, this.requestId, close));
       this.status = status;
@@ -298,6 +312,27 @@ export class Exchange implements Observation, RawHandler {
     if (this.finished) return;
     this.refuse(reason);
     this.cancelUpstream();
+  }
+
+  /** Recorded already: the response is done or abandoned. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Whether this request was received whole (a parse error after it is another request's). */
+  get requestComplete(): boolean {
+    return this.req?.complete === true;
+  }
+
+  /**
+   * Node's parser failed on bytes that came after this complete request: this exchange
+   * runs to its end and its real response is delivered; the refusal is written after it
+   * and closes the connection (`finish`). False when it is too late to promise that.
+   */
+  answerAfter(owed: OwedRefusal): boolean {
+    if (this.finished || this.owed !== null) return false;
+    this.owed = owed;
+    return true;
   }
 
   private cancelUpstream(): void {
@@ -341,7 +376,8 @@ export class Exchange implements Observation, RawHandler {
     this.req = null;
     const ctx = this.ctx;
     ctx.inflight--;
-    ctx.observe(this);
+    ctx.observe(this.routing, this);
+    if (this.owed !== null) settleOwedRefusal(ctx, this.owed);
     if (ctx.closing && ctx.inflight === 0 && ctx.onDrained !== null) ctx.onDrained();
   }
 
@@ -349,6 +385,7 @@ export class Exchange implements Observation, RawHandler {
 
   // Rare path (HTTP pipelining), so a closure per watched request is acceptable here.
   private watchQueued(socket: Socket): void {
+    this.ctx.lastQueued.set(socket, this);
     const onClose = (): void => {
       this.queuedSocket = null;
       this.onQueuedClose = null;

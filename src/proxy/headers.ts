@@ -91,6 +91,41 @@ function classifyBytes(name: Buffer): H {
   return PASS;
 }
 
+/** A name that `_`, `-` or case turn into a framing field for some peers (`framingLookAlike`). */
+const LOOK_ALIKE_MIN_LENGTH = 13; // 'contentlength'
+const LOOK_ALIKE_CL = 'contentlength';
+const LOOK_ALIKE_TE = 'transferencoding';
+const DASH = 0x2d;
+const UNDERSCORE = 0x5f;
+
+/**
+ * True when `name`, lower-cased with every `-` and `_` removed, is `contentlength` or
+ * `transferencoding`. Called only for names `classify` did not know, so the real
+ * `Content-Length` and `Transfer-Encoding` never get here: what does is a look-alike
+ * (`Content_Length`, `Transfer---Encoding`, `ContentLength`) that Node treats as an
+ * ordinary field while a CDN, WAF or load balancer in front may read it as framing: the
+ * request-smuggling gap. Hot path: a name shorter than 13 characters costs one compare,
+ * any other name not starting with c, t, `-` or `_` one more; no string is built.
+ */
+function isFramingLookAlike(name: string): boolean {
+  let lit = '';
+  let j = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === DASH || c === UNDERSCORE) continue;
+    // `| 0x20` lower-cases letters and maps no other token character onto a-z.
+    const lower = c | 0x20;
+    if (j === 0) {
+      if (lower === 0x63) lit = LOOK_ALIKE_CL;
+      else if (lower === 0x74) lit = LOOK_ALIKE_TE;
+      else return false;
+    }
+    if (j === lit.length || lower !== lit.charCodeAt(j)) return false;
+    j++;
+  }
+  return j !== 0 && j === lit.length;
+}
+
 /** Via values this hop appends (RFC 9110 7.6.3: received protocol version, then our name). */
 export const VIA_HTTP11 = '1.1 sloprobe';
 export const VIA_HTTP10 = '1.0 sloprobe';
@@ -121,6 +156,10 @@ export class RequestScan {
   via = '';
   connection = '';
   upgrade = '';
+  /** A field name that only looks like Content-Length or Transfer-Encoding (refused). */
+  framingLookAlike = false;
+  /** Transfer-Encoding names a coding besides the final `chunked` (refused with 501). */
+  otherTransferCoding = false;
 
   reset(): void {
     this.hostCount = 0;
@@ -131,6 +170,8 @@ export class RequestScan {
     this.via = '';
     this.connection = '';
     this.upgrade = '';
+    this.framingLookAlike = false;
+    this.otherTransferCoding = false;
   }
 }
 
@@ -150,6 +191,7 @@ export function upstreamRequestHeaders(raw: readonly string[], scan: RequestScan
     const value = raw[i + 1]!;
     switch (classify(name)) {
       case PASS:
+        if (name.length >= LOOK_ALIKE_MIN_LENGTH && isFramingLookAlike(name)) scan.framingLookAlike = true;
         out.push(name, value);
         break;
       case CONTENT_LENGTH:
@@ -158,8 +200,11 @@ export function upstreamRequestHeaders(raw: readonly string[], scan: RequestScan
         out.push(name, value);
         break;
       case TRANSFER_ENCODING:
-        // Node only accepts a final `chunked`; undici re-chunks the stream it is given.
+        // Node only accepts a final `chunked` and removes that coding; undici re-chunks
+        // the stream it is given. Any other coding (`gzip, chunked`) would still be on the
+        // bytes once the header is dropped: the caller refuses it (RFC 9112 6.1).
         scan.hasBody = true;
+        if (!equalsLower(value, 'chunked')) scan.otherTransferCoding = true;
         break;
       case CONNECTION:
         scan.connection = scan.connection === '' ? value : `${scan.connection},${value}`;

@@ -71,7 +71,17 @@ export function planRequest(
   plan.target = target;
   plan.path = pathOf(target);
   if (refusal === null) {
-    if (scan.hostCount > 1) refusal = 'multiple_host';
+    // Only HTTP/1.0 and 1.1 are spoken here; Node also parses "HTTP/0.9" and "HTTP/2.0"
+    // request lines with headers, which no conforming client sends.
+    if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) refusal = 'unsupported_version';
+    // Look-alike framing fields: refused with the connection closed, as Node refuses
+    // real framing conflicts (headers.ts says why).
+    else if (scan.framingLookAlike) refusal = 'ambiguous_framing';
+    // RFC 9112 6.1: "A server that receives a request message with a transfer coding it
+    // does not understand SHOULD respond with 501". Forwarding it would mean sending the
+    // coding upstream intact, which undici (it frames bodies itself) does not allow.
+    else if (scan.otherTransferCoding) refusal = 'transfer_coding_not_supported';
+    else if (scan.hostCount > 1) refusal = 'multiple_host';
     // RFC 9112 3.2: an HTTP/1.1 request without Host gets 400.
     else if (scan.hostCount === 0 && req.httpVersionMinor === 1) refusal = 'missing_host';
     else if (entry === ENTRY_EXPECTATION) refusal = 'expectation_failed';

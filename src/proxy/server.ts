@@ -17,6 +17,12 @@
  *   header does not vouch for a target: target.ts). CONNECT: 405. WebSocket upgrades: 501
  *   (other upgrades, such as h2c, are ignored as RFC 9110 7.8 allows).
  * - Trailers and 1xx interim responses from the upstream are not relayed.
+ * - A transfer coding other than `chunked` in a request: 501 (RFC 9112 6.1), rather than
+ *   forwarding it intact: undici frames request bodies itself and refuses the field.
+ * - Only HTTP/1.0 and HTTP/1.1 request lines are forwarded (Node parses more).
+ * - A request pipelined behind a response that closes the connection is not dispatched;
+ *   a parse error after complete requests is answered after their responses
+ *   (client-error.ts).
  * - A GET, HEAD or OPTIONS without a body whose upstream connection was reset before any
  *   response headers is retried once (the keep-alive race; exchange.ts says why only
  *   these). It is observed once, with the outcome of the attempt that answered.
@@ -27,11 +33,13 @@ import type { Timeouts } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
 import type { ObservationSink } from '../telemetry/observation.js';
 import { onClientError, refuseConnect } from './client-error.js';
-import { ProxyContext, ProxyResponse } from './context.js';
+import { ProxyContext, ProxyResponse, type Routing } from './context.js';
 import { DigestExchange } from './digest-exchange.js';
 import { Exchange } from './exchange.js';
 import { Pool } from './pool.js';
 import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST } from './request-plan.js';
+
+export type { Routing } from './context.js';
 
 export interface ProxyOptions {
   /** Origin, http or https, without a path: `http://127.0.0.1:9000`. */
@@ -41,12 +49,21 @@ export interface ProxyOptions {
   lookup(method: string, path: string): number;
   /** Per-route override of `timeouts.headersMs`. */
   routeTimeoutMs(routeIndex: number): number | undefined;
-  /** Called exactly once per request, whatever happens to it. */
+  /**
+   * Called exactly once per request, whatever happens to it, with a route index from
+   * `lookup` (or from the `Routing` that `route()` swapped in before the request arrived).
+   */
   sink: ObservationSink;
   /** Compute `Observation.digest` (sha1 of method, target and body). Off by default. */
   digest?: boolean;
   /** Connections to the upstream (undici Pool). */
   connections?: number;
+  /**
+   * Client-side limits, `CLIENT_*_TIMEOUT_MS` by default. Node checks them every
+   * `checkIntervalMs` (its default, 30 s, unless set): tests that need a request cut short
+   * to end quickly lower all three.
+   */
+  client?: { headersTimeoutMs?: number; requestTimeoutMs?: number; checkIntervalMs?: number };
 }
 
 /** Default size of the upstream pool; one in-flight request per connection (no pipelining). */
@@ -116,9 +133,7 @@ export class ProxyServer {
     });
     const ctx = new ProxyContext(
       this.pool,
-      opts.lookup,
-      opts.routeTimeoutMs,
-      opts.sink,
+      { lookup: opts.lookup, routeTimeoutMs: opts.routeTimeoutMs, sink: opts.sink },
       opts.digest === true,
       url.host.toLowerCase(),
     );
@@ -127,8 +142,11 @@ export class ProxyServer {
       ServerResponse: ProxyResponse,
       // Checked by the exchange instead, so the 400 is observed like any other request.
       requireHostHeader: false,
-      headersTimeout: CLIENT_HEADERS_TIMEOUT_MS,
-      requestTimeout: CLIENT_REQUEST_TIMEOUT_MS,
+      headersTimeout: opts.client?.headersTimeoutMs ?? CLIENT_HEADERS_TIMEOUT_MS,
+      requestTimeout: opts.client?.requestTimeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS,
+      ...(opts.client?.checkIntervalMs === undefined
+        ? {}
+        : { connectionsCheckingInterval: opts.client.checkIntervalMs }),
       noDelay: true,
     });
     server.keepAliveTimeout = t.idleMs;
@@ -147,6 +165,14 @@ export class ProxyServer {
     server.on('clientError', (err, socket) => onClientError(ctx, err, socket));
     // Typed as a plain http.Server for callers; the response class is an internal detail.
     this.server = server as unknown as http.Server;
+  }
+
+  /**
+   * Routes the requests that arrive from now on by `routing` (a reload). Requests in
+   * flight keep the routing they arrived under, and their observations go to its sink.
+   */
+  route(routing: Routing): void {
+    this.ctx.routing = routing;
   }
 
   /** True while listening with the upstream pool open; false once `close` began. */

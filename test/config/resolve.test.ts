@@ -61,6 +61,12 @@ describe('defaults', () => {
     assert.deepEqual([c.routes, c.slos, c.maintenance, c.fees], [[], [], [], undefined]);
   });
 
+  test('a bare port in the file, as a YAML number or a string, listens on every interface', () => {
+    const c = load('upstream: http://127.0.0.1:9000\nlisten: 21013\nadmin: "21014"\n');
+    assert.deepEqual(c.listen, { host: '0.0.0.0', port: 21013 });
+    assert.deepEqual(c.admin, { host: '0.0.0.0', port: 21014 });
+  });
+
   test('settings written in the file', () => {
     const c = load(`upstream: https://api.example.com/
 listen: "[::1]:8081"
@@ -317,11 +323,19 @@ describe('applyOverrides (flags and environment win over the file)', () => {
     assert.equal(applyOverrides(base, {}).upstream, base.upstream);
   });
 
+  test('a bare port, as --listen 21013 and --admin 21014, listens on every interface', () => {
+    const c = applyOverrides(base, { listen: '21013', admin: '21014' });
+    assert.deepEqual(c.listen, { host: '0.0.0.0', port: 21013 });
+    assert.deepEqual(c.admin, { host: '0.0.0.0', port: 21014 });
+  });
+
   test('a bad value is a UsageError (exit 2) naming the flag or variable', () => {
     assert.throws(
-      () => applyOverrides(base, { listen: '8080' }),
+      () => applyOverrides(base, { listen: 'localhost' }),
       (err: unknown) =>
-        err instanceof UsageError && err.exitCode === 2 && /^--listen: "8080" has no port/.test(err.message),
+        err instanceof UsageError &&
+        err.exitCode === 2 &&
+        /^--listen: "localhost" has no port/.test(err.message),
     );
     assert.throws(() => applyOverrides(base, { upstream: 'ftp://x' }, { upstream: 'SLOPROBE_UPSTREAM' }), {
       message: /^SLOPROBE_UPSTREAM: "ftp:\/\/x": only http and https/,

@@ -178,6 +178,29 @@ describe('parseHostPort', () => {
     assert.deepEqual(parseHostPort(':8080'), { host: '0.0.0.0', port: 8080 });
   });
 
+  test('a bare port, as a flag string or a YAML number, listens on every IPv4 interface like ":port"', () => {
+    assert.deepEqual(parseHostPort('21013'), { host: '0.0.0.0', port: 21013 });
+    assert.deepEqual(parseHostPort(' 9464 '), { host: '0.0.0.0', port: 9464 });
+    assert.deepEqual(parseHostPort(21013), { host: '0.0.0.0', port: 21013 });
+    assert.deepEqual(parseHostPort('0'), { host: '0.0.0.0', port: 0 });
+    assert.match(
+      problemOf(() => parseHostPort('70000')),
+      /"70000" is not a port \(0-65535\)/,
+    );
+    assert.match(
+      problemOf(() => parseHostPort(70000)),
+      /70000 is not a port/,
+    );
+    assert.match(
+      problemOf(() => parseHostPort(80.5)),
+      /not a port/,
+    );
+    assert.match(
+      problemOf(() => parseHostPort('000008080')),
+      /not a port/,
+    );
+  });
+
   test('refuses a missing port, an unbracketed IPv6 address and ports out of range', () => {
     assert.match(
       problemOf(() => parseHostPort('localhost')),
@@ -196,7 +219,7 @@ describe('parseHostPort', () => {
       /not a port/,
     );
     assert.match(
-      problemOf(() => parseHostPort(8080)),
+      problemOf(() => parseHostPort(true)),
       /expected "host:port"/,
     );
   });

@@ -259,6 +259,53 @@ export function parseRaw(text: string): { status: number; headers: Map<string, s
   return { status, headers, body };
 }
 
+export interface FramedResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: string;
+}
+
+/**
+ * Splits raw bytes into the HTTP/1.1 responses they hold, framed as a client frames them:
+ * by Content-Length, chunked coding, or (neither) up to the end. `rest` is what follows
+ * the last complete response; non-empty when the bytes end inside one.
+ */
+export function framedResponses(text: string): { responses: FramedResponse[]; rest: string } {
+  const responses: FramedResponse[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const end = text.indexOf('\r\n\r\n', at);
+    if (end === -1) break;
+    const lines = text.slice(at, end).split('\r\n');
+    const status = Number(lines[0]?.split(' ')[1] ?? 0);
+    const headers = new Map<string, string>();
+    for (const line of lines.slice(1)) {
+      const i = line.indexOf(':');
+      if (i > 0) headers.set(line.slice(0, i).toLowerCase(), line.slice(i + 1).trim());
+    }
+    const start = end + 4;
+    const length = headers.get('content-length');
+    let next: number;
+    let body: string;
+    if (headers.get('transfer-encoding') === 'chunked') {
+      const last = text.indexOf('\r\n0\r\n\r\n', start - 2);
+      if (last === -1) break;
+      next = last + 7;
+      body = dechunk(text.slice(start, next));
+    } else if (length !== undefined) {
+      next = start + Number(length);
+      if (next > text.length) break;
+      body = text.slice(start, next);
+    } else {
+      next = text.length;
+      body = text.slice(start);
+    }
+    responses.push({ status, headers, body });
+    at = next;
+  }
+  return { responses, rest: text.slice(at) };
+}
+
 function dechunk(text: string): string {
   let out = '';
   let i = 0;
@@ -294,4 +341,45 @@ export async function startPair(
     await up.close();
   });
   return { up, px };
+}
+
+/**
+ * A bare TCP upstream that records every byte it receives and answers each request head
+ * with `200 {}`: it does not parse framing, so nothing the proxy sends can hide in it.
+ */
+export interface RawUpstream {
+  readonly url: string;
+  /** Everything received, all connections concatenated, latin1. */
+  received(): string;
+  connections: number;
+  close(): Promise<void>;
+}
+
+export async function startRawUpstream(): Promise<RawUpstream> {
+  const chunks: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const up = {
+    url: '',
+    connections: 0,
+    received: () => chunks.join(''),
+    close: async (): Promise<void> => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = net.createServer((socket) => {
+    up.connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.on('data', (d: Buffer) => {
+      const text = d.toString('latin1');
+      chunks.push(text);
+      const heads = text.split('\r\n\r\n').length - 1;
+      for (let i = 0; i < heads; i++) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  up.url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return up;
 }
