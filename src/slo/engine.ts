@@ -18,7 +18,7 @@
 import type { ResolvedConfig, ResolvedRoute, SloDefinition } from '../config/types.js';
 import { UNCLASSIFIED, UNMATCHED_ROUTE } from '../config/types.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
-import { HourBuckets } from './latency-buckets.js';
+import { HourBuckets } from './hour-buckets.js';
 import {
   excludedMinuteRanges,
   type MaintenanceVerdict,

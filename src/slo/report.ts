@@ -9,7 +9,7 @@
 import type { ResolvedConfig, SloDefinition } from '../config/types.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
 import { SloEngine } from './engine.js';
-import { estimateQuantile } from './latency-buckets.js';
+import { estimateQuantile } from './hour-buckets.js';
 import type { MaintenanceVerdict } from './maintenance.js';
 import {
   DAY_MS,

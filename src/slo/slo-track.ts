@@ -10,7 +10,7 @@
  */
 import type { SloDefinition } from '../config/types.js';
 import { alertFactors, budgetRemaining, burnRate, evaluateFlags, isMet } from './burn.js';
-import type { HourBuckets } from './latency-buckets.js';
+import type { HourBuckets } from './hour-buckets.js';
 import { MinuteSeries } from './minute-series.js';
 import { MINUTE_MS, periodAt, periodLabel } from './period.js';
 import type { DowntimePeriod, PeriodOutcome, SloStatus, TimesliceStatus, WindowStatus } from './status.js';

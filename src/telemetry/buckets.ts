@@ -12,13 +12,6 @@ export const DEFAULT_LATENCY_BOUNDS_SECONDS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ];
 
-/** The latency objectives of the routes, in seconds (e.g. 200 ms -> 0.2). */
-export function objectiveBoundsSeconds(routes: readonly ResolvedRoute[]): number[] {
-  const out: number[] = [];
-  for (const r of routes) if (r.latency !== undefined) out.push(r.latency.thresholdMs / 1000);
-  return out;
-}
-
 /**
  * The bounds the SLI histogram uses: `base` (default ladder) united with every route's
  * objective, sorted and de-duplicated on whole nanoseconds.

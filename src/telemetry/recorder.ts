@@ -18,9 +18,9 @@ import {
   UPSTREAM_ERROR_REASONS,
 } from './labels.js';
 import { type LatencyWindow, LatencyWindows, SLICE_MS, type WindowQuantiles } from './latency-windows.js';
-import { RollupBook } from './minute-rollups.js';
 import type { Observation, ObservationSink } from './observation.js';
 import type { MinuteRollup } from './rollup.js';
+import { RollupBook } from './rollup-book.js';
 
 export interface RecorderOptions {
   /** Base ladder of the SLI histogram in seconds; every latency objective is always added. */
