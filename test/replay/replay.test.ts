@@ -136,6 +136,32 @@ test('seed 003: repeated identical requests (same digest) count once; lines with
   assert.equal(row?.errors, 1, 'one distinct request answered 500');
 });
 
+test('a repeated identical line takes the status of its first copy: 20 distinct 200s + 2 repeats answered 500 are 0%', async () => {
+  // docs/sla-definitions.md#repeated-requests, the same worked example as the live
+  // recorder's test: errors / distinct = 0 / 20, not 1 / 20 (nor 2 / 22 = 9%).
+  const lines: string[] = [];
+  for (let i = 0; i < 20; i++) lines.push(line({ status: 200, digest: `d${i}` }));
+  lines.push(line({ status: 500, digest: 'd0' }), line({ status: 500, digest: 'd0' }));
+  const r = await replayLogs(cfg(), [file('first-copy.log', lines.join('\n'))]);
+  const [row] = r.rollups.readRollups(0, Number.MAX_SAFE_INTEGER);
+  assert.deepEqual([row?.total, row?.bad, row?.distinct, row?.errors], [22, 2, 20, 0]);
+});
+
+test('timeslices: { distinct: false } counts every line, digest or not, as live does', async () => {
+  // With de-duplication off the live sidecar computes no digest and every request counts:
+  // 3 lines of one digest answered 500 and 1 answered 200 are 4 requests, 3 errors.
+  const off = parseConfig(CONFIG_YAML.replace('distinct: true', 'distinct: false'), '<test>');
+  const lines = [
+    line({ status: 500, digest: 'aaaa' }),
+    line({ status: 500, digest: 'aaaa' }),
+    line({ status: 500, digest: 'aaaa' }),
+    line({ status: 200, digest: 'bbbb' }),
+  ];
+  const r = await replayLogs(off, [file('distinct-off.log', lines.join('\n'))]);
+  const [row] = r.rollups.readRollups(0, Number.MAX_SAFE_INTEGER);
+  assert.deepEqual([row?.total, row?.distinct, row?.errors], [4, 4, 3]);
+});
+
 test('a line a few minutes late still lands in its own minute, de-duplicated', async () => {
   const at = (min: number, digest: string) =>
     line({ time: new Date(T0 + min * 60_000).toISOString(), digest, status: 500 });
