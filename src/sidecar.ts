@@ -19,6 +19,7 @@ import { fanout } from './log/fanout.js';
 import { ProxyServer } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
+import { DIGEST_KEY_ENV, resolveDigestKey } from './store/digest-key.js';
 import type { Store } from './store/store.js';
 import { DEFAULT_LATENCY_BOUNDS_SECONDS } from './telemetry/buckets.js';
 import { MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
@@ -165,6 +166,20 @@ function listenError(err: unknown, which: string, at: { host: string; port: numb
   return err;
 }
 
+/** The access log's digest key (store/digest-key.ts); a per-process one is said in the log. */
+function digestKeyFor(config: ResolvedConfig, log: AppLog): Buffer {
+  const { key, source, file } = resolveDigestKey({
+    dataDir: config.store.dataDir,
+    configKey: config.store.digestKey,
+  });
+  if (source === 'process') {
+    log.warn(
+      `access-log digests use a random key for this process (data_dir is :memory: and neither digest_key nor ${DIGEST_KEY_ENV} is set): digests of two runs never match, so replay cannot de-duplicate across restarts`,
+    );
+  } else log.info({ source, ...(file ? { file } : {}) }, 'access-log digest key');
+  return key;
+}
+
 export async function startSidecar(config: ResolvedConfig, options: SidecarOptions): Promise<Sidecar> {
   const { log } = options;
   let gen = buildGeneration(config, options);
@@ -184,7 +199,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     lookup: (method, path) => gen.table.lookup(method, path),
     routeTimeoutMs: (i) => gen.table.routes[i]?.timeoutMs,
     sink,
-    digest: needsRequestDigest(config),
+    digest: needsRequestDigest(config) ? digestKeyFor(config, log) : false,
   });
 
   // Families of the long-lived parts, kept across reloads.

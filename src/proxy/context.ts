@@ -3,6 +3,7 @@
  * sink, the shutdown state. Also the ServerResponse subclass through which module-level
  * listeners find their exchange without a closure per request.
  */
+import type { KeyObject } from 'node:crypto';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Observation, ObservationSink } from '../telemetry/observation.js';
 import type { Exchange } from './exchange.js';
@@ -24,7 +25,8 @@ export class ProxyContext {
     readonly lookup: (method: string, path: string) => number,
     readonly routeTimeoutMs: (routeIndex: number) => number | undefined,
     readonly sink: ObservationSink,
-    readonly digest: boolean,
+    /** Key of the request digest (digest-exchange.ts); null when no digest is computed. */
+    readonly digestKey: KeyObject | null,
     /** Lower-case `host[:port]` of the upstream, default port omitted. */
     readonly upstreamAuthority: string,
   ) {}

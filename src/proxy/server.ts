@@ -28,7 +28,7 @@ import { ErrorCodes, SloprobeError } from '../errors.js';
 import type { ObservationSink } from '../telemetry/observation.js';
 import { onClientError, refuseConnect } from './client-error.js';
 import { ProxyContext, ProxyResponse } from './context.js';
-import { DigestExchange } from './digest-exchange.js';
+import { DigestExchange, digestKeyObject } from './digest-exchange.js';
 import { Exchange } from './exchange.js';
 import { Pool } from './pool.js';
 import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST } from './request-plan.js';
@@ -43,8 +43,11 @@ export interface ProxyOptions {
   routeTimeoutMs(routeIndex: number): number | undefined;
   /** Called exactly once per request, whatever happens to it. */
   sink: ObservationSink;
-  /** Compute `Observation.digest` (sha1 of method, target and body). Off by default. */
-  digest?: boolean;
+  /**
+   * Compute `Observation.digest` (HMAC-SHA-256 of method, target and body) with this key,
+   * or with a random per-process key when `true`. Off by default.
+   */
+  digest?: boolean | Buffer;
   /** Connections to the upstream (undici Pool). */
   connections?: number;
 }
@@ -119,7 +122,7 @@ export class ProxyServer {
       opts.lookup,
       opts.routeTimeoutMs,
       opts.sink,
-      opts.digest === true,
+      digestKeyObject(opts.digest),
       url.host.toLowerCase(),
     );
     this.ctx = ctx;
@@ -133,7 +136,7 @@ export class ProxyServer {
     });
     server.keepAliveTimeout = t.idleMs;
     // One closure per server, chosen once: the digest variant only when asked for.
-    const Ex = ctx.digest ? DigestExchange : Exchange;
+    const Ex = ctx.digestKey !== null ? DigestExchange : Exchange;
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       new Ex(ctx, req, res as ProxyResponse).start(ENTRY_REQUEST);
     });
