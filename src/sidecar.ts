@@ -9,7 +9,7 @@
  * a new one and swaps it in while the listeners and the upstream pool stay up.
  */
 import { AdminServer } from './admin/server.js';
-import { needsRequestDigest, sloLatencyThresholdsSeconds, timesliceErrorStatuses } from './config/derived.js';
+import { needsRequestDigest, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
 import { ErrorCodes, SloprobeError } from './errors.js';
@@ -21,7 +21,7 @@ import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
 import { DIGEST_KEY_ENV, resolveDigestKey } from './store/digest-key.js';
 import type { Store } from './store/store.js';
-import { DEFAULT_LATENCY_BOUNDS_SECONDS } from './telemetry/buckets.js';
+import { configBucketBounds } from './telemetry/buckets.js';
 import { MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
 import { copyObservation, type Observation, type ObservationSink } from './telemetry/observation.js';
 import { Recorder } from './telemetry/recorder.js';
@@ -85,10 +85,9 @@ function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?
   const now = options.now ?? Date.now;
   const recording = options.recording ?? true;
   const table = new RouteTable(config.routes);
-  // The recorder adds every route's objective to these; SLO-level latency thresholds are
-  // added here, so that every threshold the engine judges by is exactly one bucket bound.
+  // The same bounds replay and report read the store with (telemetry/buckets.ts).
   const recorder = new Recorder(table.routes, {
-    bucketBoundsSeconds: [...DEFAULT_LATENCY_BOUNDS_SECONDS, ...sloLatencyThresholdsSeconds(config)],
+    bucketBoundsSeconds: configBucketBounds(config),
     timesliceErrorStatuses: timesliceErrorStatuses(config),
     now,
     onError: (err: unknown) => log.error({ err }, 'recording failed; the request was not affected'),

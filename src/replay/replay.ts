@@ -22,7 +22,7 @@
 import type { Readable } from 'node:stream';
 import type { ResolvedConfig } from '../config/types.js';
 import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
-import { latencyBucketBounds } from '../telemetry/buckets.js';
+import { configBucketBounds } from '../telemetry/buckets.js';
 import { decompressed, openLog, readLines } from './input.js';
 import { LineProcessor, type MalformedLine } from './lines.js';
 import type { ReplayRollups } from './rows.js';
@@ -102,7 +102,7 @@ export async function replayLogs(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const timeZone = reportTimeZone(cfg);
-  const bounds = latencyBucketBounds(cfg.routes);
+  const bounds = configBucketBounds(cfg);
   const rangeOf = (ms: number): TimeRange => monthRange(monthOf(ms, timeZone), timeZone);
   const p = new LineProcessor(cfg, bounds, rangeOf, options);
   const now = options.now ?? (() => performance.now());

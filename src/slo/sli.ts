@@ -112,5 +112,9 @@ export function contribute(
   }
   if (term.slowFromBucket < 0) slow = n(r.slow);
   out.valid = valid;
-  out.bad = Math.min(slow, valid);
+  // Bad is capped by the minute's requests, not by its buckets: a minute rebuilt from an
+  // hourly row (store/hour-rollups.ts) keeps its exact `slow` while the hour's buckets sit
+  // in its first minute, and capping by buckets lost every slow request of the other 59
+  // (found by test/replay/live-vs-replay.test.ts). Over whole hours valid and bad are exact.
+  out.bad = Math.min(slow, Math.max(valid, n(r.good) + n(r.bad)));
 }
