@@ -12,7 +12,8 @@
  * - `none`: every well-formed window is accepted.
  */
 import type { MaintenancePolicyName, MaintenanceWindow } from '../config/types.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, zonedParts, zonedTimeToEpoch } from './period.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
+import { zonedParts, zonedTimeToEpoch } from './period.js';
 
 /** Stable identifiers of the rule a rejected window broke (JSON, logs, `sloprobe check`). */
 export type MaintenanceRule =

@@ -8,18 +8,11 @@
  */
 import type { ResolvedConfig, SloDefinition } from '../config/types.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
+import { DAY_MS, MINUTE_MS } from '../time.js';
 import { SloEngine } from './engine.js';
 import { estimateQuantile } from './hour-buckets.js';
 import type { MaintenanceVerdict } from './maintenance.js';
-import {
-  DAY_MS,
-  MINUTE_MS,
-  type MonthRef,
-  monthRange,
-  parseMonth,
-  rangeMinutes,
-  type TimeRange,
-} from './period.js';
+import { type MonthRef, monthRange, parseMonth, rangeMinutes, type TimeRange } from './period.js';
 import { periodOutcome } from './slo-track.js';
 import type { DowntimePeriod, PeriodOutcome } from './status.js';
 

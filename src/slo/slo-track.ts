@@ -9,10 +9,11 @@
  * counts sent so far: a 5m window is the last 4 minutes and the current one.
  */
 import type { SloDefinition } from '../config/types.js';
+import { MINUTE_MS } from '../time.js';
 import { alertFactors, budgetRemaining, burnRate, evaluateFlags, isMet } from './burn.js';
 import type { HourBuckets } from './hour-buckets.js';
 import { MinuteSeries } from './minute-series.js';
-import { MINUTE_MS, periodAt, periodLabel } from './period.js';
+import { periodAt, periodLabel } from './period.js';
 import type { DowntimePeriod, PeriodOutcome, SloStatus, TimesliceStatus, WindowStatus } from './status.js';
 import type { TimesliceTrack } from './timeslices.js';
 import { FIXED_WINDOWS } from './windows.js';

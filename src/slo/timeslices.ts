@@ -25,8 +25,8 @@
  * seed 003 divides by "total number of minutes in that month", maintenance or not.
  */
 import type { TimesliceRules } from '../config/types.js';
+import { MINUTE_MS } from '../time.js';
 import { BLOCK_MINUTES, MinuteSeries } from './minute-series.js';
-import { MINUTE_MS } from './period.js';
 import type { DowntimePeriod } from './status.js';
 
 /** Seed 003's rules, used when a timeslice SLO comes without its own (defined with the config defaults). */
