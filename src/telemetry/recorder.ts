@@ -25,7 +25,7 @@ import { RollupBook } from './rollup-book.js';
 export interface RecorderOptions {
   /** Base ladder of the SLI histogram in seconds; every latency objective is always added. */
   readonly bucketBoundsSeconds?: readonly number[];
-  /** Statuses counted as timeslice errors (seed 003: HTTP 500). Default [500]. */
+  /** Statuses counted as timeslice errors (docs/sla-definitions.md#timeslice-error-rate: HTTP 500). Default [500]. */
   readonly timesliceErrorStatuses?: readonly number[];
   /** Clock for window reads, epoch ms. Default Date.now. */
   readonly now?: () => number;
