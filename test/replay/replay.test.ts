@@ -80,7 +80,7 @@ test('stdin: `-` reads the log from standard input, plain or gzip', async () => 
   }
 });
 
-test('seed 001: 2xx, 3xx and 4xx are SR; 5xx and proxy failures are not; a request the client abandoned is neither', async () => {
+test('availability-occurrences: 2xx, 3xx and 4xx are SR; 5xx and proxy failures are not; a request the client abandoned is neither', async () => {
   // "dividing the number of requests processed correctly (responses having status code
   // being 2xx, 3xx and 4xx) by the total number of requests"
   const lines = [
@@ -118,7 +118,7 @@ test("the sidecar's own `outcome` is used as is: it knows whether the client had
   assert.equal(row?.bad, 1, 'without outcome, a 200 cut short by an upstream error is bad');
 });
 
-test('seed 003: repeated identical requests (same digest) count once; lines without a digest each count', async () => {
+test('repeated-requests: repeated identical requests (same digest) count once; lines without a digest each count', async () => {
   // "API Requests without distinct parameters, e.g. repeated identical API requests, will
   // not count towards the API Error Rate"
   const lines = [

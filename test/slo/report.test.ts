@@ -83,7 +83,7 @@ describe('monthly report', () => {
     generatedAtMs: GENERATED,
   });
 
-  it('timeslices: Downtime Periods, uptime and the seed 003 service credit', () => {
+  it('timeslices: Downtime Periods, uptime and the service credit (docs/sla-definitions.md#service-credit)', () => {
     const ts = slo(report, 'transaction-services');
     // Downtime Periods: the 220-minute run and the 30 minutes in the rejected window; the 30
     // minutes inside the accepted window are Scheduled Downtime. Uptime = (43,200 - 250) / 43,200.
@@ -225,7 +225,7 @@ describe('monthly report', () => {
   });
 });
 
-describe('service credit (seed 003 §5)', () => {
+describe('service credit (docs/sla-definitions.md#service-credit)', () => {
   it("is the lesser of 10% of the month's fees and 10,000", () => {
     assert.equal(serviceCredit(50_000), 5_000); // 10% of 50,000 = 5,000 < 10,000
     assert.equal(serviceCredit(250_000), 10_000); // 10% of 250,000 = 25,000 > 10,000

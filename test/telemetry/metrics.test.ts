@@ -15,7 +15,7 @@ async function scrape(recorder: Recorder, nowMs = T0 + 60_000): Promise<string> 
 
 function trafficRecorder(): Recorder {
   const r = new Recorder(seedRoutes());
-  // 7 good and 3 bad, at 150 ms and 250 ms around the 200 ms objective (seed 000: "Create
+  // 7 good and 3 bad, at 150 ms and 250 ms around the 200 ms objective (docs/sla-definitions.md#latency-objectives: "Create
   // payment Session ... /hpp/v1/sessions (POST) | 200ms").
   for (let i = 0; i < 7; i++) r.observe(obs({ status: 201, sliMs: i < 4 ? 150 : 250, startMs: T0 + i }));
   r.observe(obs({ status: 503, sliMs: 150 }));

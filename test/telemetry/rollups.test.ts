@@ -124,12 +124,12 @@ describe('minute rollups', () => {
   });
 });
 
-// Seed 003: "API Error Rate: total number of API Requests made to the Transaction Services
+// docs/sla-definitions.md#timeslice-error-rate: "API Error Rate: total number of API Requests made to the Transaction Services
 // from Merchant's systems resulting in a response with HTTP Status 500 during a given period,
 // divided by total number of distinct API Requests made to the Transaction Services from
 // Merchant's systems during that period. API Requests without distinct parameters, e.g.
 // repeated identical API requests, will not count towards the API Error Rate."
-describe('timeslice counts (seed 003)', () => {
+describe('timeslice counts (docs/sla-definitions.md#timeslice-error-rate)', () => {
   it('count "a response with HTTP Status 500" as an error, and not 502 or 503 by default', () => {
     const r = new Recorder(seedRoutes());
     for (const status of [500, 500, 502, 503, 200]) r.observe(obs({ status }));
