@@ -122,6 +122,7 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
   if (!same(a.admin, b.admin)) out.push('admin');
   if (!same(a.timeouts, b.timeouts)) out.push('timeouts');
   if (a.store.dataDir !== b.store.dataDir) out.push('data_dir');
+  if (a.store.digestKey !== b.store.digestKey) out.push('digest_key');
   if (
     a.store.minuteRetentionMs !== b.store.minuteRetentionMs ||
     a.store.hourRetentionMs !== b.store.hourRetentionMs
