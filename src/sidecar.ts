@@ -168,7 +168,7 @@ function listenError(err: unknown, which: string, at: { host: string; port: numb
 
 /** The access log's digest key (store/digest-key.ts); a per-process one is said in the log. */
 function digestKeyFor(config: ResolvedConfig, log: AppLog): Buffer {
-  const { key, source, file } = resolveDigestKey({
+  const { key, source } = resolveDigestKey({
     dataDir: config.store.dataDir,
     configKey: config.store.digestKey,
   });
@@ -176,12 +176,16 @@ function digestKeyFor(config: ResolvedConfig, log: AppLog): Buffer {
     log.warn(
       `access-log digests use a random key for this process (data_dir is :memory: and neither digest_key nor ${DIGEST_KEY_ENV} is set): digests of two runs never match, so replay cannot de-duplicate across restarts`,
     );
-  } else log.info({ source, ...(file ? { file } : {}) }, 'access-log digest key');
+  }
+  // Nothing logged otherwise: a start refused later (the store's single-writer lock) must
+  // not have logged a line first.
   return key;
 }
 
 export async function startSidecar(config: ResolvedConfig, options: SidecarOptions): Promise<Sidecar> {
   const { log } = options;
+  // Before anything opens: a bad key must stop the start with nothing to close.
+  const digest = needsRequestDigest(config) ? digestKeyFor(config, log) : false;
   let gen = buildGeneration(config, options);
   let previous: Generation | undefined;
 
@@ -199,7 +203,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     lookup: (method, path) => gen.table.lookup(method, path),
     routeTimeoutMs: (i) => gen.table.routes[i]?.timeoutMs,
     sink,
-    digest: needsRequestDigest(config) ? digestKeyFor(config, log) : false,
+    digest,
   });
 
   // Families of the long-lived parts, kept across reloads.

@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { applyOverrides, parseConfig } from '../../src/config/load.js';
@@ -49,7 +50,13 @@ after(async () => {
 });
 
 /** Runs a sidecar, sends `n` copies of the card request, stops, returns the access log text. */
-async function run(name: string, extraYaml: string, dataDir: string, n = 1): Promise<string> {
+async function run(
+  name: string,
+  extraYaml: string,
+  dataDir: string,
+  n = 1,
+  appLog: string[] = [],
+): Promise<string> {
   const logFile = join(dir, `${name}.log`);
   const cfg = applyOverrides(parseConfig(yaml(extraYaml), `${name}.yaml`), {
     upstream: upstreamUrl,
@@ -58,7 +65,13 @@ async function run(name: string, extraYaml: string, dataDir: string, n = 1): Pro
     dataDir,
     accessLog: logFile,
   });
-  const s = await startSidecar(cfg, { log: createAppLog({ level: 'silent' }) });
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      appLog.push(chunk.toString());
+      done();
+    },
+  });
+  const s = await startSidecar(cfg, { log: createAppLog({ level: 'warn', destination }) });
   try {
     for (let i = 0; i < n; i++) {
       const res = await request(`http://127.0.0.1:${s.proxyAddress.port}${PATH}`, {
@@ -127,4 +140,12 @@ test('one installation keeps its key in the data dir (mode 0600): equal requests
   assert.match(readFileSync(keyFile, 'utf8'), /^[0-9a-f]{64}\n$/);
   const other = digestsOf(await run('other-install', '', join(dir, 'other-data')));
   assert.notEqual(other[0], first[0], 'another installation has another key');
+});
+
+test('with data_dir :memory: and no key, the start says digests use a per-process key', async () => {
+  const appLog: string[] = [];
+  await run('memory', '', ':memory:', 1, appLog);
+  const text = appLog.join('');
+  assert.match(text, /random key for this process/);
+  assert.doesNotMatch(text, new RegExp(CARD), 'no card number in the sidecar log either');
 });
