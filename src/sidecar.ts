@@ -9,7 +9,7 @@
  * a new one and swaps it in while the listeners and the upstream pool stay up.
  */
 import { AdminServer } from './admin/server.js';
-import { needsRequestDigest, sloLatencyThresholdsSeconds, timesliceErrorStatuses } from './config/derived.js';
+import { needsRequestDigest, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
 import { ErrorCodes, SloprobeError } from './errors.js';
@@ -19,8 +19,9 @@ import { fanout } from './log/fanout.js';
 import { ProxyServer, type Routing } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
+import { DIGEST_KEY_ENV, resolveDigestKey } from './store/digest-key.js';
 import type { Store } from './store/store.js';
-import { DEFAULT_LATENCY_BOUNDS_SECONDS } from './telemetry/buckets.js';
+import { configBucketBounds } from './telemetry/buckets.js';
 import { type HealthSources, MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
 import { copyObservation, type Observation, type ObservationSink } from './telemetry/observation.js';
 import { Recorder } from './telemetry/recorder.js';
@@ -82,10 +83,9 @@ function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?
   const now = options.now ?? Date.now;
   const recording = options.recording ?? true;
   const table = new RouteTable(config.routes);
-  // The recorder adds every route's objective to these; SLO-level latency thresholds are
-  // added here, so that every threshold the engine judges by is exactly one bucket bound.
+  // The same bounds replay and report read the store with (telemetry/buckets.ts).
   const recorder = new Recorder(table.routes, {
-    bucketBoundsSeconds: [...DEFAULT_LATENCY_BOUNDS_SECONDS, ...sloLatencyThresholdsSeconds(config)],
+    bucketBoundsSeconds: configBucketBounds(config),
     timesliceErrorStatuses: timesliceErrorStatuses(config),
     now,
     onError: (err: unknown) => log.error({ err }, 'recording failed; the request was not affected'),
@@ -119,6 +119,7 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
   if (!same(a.admin, b.admin)) out.push('admin');
   if (!same(a.timeouts, b.timeouts)) out.push('timeouts');
   if (a.store.dataDir !== b.store.dataDir) out.push('data_dir');
+  if (a.store.digestKey !== b.store.digestKey) out.push('digest_key');
   if (
     a.store.minuteRetentionMs !== b.store.minuteRetentionMs ||
     a.store.hourRetentionMs !== b.store.hourRetentionMs
@@ -162,8 +163,26 @@ function listenError(err: unknown, which: string, at: { host: string; port: numb
   return err;
 }
 
+/** The access log's digest key (store/digest-key.ts); a per-process one is said in the log. */
+function digestKeyFor(config: ResolvedConfig, log: AppLog): Buffer {
+  const { key, source } = resolveDigestKey({
+    dataDir: config.store.dataDir,
+    configKey: config.store.digestKey,
+  });
+  if (source === 'process') {
+    log.warn(
+      `access-log digests use a random key for this process (data_dir is :memory: and neither digest_key nor ${DIGEST_KEY_ENV} is set): digests of two runs never match, so replay cannot de-duplicate across restarts`,
+    );
+  }
+  // Nothing logged otherwise: a start refused later (the store's single-writer lock) must
+  // not have logged a line first.
+  return key;
+}
+
 export async function startSidecar(config: ResolvedConfig, options: SidecarOptions): Promise<Sidecar> {
   const { log } = options;
+  // Before anything opens: a bad key must stop the start with nothing to close.
+  const digest = needsRequestDigest(config) ? digestKeyFor(config, log) : false;
   let gen = buildGeneration(config, options);
 
   /**
@@ -188,7 +207,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     upstream: config.upstream,
     timeouts: config.timeouts,
     ...routingOf(gen),
-    digest: needsRequestDigest(config),
+    digest,
   });
 
   // Where /metrics reads the sidecar's own health; the endpoint carries the counts of the

@@ -11,7 +11,7 @@ import { storeReport } from '../replay/report.js';
 import { formatMonth, monthOf, parseMonth } from '../slo/period.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
 import { Store } from '../store/store.js';
-import { latencyBucketBounds } from '../telemetry/buckets.js';
+import { configBucketBounds } from '../telemetry/buckets.js';
 
 export const REPORT_USAGE = `Usage: sloprobe report --config FILE [--month YYYY-MM] [--format text|json] [--data-dir DIR]
 
@@ -74,7 +74,7 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
   let store: Store | undefined;
   try {
     store = Store.openReadOnly(dataDir);
-    const report = storeReport(cfg, store, month, latencyBucketBounds(cfg.routes), now);
+    const report = storeReport(cfg, store, month, configBucketBounds(cfg), now);
     io.stdout.write(format === 'json' ? `${JSON.stringify(reportJson(report))}\n` : renderReportText(report));
     return 0;
   } catch (err) {

@@ -186,7 +186,13 @@ export function resolveConfig(data: unknown, source: string, problems: Problems)
     alerting: {
       minRequests: typeof alerting.min_requests === 'number' ? alerting.min_requests : DEFAULTS.minRequests,
     },
-    store: { dataDir: asString(raw.data_dir) ?? DEFAULTS.dataDir, minuteRetentionMs, hourRetentionMs },
+    store: {
+      dataDir: asString(raw.data_dir) ?? DEFAULTS.dataDir,
+      // Only when set: a secret has no default to show.
+      ...(typeof raw.digest_key === 'string' ? { digestKey: raw.digest_key } : {}),
+      minuteRetentionMs,
+      hourRetentionMs,
+    },
     fees: fees
       ? {
           monthly: typeof fees.monthly === 'number' ? fees.monthly : 0,

@@ -169,6 +169,13 @@ export const configSchema: SchemaObject = {
     // Directory of the embedded store, or `:memory:`. Default ./.sloprobe-data (relative to
     // the working directory).
     data_dir: { type: 'string', minLength: 1 },
+    // Secret that keys the access log's `digest` (HMAC-SHA-256), at least 16 characters.
+    // Default: SLOPROBE_DIGEST_KEY, else <data_dir>/digest.key (created with mode 0600).
+    digest_key: {
+      type: 'string',
+      minLength: 16,
+      'x-hint': 'at least 16 characters, e.g. from openssl rand -hex 32',
+    },
     // SLA service classes (docs/sla-definitions.md#service-classes): `NAME: { availability: 99%, description? }`.
     classes: nameMap({
       type: 'object',

@@ -125,6 +125,8 @@ export interface AlertingConfig {
 export interface StoreConfig {
   /** Directory of the SQLite store, or `:memory:`. */
   readonly dataDir: string;
+  /** `digest_key`: the secret of the access log's digest, when the config sets one. */
+  readonly digestKey?: string | undefined;
   readonly minuteRetentionMs: number;
   readonly hourRetentionMs: number;
 }

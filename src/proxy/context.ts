@@ -3,6 +3,7 @@
  * the shutdown state. Also the ServerResponse subclass through which module-level
  * listeners find their exchange without a closure per request.
  */
+import type { KeyObject } from 'node:crypto';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Observation, ObservationSink } from '../telemetry/observation.js';
@@ -53,7 +54,8 @@ export class ProxyContext {
   constructor(
     readonly pool: Pool,
     routing: Routing,
-    readonly digest: boolean,
+    /** Key of the request digest (digest-exchange.ts); null when no digest is computed. */
+    readonly digestKey: KeyObject | null,
     /** Lower-case `host[:port]` of the upstream, default port omitted. */
     readonly upstreamAuthority: string,
   ) {

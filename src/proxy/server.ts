@@ -34,7 +34,7 @@ import { ErrorCodes, SloprobeError } from '../errors.js';
 import type { ObservationSink } from '../telemetry/observation.js';
 import { onClientError, refuseConnect } from './client-error.js';
 import { ProxyContext, ProxyResponse, type Routing } from './context.js';
-import { DigestExchange } from './digest-exchange.js';
+import { DigestExchange, digestKeyObject } from './digest-exchange.js';
 import { Exchange } from './exchange.js';
 import { Pool } from './pool.js';
 import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST } from './request-plan.js';
@@ -54,8 +54,11 @@ export interface ProxyOptions {
    * `lookup` (or from the `Routing` that `route()` swapped in before the request arrived).
    */
   sink: ObservationSink;
-  /** Compute `Observation.digest` (sha1 of method, target and body). Off by default. */
-  digest?: boolean;
+  /**
+   * Compute `Observation.digest` (HMAC-SHA-256 of method, target and body) with this key,
+   * or with a random per-process key when `true`. Off by default.
+   */
+  digest?: boolean | Buffer;
   /** Connections to the upstream (undici Pool). */
   connections?: number;
   /**
@@ -134,7 +137,7 @@ export class ProxyServer {
     const ctx = new ProxyContext(
       this.pool,
       { lookup: opts.lookup, routeTimeoutMs: opts.routeTimeoutMs, sink: opts.sink },
-      opts.digest === true,
+      digestKeyObject(opts.digest),
       url.host.toLowerCase(),
     );
     this.ctx = ctx;
@@ -151,7 +154,7 @@ export class ProxyServer {
     });
     server.keepAliveTimeout = t.idleMs;
     // One closure per server, chosen once: the digest variant only when asked for.
-    const Ex = ctx.digest ? DigestExchange : Exchange;
+    const Ex = ctx.digestKey !== null ? DigestExchange : Exchange;
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       new Ex(ctx, req, res as ProxyResponse).start(ENTRY_REQUEST);
     });

@@ -1,12 +1,12 @@
 /**
  * Replay's per-minute, per-route counting: the same counts the live recorder books
- * (telemetry/minute-rollups.ts), built for logs instead of a live stream.
+ * (telemetry/rollup-book.ts), built for logs instead of a live stream.
  *
  * - Minutes stay open while the log is within OPEN_MINUTES of them, so lines that are a
  *   little out of order (a log line is written when a request ends) land in their own
  *   minute with their digest de-duplicated. A line older than that, or from a later file
  *   covering the same minutes (another replica), is added to its minute without
- *   de-duplication: seed 003's "repeated identical API requests" are only recognised
+ *   de-duplication (docs/sla-definitions.md#repeated-requests): repeats are only recognised
  *   within one file.
  * - Closed minutes are kept packed (one Uint32Array row per active minute and route, in
  *   chunks) and merged by (minute, route) at the end if the input was not in order, so a
@@ -17,42 +17,28 @@
  */
 
 import type { TimeRange } from '../slo/period.js';
-import { BAD, EXCLUDED, GOOD } from '../telemetry/classify.js';
 import { DigestSet } from '../telemetry/digest-set.js';
 import { clampMicros, HDR_COUNTS_LENGTH, hdrIndex } from '../telemetry/hdr-layout.js';
+import { C_TOTAL, COUNTERS, countRequest } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
-import {
-  C_BAD,
-  C_DISTINCT,
-  C_ERRORS,
-  C_EXCLUDED,
-  C_GOOD,
-  C_SLOW,
-  C_TOTAL,
-  COUNTERS,
-  HEAD,
-  mergeRows,
-  PackedRows,
-  ReplayRollups,
-} from './rows.js';
+import { HEAD, mergeRows, PackedRows, ReplayRollups } from './rows.js';
 
 /** Minutes kept open behind the newest line of the current file. */
 export const OPEN_MINUTES = 16;
 
 class OpenMinute {
   minute = -1;
-  readonly counters: Uint32Array;
+  /** Float64Array like the live book's: countRequest's hot calls see one array type. */
+  readonly counters: Float64Array;
   readonly buckets: Uint32Array;
   readonly touched: Int32Array;
   touchedCount = 0;
   readonly digests: (DigestSet | null)[];
-  readonly errorDigests: (DigestSet | null)[];
   constructor(routes: number, bucketCount: number) {
-    this.counters = new Uint32Array(routes * COUNTERS);
+    this.counters = new Float64Array(routes * COUNTERS);
     this.buckets = new Uint32Array(routes * bucketCount);
     this.touched = new Int32Array(routes);
     this.digests = new Array<DigestSet | null>(routes).fill(null);
-    this.errorDigests = new Array<DigestSet | null>(routes).fill(null);
   }
 }
 
@@ -110,31 +96,17 @@ export class ReplayBook {
     const base = route * COUNTERS;
     const c = acc.counters;
     if (c[base + C_TOTAL] === 0) acc.touched[acc.touchedCount++] = route;
-    c[base + C_TOTAL]!++;
-    if (outcome === GOOD) c[base + C_GOOD]!++;
-    else if (outcome === BAD) c[base + C_BAD]!++;
-    else if (outcome === EXCLUDED) c[base + C_EXCLUDED]!++;
-    if (slow) c[base + C_SLOW]!++;
     if (bucket >= 0) acc.buckets[route * this.bucketCount + bucket]!++;
-    if (digest === 0) {
-      c[base + C_DISTINCT]!++;
-      if (errorStatus) c[base + C_ERRORS]!++;
-      return;
-    }
-    let set = acc.digests[route];
-    if (!set) {
-      set = new DigestSet(64);
-      acc.digests[route] = set;
-    }
-    if (set.add(digest)) c[base + C_DISTINCT]!++;
-    if (errorStatus) {
-      let errors = acc.errorDigests[route];
-      if (!errors) {
-        errors = new DigestSet(16);
-        acc.errorDigests[route] = errors;
+    let firstCopy = true;
+    if (digest !== 0) {
+      let set = acc.digests[route];
+      if (!set) {
+        set = new DigestSet(64);
+        acc.digests[route] = set;
       }
-      if (errors.add(digest)) c[base + C_ERRORS]!++;
+      firstCopy = set.add(digest);
     }
+    countRequest(c, base, outcome, slow, errorStatus, firstCopy);
   }
 
   private recordLatency(route: number, timeMs: number, latencyNs: number): void {
@@ -177,13 +149,8 @@ export class ReplayBook {
     d[at] = minute;
     d[at + 1] = route;
     const o = at + HEAD;
-    d[o + C_TOTAL] = 1;
-    if (outcome === GOOD) d[o + C_GOOD] = 1;
-    else if (outcome === BAD) d[o + C_BAD] = 1;
-    else if (outcome === EXCLUDED) d[o + C_EXCLUDED] = 1;
-    if (slow) d[o + C_SLOW] = 1;
-    if (error) d[o + C_ERRORS] = 1;
-    d[o + C_DISTINCT] = 1;
+    // Too late to recognise a repeat: counted as a first copy.
+    countRequest(d, o, outcome, slow, error, true);
     if (bucket >= 0) d[o + COUNTERS + bucket] = 1;
     this.noteOrder(minute, route);
   }
@@ -215,7 +182,6 @@ export class ReplayBook {
       d.set(acc.buckets.subarray(bb, bb + bc), at + HEAD + COUNTERS);
       acc.buckets.fill(0, bb, bb + bc);
       acc.digests[route]?.clear();
-      acc.errorDigests[route]?.clear();
       this.noteOrder(minute, route);
     }
     acc.touchedCount = 0;

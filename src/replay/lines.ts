@@ -2,7 +2,7 @@
  * Replay's per-line work: parse, route, classify, bucket, book. The hot loop of `replay`
  * (bench/replay.ts measures it); see replay.ts for how a line maps to the recorder's inputs.
  */
-import { timesliceErrorStatuses } from '../config/derived.js';
+import { needsRequestDigest, timesliceErrorStatuses } from '../config/derived.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { RouteTable } from '../routing/route-table.js';
 import { BucketLayout } from '../telemetry/buckets.js';
@@ -26,8 +26,6 @@ const ROUTE_CACHE_MAX = 10_000;
 /** Blocks (about 1 MiB of log each) after which the route cache starts over. */
 const CACHE_BLOCKS = 32;
 const BOM = 0xfeff;
-
-/** The statuses that count as timeslice errors: those of the config's timeslice SLOs, else seed 003's 500. */
 
 export interface LineOptions {
   readonly fromMs?: number;
@@ -62,6 +60,12 @@ export class LineProcessor {
   private readonly unmatchedIndex: number;
   /** 1 for routes whose path is static: the only ones worth caching. */
   private readonly cacheable: Uint8Array;
+  /**
+   * Whether digests de-duplicate: the same derived fact the live sidecar uses to decide
+   * whether it digests at all, so `timeslices: { distinct: false }` counts every line as
+   * live counts every request, digest or not.
+   */
+  private readonly distinct: boolean;
 
   constructor(cfg: ResolvedConfig, bounds: readonly number[], rangeOf: RangeOf, options: LineOptions) {
     this.table = new RouteTable(cfg.routes);
@@ -75,6 +79,7 @@ export class LineProcessor {
       r.latency === undefined ? Number.POSITIVE_INFINITY : r.latency.thresholdMs * 1e6,
     );
     for (const s of timesliceErrorStatuses(cfg)) if (s >= 0 && s < 1000) this.errorStatus[s] = 1;
+    this.distinct = needsRequestDigest(cfg);
     this.book = new ReplayBook(
       routes.map((r) => r.name),
       this.layout.size,
@@ -162,7 +167,7 @@ export class LineProcessor {
       ns,
       ns > this.thresholdNs[route]!,
       this.errorStatus[status] === 1,
-      rec.digest === null ? 0 : digestKey(rec.digest),
+      rec.digest === null || !this.distinct ? 0 : digestKey(rec.digest),
     );
     this.replayed++;
     if (!(t >= this.firstMs)) this.firstMs = t;

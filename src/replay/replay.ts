@@ -1,6 +1,6 @@
 /**
  * `replay`: access logs through the same rules as the live sidecar, with the logs' own
- * timestamps (seed 003: "Time is measured using the server-side timestamps of API
+ * timestamps (docs/sla-definitions.md#server-side-timestamps: "Time is measured using the server-side timestamps of API
  * Requests"). Each line is classified with telemetry/classify.ts, bucketed with the
  * recorder's bucket layout, and booked per minute and route (book.ts); the result is
  * read like the store and fed to the monthly report.
@@ -15,14 +15,14 @@
  *   `client_aborted`, when present, is used as is.
  * - `latency_ms` is the SLI latency the access log writes (telemetry/classify.ts
  *   `sliLatencyNs`); excluded requests count no latency, as live.
- * - `digest` identifies repeated identical requests (seed 003). A line without one counts
+ * - `digest` identifies repeated identical requests (docs/sla-definitions.md#repeated-requests). A line without one counts
  *   as a distinct request, as the live recorder does without a digest: method and path
  *   alone would merge different payments to the same endpoint into one request.
  */
 import type { Readable } from 'node:stream';
 import type { ResolvedConfig } from '../config/types.js';
 import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
-import { latencyBucketBounds } from '../telemetry/buckets.js';
+import { configBucketBounds } from '../telemetry/buckets.js';
 import { decompressed, openLog, readLines } from './input.js';
 import { LineProcessor, type MalformedLine } from './lines.js';
 import type { ReplayRollups } from './rows.js';
@@ -102,7 +102,7 @@ export async function replayLogs(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const timeZone = reportTimeZone(cfg);
-  const bounds = latencyBucketBounds(cfg.routes);
+  const bounds = configBucketBounds(cfg);
   const rangeOf = (ms: number): TimeRange => monthRange(monthOf(ms, timeZone), timeZone);
   const p = new LineProcessor(cfg, bounds, rangeOf, options);
   const now = options.now ?? (() => performance.now());

@@ -5,19 +5,12 @@
  * the same traffic.
  */
 import type { ResolvedConfig, SloDefinition } from '../config/types.js';
-import {
-  DAY_MS,
-  formatMonth,
-  MINUTE_MS,
-  type MonthRef,
-  monthOf,
-  monthRange,
-  type TimeRange,
-} from '../slo/period.js';
+import { formatMonth, type MonthRef, monthOf, monthRange, type TimeRange } from '../slo/period.js';
 import { buildMonthlyReport, type MonthlyReport } from '../slo/report.js';
 import type { Store } from '../store/store.js';
 import { HDR_COUNTS_LENGTH, hdrPercentiles } from '../telemetry/hdr-layout.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
+import { DAY_MS, MINUTE_MS } from '../time.js';
 import type { ReplayResult } from './replay.js';
 
 /** Months (`YYYY-MM` in `timeZone`) that overlap [startMs, endMs). */

@@ -2,17 +2,9 @@
  * Replay's closed minutes: one Uint32Array row per active (minute, route), in chunks, and
  * the finished result read like the store (book.ts fills them).
  */
-import type { MinuteRollup } from '../telemetry/rollup.js';
+import { COUNTERS, type MinuteRollup, rollupFromRow } from '../telemetry/rollup.js';
 
-// Row layout: minute, route, then the counters, then the buckets.
-export const C_TOTAL = 0;
-export const C_GOOD = 1;
-export const C_BAD = 2;
-export const C_EXCLUDED = 3;
-export const C_SLOW = 4;
-export const C_ERRORS = 5;
-export const C_DISTINCT = 6;
-export const COUNTERS = 7;
+// Row layout: minute, route, then the counters (telemetry/rollup.ts order), then the buckets.
 export const HEAD = 2;
 
 /** Rows per chunk: growing never copies what is stored. */
@@ -113,18 +105,9 @@ export class ReplayRollups {
       const d = rows.data(i);
       const at = rows.offset(i);
       const o = at + HEAD;
-      out.push({
-        minute: d[at]!,
-        route: this.routeNames[d[at + 1]!]!,
-        total: d[o + C_TOTAL]!,
-        good: d[o + C_GOOD]!,
-        bad: d[o + C_BAD]!,
-        excluded: d[o + C_EXCLUDED]!,
-        slow: d[o + C_SLOW]!,
-        errors: d[o + C_ERRORS]!,
-        distinct: d[o + C_DISTINCT]!,
-        buckets: toArray(d, o + COUNTERS, this.bucketCount),
-      });
+      out.push(
+        rollupFromRow(d[at]!, this.routeNames[d[at + 1]!]!, d, o, toArray(d, o + COUNTERS, this.bucketCount)),
+      );
     }
     return out;
   }

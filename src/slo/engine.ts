@@ -18,7 +18,8 @@
 import type { ResolvedConfig, ResolvedRoute, SloDefinition } from '../config/types.js';
 import { UNCLASSIFIED, UNMATCHED_ROUTE } from '../config/types.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
-import { HourBuckets } from './latency-buckets.js';
+import { MINUTE_MS } from '../time.js';
+import { HourBuckets } from './hour-buckets.js';
 import {
   excludedMinuteRanges,
   type MaintenanceVerdict,
@@ -26,7 +27,7 @@ import {
   validateMaintenance,
 } from './maintenance.js';
 import { BLOCK_MINUTES } from './minute-series.js';
-import { MINUTE_MS, maxPeriodMinutes } from './period.js';
+import { maxPeriodMinutes } from './period.js';
 import { RecentRollups } from './recent-rollups.js';
 import { type Contribution, contribute, MODE_LATENCY, type RouteTerm, routeTerm } from './sli.js';
 import { type RangeSummary, type RingBounds, SloTrack } from './slo-track.js';

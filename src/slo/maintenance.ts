@@ -3,16 +3,17 @@
  * are excluded from the SLIs) and, for the engine, which route-minutes they cover.
  *
  * Policies are presets taken word for word from the seeds:
- * - `klarna` (seeds 000/001): "Maximum number of maintenance downtime occasions: 5 times per
+ * - `klarna` (docs/sla-definitions.md#maintenance-klarna): "Maximum number of maintenance downtime occasions: 5 times per
  *   year; Maximum maintenance downtime in hours: 15 hours per year; Communication of
  *   maintenance downtime: 7 days in advance".
- * - `paywithmybank` (seed 003): "notify Merchant at least eight (8) hours in advance ... All
+ * - `paywithmybank` (docs/sla-definitions.md#maintenance-paywithmybank): "notify Merchant at least eight (8) hours in advance ... All
  *   Scheduled Downtime will (a) last no longer than four (4) hours ... or (b) be scheduled
  *   nightly from 12:00 a.m. to 4:00 a.m. Pacific Time".
  * - `none`: every well-formed window is accepted.
  */
 import type { MaintenancePolicyName, MaintenanceWindow } from '../config/types.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, zonedParts, zonedTimeToEpoch } from './period.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
+import { zonedParts, zonedTimeToEpoch } from './period.js';
 
 /** Stable identifiers of the rule a rejected window broke (JSON, logs, `sloprobe check`). */
 export type MaintenanceRule =
@@ -152,7 +153,7 @@ function judge(
 }
 
 /**
- * Seed 003 (b): "scheduled nightly from 12:00 a.m. to 4:00 a.m. Pacific Time". Read as: the
+ * docs/sla-definitions.md#maintenance-paywithmybank (b): "scheduled nightly from 12:00 a.m. to 4:00 a.m. Pacific Time". Read as: the
  * window lies within one night's 00:00-04:00 in America/Los_Angeles. That slot is 4 hours of
  * real time on most nights, 3 on the spring-forward night and 5 on the fall-back night, so (b)
  * only widens (a) on the night clocks go back, when a 00:00-04:00 window lasts 5 hours.

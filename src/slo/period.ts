@@ -1,6 +1,6 @@
 /**
  * Calendar arithmetic in a named time zone (IANA, DST-aware through Intl) and the compliance
- * period of an SLO at a given instant. Seed 003 counts "the total number of minutes in a given
+ * period of an SLO at a given instant. docs/sla-definitions.md#monthly-uptime counts "the total number of minutes in a given
  * month", so a month is the real span between two local midnights: 44,580 minutes for March
  * in America/Los_Angeles (23-hour day), 43,260 for November there, 44,640 for March in UTC.
  */
@@ -144,7 +144,7 @@ export function rangeMinutes(r: TimeRange): number {
 export interface PeriodWindow extends TimeRange {
   /**
    * Length of the whole period in minutes: the rolling length, or every minute of the calendar
-   * month including those still to come (the denominator of seed 003's Monthly Uptime).
+   * month including those still to come (the denominator of Monthly Uptime, docs/sla-definitions.md#monthly-uptime).
    */
   readonly minutes: number;
   /** Minutes from the period's start up to and including the minute containing `nowMs`. */

@@ -4,20 +4,19 @@
  * copied objects: restoring 35 days of 50 routes (2.2 M rollups) through a Map of snapshots
  * spent more time in the garbage collector than in the engine itself.
  */
-import type { MinuteRollup } from '../telemetry/rollup.js';
+import {
+  COUNTERS,
+  type MinuteRollup,
+  type MutableCounts,
+  readCounters,
+  writeCounters,
+} from '../telemetry/rollup.js';
 
-const FIELDS = 7; // total, good, bad, excluded, slow, errors, distinct
+const FIELDS = COUNTERS;
 
-interface MutableRollup {
+interface MutableRollup extends MutableCounts {
   minute: number;
   route: string;
-  total: number;
-  good: number;
-  bad: number;
-  excluded: number;
-  slow: number;
-  errors: number;
-  distinct: number;
   buckets: number[];
 }
 
@@ -40,18 +39,9 @@ export class RecentRollups {
   }
 
   static view(route: string, bucketCount: number): MutableRollup {
-    return {
-      minute: 0,
-      route,
-      total: 0,
-      good: 0,
-      bad: 0,
-      excluded: 0,
-      slow: 0,
-      errors: 0,
-      distinct: 0,
-      buckets: new Array<number>(bucketCount).fill(0),
-    };
+    const v = { minute: 0, route, buckets: new Array<number>(bucketCount).fill(0) } as MutableRollup;
+    readCounters(new Float64Array(COUNTERS), 0, v);
+    return v;
   }
 
   /** The counts stored for `minute`, in the shared view; undefined when not held. */
@@ -62,13 +52,7 @@ export class RecentRollups {
     const base = slot * this.width;
     const v = this.view;
     v.minute = minute;
-    v.total = c[base]!;
-    v.good = c[base + 1]!;
-    v.bad = c[base + 2]!;
-    v.excluded = c[base + 3]!;
-    v.slow = c[base + 4]!;
-    v.errors = c[base + 5]!;
-    v.distinct = c[base + 6]!;
+    readCounters(c, base, v);
     for (let i = 0; i < this.buckets; i++) v.buckets[i] = c[base + FIELDS + i]!;
     return v;
   }
@@ -79,13 +63,7 @@ export class RecentRollups {
     const c = this.cells;
     const base = slot * this.width;
     this.stamps[slot] = r.minute;
-    c[base] = r.total;
-    c[base + 1] = r.good;
-    c[base + 2] = r.bad;
-    c[base + 3] = r.excluded;
-    c[base + 4] = r.slow;
-    c[base + 5] = r.errors;
-    c[base + 6] = r.distinct;
+    writeCounters(r, c, base);
     const b = r.buckets;
     for (let i = 0; i < this.buckets; i++) {
       const x = b[i] ?? 0;

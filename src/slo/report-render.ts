@@ -2,6 +2,8 @@
  * The monthly report as JSON (`--format json`, stable keys) and as an aligned text table for a
  * person (`--format text`). Both render the same `MonthlyReport`.
  */
+
+import { hdrEquivalentRange } from '../telemetry/hdr-layout.js';
 import type { MaintenanceVerdict } from './maintenance.js';
 import { humanDuration } from './maintenance.js';
 import { isoSeconds } from './period.js';
@@ -23,6 +25,10 @@ function sloReportJson(s: SloReport): Record<string, unknown> {
     doc.threshold_ms = s.latency.thresholdMs ?? null;
     doc.p99_ms = finite(s.latency.p99Ms);
     doc.p99_source = s.latency.p99Source;
+    // An HDR p99 is known to a slot, not to the microsecond: its lowest value goes with it.
+    if (s.latency.p99Source === 'hdr' && s.latency.p99Ms !== undefined) {
+      doc.p99_lowest_ms = hdrEquivalentRange(s.latency.p99Ms * 1000).lowestUs / 1000;
+    }
     doc.p99_above_last_bound = s.latency.p99AboveLastBound;
     doc.over_threshold_ratio = s.latency.overThresholdRatio;
   }
@@ -97,6 +103,13 @@ function maintenanceLine(v: MaintenanceVerdict): string {
   return v.accepted ? base : `${base}\n      ${v.rule}: ${v.reason}`;
 }
 
+/** An HDR p99 as the range of values it stands for, e.g. `199.936-200.063ms`. */
+function hdrRangeText(p99Ms: number): string {
+  const { lowestUs, highestUs } = hdrEquivalentRange(p99Ms * 1000);
+  const ms = (us: number): string => (us / 1000).toFixed(3);
+  return lowestUs === highestUs ? `${ms(lowestUs)}ms` : `${ms(lowestUs)}-${ms(highestUs)}ms`;
+}
+
 export function renderReportText(report: MonthlyReport): string {
   const out: string[] = [
     `SLA report for ${report.month} (generated ${isoSeconds(report.generatedAtMs)})`,
@@ -143,7 +156,7 @@ export function renderReportText(report: MonthlyReport): string {
       let p99 = '-';
       if (l.p99Ms !== undefined) {
         const v = `${Math.round(l.p99Ms)}ms`;
-        if (l.p99Source === 'hdr') p99 = `${v} (exact, HDR)`;
+        if (l.p99Source === 'hdr') p99 = `${hdrRangeText(l.p99Ms)} (HDR)`;
         else p99 = l.p99AboveLastBound ? `> ${v} (estimate from buckets)` : `~${v} (estimate from buckets)`;
       }
       return [
@@ -155,6 +168,9 @@ export function renderReportText(report: MonthlyReport): string {
     });
     out.push(
       ...table(['SLO', 'threshold', 'p99', 'over threshold'], lrows, new Set([3])).map((l) => `  ${l}`),
+      // docs/sla-definitions.md#latency-p99: "p99 <= T" is "at most 1% slower than T".
+      '  The result counts requests slower than the threshold (over threshold <= 1% meets it);',
+      '  the p99 is shown for reading only: HDR at 3 significant digits gives the range it lies in.',
     );
   }
 

@@ -8,18 +8,11 @@
  */
 import type { ResolvedConfig, SloDefinition } from '../config/types.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
+import { DAY_MS, MINUTE_MS } from '../time.js';
 import { SloEngine } from './engine.js';
-import { estimateQuantile } from './latency-buckets.js';
+import { estimateQuantile } from './hour-buckets.js';
 import type { MaintenanceVerdict } from './maintenance.js';
-import {
-  DAY_MS,
-  MINUTE_MS,
-  type MonthRef,
-  monthRange,
-  parseMonth,
-  rangeMinutes,
-  type TimeRange,
-} from './period.js';
+import { type MonthRef, monthRange, parseMonth, rangeMinutes, type TimeRange } from './period.js';
 import { periodOutcome } from './slo-track.js';
 import type { DowntimePeriod, PeriodOutcome } from './status.js';
 
@@ -36,7 +29,7 @@ export interface LatencyReport {
 }
 
 export interface ServiceCredit {
-  /** Seed 003: "the lesser of (i) 10% of any refundable fees prepaid ... and (ii) $10,000". */
+  /** docs/sla-definitions.md#service-credit: "the lesser of (i) 10% of any refundable fees prepaid ... and (ii) $10,000". */
   readonly amount: number;
   readonly currency: string;
   readonly monthlyFees: number;
@@ -82,10 +75,10 @@ export interface MonthlyReportOptions {
   readonly generatedAtMs?: number;
 }
 
-/** Seed 003 §5 caps the credit at $10,000. */
+/** docs/sla-definitions.md#service-credit caps the credit at $10,000. */
 export const SERVICE_CREDIT_CAP = 10_000;
 
-/** Seed 003 §5: 10% of the month's fees, at most 10,000. Divides by 10 (exact) rather than x 0.1. */
+/** docs/sla-definitions.md#service-credit: 10% of the month's fees, at most 10,000. Divides by 10 (exact) rather than x 0.1. */
 export function serviceCredit(monthlyFees: number): number {
   return Math.min(monthlyFees / 10, SERVICE_CREDIT_CAP);
 }

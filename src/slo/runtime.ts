@@ -9,7 +9,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { AppLog } from '../log/app-log.js';
 import { type HourLatencyCounts, Store } from '../store/store.js';
 import type { Recorder } from '../telemetry/recorder.js';
-import type { MinuteRollup } from '../telemetry/rollup.js';
+import { addRollups, type MinuteRollup } from '../telemetry/rollup.js';
 import { HOUR_MS, MINUTE_MS } from '../time.js';
 import { SloEngine } from './engine.js';
 import { maxPeriodMinutes } from './period.js';
@@ -181,22 +181,4 @@ function addCounts(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i]!;
   for (let i = 0; i < b.length; i++) out[i]! += b[i]!;
   return out;
-}
-
-function addRollups(a: MinuteRollup, b: MinuteRollup): MinuteRollup {
-  const n = Math.max(a.buckets.length, b.buckets.length);
-  const buckets = new Array<number>(n);
-  for (let i = 0; i < n; i++) buckets[i] = (a.buckets[i] ?? 0) + (b.buckets[i] ?? 0);
-  return {
-    minute: a.minute,
-    route: a.route,
-    total: a.total + b.total,
-    good: a.good + b.good,
-    bad: a.bad + b.bad,
-    excluded: a.excluded + b.excluded,
-    slow: a.slow + b.slow,
-    errors: a.errors + b.errors,
-    distinct: a.distinct + b.distinct,
-    buckets,
-  };
 }

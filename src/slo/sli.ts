@@ -3,10 +3,10 @@
  * engine adds to the SLO's series. Resolved once per (route, SLO) at construction so ingest
  * only does arithmetic.
  *
- * - Availability, occurrences (seeds 000/001): "A% = SR / R * 100", SR = responses with 2xx,
+ * - Availability, occurrences (docs/sla-definitions.md#availability-occurrences): "A% = SR / R * 100", SR = responses with 2xx,
  *   3xx and 4xx. bad = 5xx and proxy failures, valid = good + bad; a request the client
  *   abandoned is `excluded` and counts nowhere.
- * - Availability, timeslices (seed 003): bad = distinct requests answered with an error status
+ * - Availability, timeslices (docs/sla-definitions.md#timeslice-error-rate): bad = distinct requests answered with an error status
  *   (HTTP 500), valid = distinct requests ("repeated identical API requests will not count").
  * - Latency (either method): valid = requests that got upstream response headers (the sum of
  *   the latency buckets), bad = those slower than the threshold.
@@ -112,5 +112,9 @@ export function contribute(
   }
   if (term.slowFromBucket < 0) slow = n(r.slow);
   out.valid = valid;
-  out.bad = Math.min(slow, valid);
+  // Bad is capped by the minute's requests, not by its buckets: a minute rebuilt from an
+  // hourly row (store/hour-rollups.ts) keeps its exact `slow` while the hour's buckets sit
+  // in its first minute, and capping by buckets lost every slow request of the other 59
+  // (found by test/replay/live-vs-replay.test.ts). Over whole hours valid and bad are exact.
+  out.bad = Math.min(slow, Math.max(valid, n(r.good) + n(r.bad)));
 }

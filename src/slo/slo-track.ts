@@ -9,10 +9,11 @@
  * counts sent so far: a 5m window is the last 4 minutes and the current one.
  */
 import type { SloDefinition } from '../config/types.js';
+import { MINUTE_MS } from '../time.js';
 import { alertFactors, budgetRemaining, burnRate, evaluateFlags, isMet } from './burn.js';
-import type { HourBuckets } from './latency-buckets.js';
+import type { HourBuckets } from './hour-buckets.js';
 import { MinuteSeries } from './minute-series.js';
-import { MINUTE_MS, periodAt, periodLabel } from './period.js';
+import { periodAt, periodLabel } from './period.js';
 import type { DowntimePeriod, PeriodOutcome, SloStatus, TimesliceStatus, WindowStatus } from './status.js';
 import type { TimesliceTrack } from './timeslices.js';
 import { FIXED_WINDOWS } from './windows.js';
@@ -39,7 +40,7 @@ export interface RangeSummary {
 
 /**
  * Occurrences: the good ratio of the valid events, and the budget they burned. Timeslices
- * (seed 003): "Monthly Uptime Percentage" is the share of the period's minutes outside
+ * (docs/sla-definitions.md#monthly-uptime): "Monthly Uptime Percentage" is the share of the period's minutes outside
  * Downtime Periods (minutes without traffic are up), and Downtime Period minutes burn it.
  */
 export function periodOutcome(sum: RangeSummary, periodMinutes: number, def: SloDefinition): PeriodOutcome {
@@ -136,7 +137,7 @@ export class SloTrack {
     const objective = this.def.objective;
     if (this.ts) {
       // Timeslices burn time, not requests: the share of the window's minutes that sit in
-      // Downtime Periods. Minutes without traffic are up (seed 003 divides by every minute).
+      // Downtime Periods. Minutes without traffic are up (docs/sla-definitions.md#monthly-uptime divides by every minute).
       const bad = this.sum(this.ts.member, from, to, ring);
       const ratio = bad / minutes;
       return {

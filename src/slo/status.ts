@@ -29,7 +29,7 @@ export interface DowntimePeriod {
 }
 
 export interface TimesliceStatus {
-  /** All minutes of the period: seed 003's "total number of minutes in that month". */
+  /** All minutes of the period: "total number of minutes in that month" (docs/sla-definitions.md#monthly-uptime). */
   readonly minutesInPeriod: number;
   readonly downtimePeriodMinutes: number;
   /** Downtime minutes in runs too short to be a Downtime Period ("Intermittent Downtime"). */

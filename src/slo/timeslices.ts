@@ -1,5 +1,5 @@
 /**
- * PayWithMyBank's Downtime rules (seed 003) kept incrementally per SLO:
+ * PayWithMyBank's Downtime rules (docs/sla-definitions.md#downtime-minute, docs/sla-definitions.md#downtime-period) kept incrementally per SLO:
  * - "Downtime: ... when the API Error Rate is greater than five percent (5%) in a given
  *   period": a slice whose error rate is strictly above the threshold. A slice with no
  *   requests has no error rate and is not Downtime; it therefore ends a run.
@@ -22,14 +22,14 @@
  * Scheduled Downtime: minutes inside an accepted maintenance window carry no requests of the
  * routes it covers (sli.ts), so they are never Downtime and they end a run ("Periods of
  * Scheduled Downtime are excluded from the definition"). They stay in the month's minutes:
- * seed 003 divides by "total number of minutes in that month", maintenance or not.
+ * docs/sla-definitions.md#monthly-uptime divides by "total number of minutes in that month", maintenance or not.
  */
 import type { TimesliceRules } from '../config/types.js';
+import { MINUTE_MS } from '../time.js';
 import { BLOCK_MINUTES, MinuteSeries } from './minute-series.js';
-import { MINUTE_MS } from './period.js';
 import type { DowntimePeriod } from './status.js';
 
-/** Seed 003's rules, used when a timeslice SLO comes without its own (defined with the config defaults). */
+/** The rules of docs/sla-definitions.md#timeslice-error-rate, used when a timeslice SLO comes without its own (defined with the config defaults). */
 export { SEED_TIMESLICE_RULES } from '../config/resolve-rules.js';
 
 export class TimesliceTrack {

@@ -1,5 +1,5 @@
 /**
- * The evaluation windows of every SLO (issue 3: "5m, 30m, 1h, 2h, 6h, 1d, 3d and the period")
+ * The evaluation windows of every SLO (docs/sla-definitions.md#burn-rate-alerts: 5m, 30m, 1h, 2h, 6h, 1d, 3d and the period)
  * and the four multiwindow multi-burn-rate alert rules of the SRE workbook built on them.
  */
 

@@ -7,7 +7,7 @@
  */
 import type { StoreConfig } from '../config/types.js';
 import { HOUR_MS } from '../time.js';
-import { buildHourRows, MINUTES_PER_HOUR, type MinuteRow } from './hour-rollups.js';
+import { buildHourRows, MINUTES_PER_HOUR, type StoredRow } from './hour-rollups.js';
 import type { Db } from './open.js';
 import type { Statements } from './statements.js';
 
@@ -62,23 +62,9 @@ export function compactOnce(
   db.transaction(() => {
     for (const hour of [...dirty, ...fresh]) {
       const first = hour * MINUTES_PER_HOUR;
-      const rows = st.selectMinutes.all(first, first + MINUTES_PER_HOUR) as MinuteRow[];
+      const rows = st.selectMinutes.all(first, first + MINUTES_PER_HOUR) as StoredRow[];
       w.deleteHour.run(hour);
-      for (const h of buildHourRows(hour, rows)) {
-        w.insertHour.run(
-          h.hour,
-          h.route_id,
-          h.total,
-          h.good,
-          h.bad,
-          h.excluded,
-          h.slow,
-          h.errors,
-          h.distinct_requests,
-          h.buckets,
-          h.minutes,
-        );
-      }
+      for (const h of buildHourRows(hour, rows)) w.insertHour.run(h);
       w.deleteDirty.run(hour);
     }
     const last = fresh[fresh.length - 1];

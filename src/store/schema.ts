@@ -9,10 +9,20 @@
  *
  * `minutes` in `hour_rollups` keeps, for every minute of the hour that had traffic, its
  * offset and counters (not its buckets), in the encoding of codec.ts. That is what lets a
- * report rebuild timeslice Downtime Periods (seed 003: "ten (10) or more consecutive
+ * report rebuild timeslice Downtime Periods (docs/sla-definitions.md#downtime-period: "ten (10) or more consecutive
  * minutes") and minute-aligned maintenance exclusions for a month whose minute rows are
  * already pruned; the summed columns serve queries that only need totals.
  */
+
+import { COUNTER_COLUMNS, ROLLUP_COUNTERS } from '../telemetry/rollup.js';
+
+/**
+ * The counter columns, from telemetry/rollup.ts. Migration 1 takes the counters it shipped
+ * with (all of today's list; test/store/migrations.test.ts pins its text so a new counter
+ * cannot silently rewrite it): a counter added later gets its own migration
+ * (`ALTER TABLE ... ADD COLUMN ... NOT NULL DEFAULT 0`).
+ */
+const counterColumns = ROLLUP_COUNTERS.map((c) => `${COUNTER_COLUMNS[c]} INTEGER NOT NULL,`).join('\n     ');
 
 export const MIGRATIONS: readonly string[] = [
   // 1: per-minute and per-hour rollups
@@ -23,26 +33,14 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE minute_rollups (
      minute INTEGER NOT NULL,
      route_id INTEGER NOT NULL,
-     total INTEGER NOT NULL,
-     good INTEGER NOT NULL,
-     bad INTEGER NOT NULL,
-     excluded INTEGER NOT NULL,
-     slow INTEGER NOT NULL,
-     errors INTEGER NOT NULL,
-     distinct_requests INTEGER NOT NULL,
+     ${counterColumns}
      buckets TEXT NOT NULL,
      PRIMARY KEY (minute, route_id)
    ) WITHOUT ROWID;
    CREATE TABLE hour_rollups (
      hour INTEGER NOT NULL,
      route_id INTEGER NOT NULL,
-     total INTEGER NOT NULL,
-     good INTEGER NOT NULL,
-     bad INTEGER NOT NULL,
-     excluded INTEGER NOT NULL,
-     slow INTEGER NOT NULL,
-     errors INTEGER NOT NULL,
-     distinct_requests INTEGER NOT NULL,
+     ${counterColumns}
      buckets TEXT NOT NULL,
      minutes TEXT NOT NULL,
      PRIMARY KEY (hour, route_id)

@@ -1,6 +1,12 @@
 /** Every SQL statement of the store, prepared once per database handle (single-value reads pluck). */
 import type Database from 'better-sqlite3';
+import { COUNTER_COLUMNS, ROLLUP_COUNTERS } from '../telemetry/rollup.js';
 import type { Db } from './open.js';
+
+// The counter columns in telemetry/rollup.ts order: rows are read and written positionally
+// (hour-rollups.ts StoredRow), so this list is the only mapping between names and columns.
+const COUNTER_COLS = ROLLUP_COUNTERS.map((c) => COUNTER_COLUMNS[c]).join(', ');
+const COUNTER_MARKS = ROLLUP_COUNTERS.map(() => '?').join(', ');
 
 type Stmt = Database.Statement;
 
@@ -45,7 +51,7 @@ export function prepareStatements(db: Db, readOnly: boolean): Statements {
         insertRoute: db.prepare('INSERT OR IGNORE INTO routes (name) VALUES (?)'),
         routeId: db.prepare('SELECT id FROM routes WHERE name = ?').pluck(),
         insertMinute: db.prepare(
-          'INSERT OR REPLACE INTO minute_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          `INSERT OR REPLACE INTO minute_rollups (minute, route_id, ${COUNTER_COLS}, buckets) VALUES (?, ?, ${COUNTER_MARKS}, ?)`,
         ),
         markDirty: db.prepare('INSERT OR IGNORE INTO dirty_hours (hour) VALUES (?)'),
         dirtyHours: db.prepare('SELECT hour FROM dirty_hours WHERE hour < ? ORDER BY hour LIMIT ?').pluck(),
@@ -59,7 +65,7 @@ export function prepareStatements(db: Db, readOnly: boolean): Statements {
           .pluck(),
         deleteHour: db.prepare('DELETE FROM hour_rollups WHERE hour = ?'),
         insertHour: db.prepare(
-          'INSERT OR REPLACE INTO hour_rollups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          `INSERT OR REPLACE INTO hour_rollups (hour, route_id, ${COUNTER_COLS}, buckets, minutes) VALUES (?, ?, ${COUNTER_MARKS}, ?, ?)`,
         ),
         firstMinute: db.prepare('SELECT MIN(minute) FROM minute_rollups').pluck(),
         pruneMinutes: db.prepare('DELETE FROM minute_rollups WHERE minute < ?'),
@@ -71,10 +77,16 @@ export function prepareStatements(db: Db, readOnly: boolean): Statements {
   return {
     selectRoutes: db.prepare('SELECT id, name FROM routes'),
     getState: db.prepare('SELECT value FROM store_state WHERE key = ?').pluck(),
-    selectMinutes: db.prepare('SELECT * FROM minute_rollups WHERE minute >= ? AND minute < ?'),
-    selectHours: db.prepare(
-      'SELECT * FROM hour_rollups WHERE hour >= ? AND hour < ? ORDER BY hour, route_id',
-    ),
+    selectMinutes: db
+      .prepare(
+        `SELECT minute, route_id, ${COUNTER_COLS}, buckets FROM minute_rollups WHERE minute >= ? AND minute < ?`,
+      )
+      .raw(),
+    selectHours: db
+      .prepare(
+        `SELECT hour, route_id, ${COUNTER_COLS}, buckets, minutes FROM hour_rollups WHERE hour >= ? AND hour < ? ORDER BY hour, route_id`,
+      )
+      .raw(),
     selectHistograms: hasTable(db, 'hour_latency_hdr')
       ? db.prepare('SELECT hour, route_id, histogram FROM hour_latency_hdr WHERE hour >= ? AND hour < ?')
       : undefined,

@@ -10,8 +10,8 @@
  */
 import type { StoreConfig } from '../config/types.js';
 import { StoreError } from '../errors.js';
-import type { MinuteRollup } from '../telemetry/rollup.js';
-import { decodeCounts, encodeCounts } from './codec.js';
+import { counterValues, type MinuteRollup } from '../telemetry/rollup.js';
+import { encodeCounts } from './codec.js';
 import {
   type CompactionMarks,
   type CompactOptions,
@@ -22,7 +22,7 @@ import {
   STATE_ROLLED,
 } from './compact.js';
 import { addHdrCounts, encodeHdrCounts, newHdrCounts } from './histograms.js';
-import { expandHourRow, type HourRow, MINUTES_PER_HOUR, type MinuteRow } from './hour-rollups.js';
+import { expandHourRow, MINUTES_PER_HOUR, rollupOfMinuteRow, type StoredRow } from './hour-rollups.js';
 import {
   codeSuffix,
   type Db,
@@ -265,18 +265,7 @@ export class Store {
           continue;
         }
         if (r.minute < this.#marks.rolledBefore) w.markDirty.run(Math.floor(r.minute / MINUTES_PER_HOUR));
-        w.insertMinute.run(
-          r.minute,
-          this.#routeId(r.route),
-          r.total,
-          r.good,
-          r.bad,
-          r.excluded,
-          r.slow,
-          r.errors,
-          r.distinct,
-          encodeCounts(r.buckets),
-        );
+        w.insertMinute.run(r.minute, this.#routeId(r.route), ...counterValues(r), encodeCounts(r.buckets));
       }
     })();
     if (tooOld + invalid > 0) {
@@ -318,25 +307,14 @@ export class Store {
         const rows = this.#st.selectHours.all(
           Math.floor(fromMinute / MINUTES_PER_HOUR),
           Math.ceil(end / MINUTES_PER_HOUR),
-        ) as HourRow[];
-        for (const row of rows) expandHourRow(row, this.#routeName(row.route_id), fromMinute, end, out);
+        ) as StoredRow[];
+        for (const row of rows) expandHourRow(row, this.#routeName(row[1] as number), fromMinute, end, out);
         out.sort((a, b) => a.minute - b.minute);
       }
       const from = Math.max(fromMinute, this.#marks.prunedBefore);
       if (from < toMinute) {
-        for (const row of this.#st.selectMinutes.iterate(from, toMinute) as Iterable<MinuteRow>) {
-          out.push({
-            minute: row.minute,
-            route: this.#routeName(row.route_id),
-            total: row.total,
-            good: row.good,
-            bad: row.bad,
-            excluded: row.excluded,
-            slow: row.slow,
-            errors: row.errors,
-            distinct: row.distinct_requests,
-            buckets: decodeCounts(row.buckets) ?? [],
-          });
+        for (const row of this.#st.selectMinutes.iterate(from, toMinute) as Iterable<StoredRow>) {
+          out.push(rollupOfMinuteRow(row, this.#routeName(row[1] as number)));
         }
       }
       return out;

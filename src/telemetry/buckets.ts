@@ -4,7 +4,8 @@
  * one bucket (`le="0.2"` for a 200 ms objective) by the recorder, the store and Prometheus
  * alike, instead of being interpolated between neighbouring bounds.
  */
-import type { ResolvedRoute } from '../config/types.js';
+import { sloLatencyThresholdsSeconds } from '../config/derived.js';
+import type { ResolvedConfig, ResolvedRoute } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 
 /** Defaults in seconds: a Prometheus-like ladder stretched to the 30 s header timeout and beyond. */
@@ -12,11 +13,18 @@ export const DEFAULT_LATENCY_BOUNDS_SECONDS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ];
 
-/** The latency objectives of the routes, in seconds (e.g. 200 ms -> 0.2). */
-export function objectiveBoundsSeconds(routes: readonly ResolvedRoute[]): number[] {
-  const out: number[] = [];
-  for (const r of routes) if (r.latency !== undefined) out.push(r.latency.thresholdMs / 1000);
-  return out;
+/**
+ * The bounds of a config's SLI histogram, the one answer for the live recorder (what the
+ * store's bucket arrays are laid out by), `replay` and `report`: the default ladder, every
+ * route objective and every SLO-level latency threshold, so each threshold the engine
+ * judges by is exactly one bucket bound. A reader with other bounds would misread stored
+ * bucket arrays.
+ */
+export function configBucketBounds(cfg: ResolvedConfig): number[] {
+  return latencyBucketBounds(cfg.routes, [
+    ...DEFAULT_LATENCY_BOUNDS_SECONDS,
+    ...sloLatencyThresholdsSeconds(cfg),
+  ]);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The availability rule of seeds 000/001 as one pure function, kept apart from recording
+ * The availability rule (docs/sla-definitions.md#availability-occurrences) as one pure function, kept apart from recording
  * (as linkerd2-proxy keeps `http/classify` apart from `http/prom`):
  *
  *   "This is calculated by dividing the number of requests processed correctly (responses

@@ -1,5 +1,5 @@
 /**
- * Distinct-request counting for timeslice SLAs (seed 003: "API Requests without distinct
+ * Distinct-request counting for timeslice SLAs (docs/sla-definitions.md#repeated-requests: "API Requests without distinct
  * parameters, e.g. repeated identical API requests, will not count towards the API Error
  * Rate"). A per-minute set of request digests, kept as 52-bit numbers in a Float64Array
  * with open addressing: no string is retained and nothing is allocated per request (a

@@ -77,6 +77,16 @@ export function hdrHighestEquivalent(index: number): number {
   return (sub + 1) * 2 ** bucket - 1;
 }
 
+/**
+ * The values HDR cannot tell apart from `us` (microseconds): the lowest and highest value
+ * of its counts slot. A percentile read from the histogram is only known to lie in there,
+ * e.g. 200.000 ms and 200.001 ms both fall in 199.936 .. 200.063 ms (slot width 128 µs).
+ */
+export function hdrEquivalentRange(us: number): { lowestUs: number; highestUs: number } {
+  const i = hdrIndex(clampMicros(us * 1000));
+  return { lowestUs: hdrValueFromIndex(i), highestUs: hdrHighestEquivalent(i) };
+}
+
 function ulp(x: number): number {
   return 2 ** (Math.floor(Math.log2(x)) - 52);
 }

@@ -18,14 +18,14 @@ import {
   UPSTREAM_ERROR_REASONS,
 } from './labels.js';
 import { type LatencyWindow, LatencyWindows, SLICE_MS, type WindowQuantiles } from './latency-windows.js';
-import { RollupBook } from './minute-rollups.js';
 import type { Observation, ObservationSink } from './observation.js';
 import type { MinuteRollup } from './rollup.js';
+import { RollupBook } from './rollup-book.js';
 
 export interface RecorderOptions {
   /** Base ladder of the SLI histogram in seconds; every latency objective is always added. */
   readonly bucketBoundsSeconds?: readonly number[];
-  /** Statuses counted as timeslice errors (seed 003: HTTP 500). Default [500]. */
+  /** Statuses counted as timeslice errors (docs/sla-definitions.md#timeslice-error-rate: HTTP 500). Default [500]. */
   readonly timesliceErrorStatuses?: readonly number[];
   /** Clock for window reads, epoch ms. Default Date.now. */
   readonly now?: () => number;

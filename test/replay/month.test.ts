@@ -105,7 +105,7 @@ test('a month of access log gives the hand-calculated availability, uptime and s
   assert.equal(doc.replay?.malformed, 5);
   assert.equal(doc.replay?.blank, 1);
 
-  // Availability (seeds 000/001): "A% = SR / R * 100"; SR = 2xx, 3xx and 4xx (the 404s are
+  // Availability (docs/sla-definitions.md#availability-occurrences): "A% = SR / R * 100"; SR = 2xx, 3xx and 4xx (the 404s are
   // good); a client that went away before any response is neither (720 excluded).
   // R = 433,098 - 720 = 432,378. Bad = A 12 x (2 + 4) = 72, B 9 x 1 = 9, C 240 x 3 = 720,
   // exactly-5% 15 x 1 = 15, duplicates 15 x 3 = 45, proxy 502s 30 x 3 = 90: 951.
@@ -120,7 +120,7 @@ test('a month of access log gives the hand-calculated availability, uptime and s
   // Budget: 1 - (951 / 432,378) / (1 - 0.995) = 1 - 0.439893... = 0.560107...
   assert.ok(Math.abs(availability.budget_remaining - (1 - 951 / 432_378 / 0.005)) < 1e-9);
 
-  // Uptime (seed 003): a minute is Downtime when 500s / distinct requests > 5%.
+  // Uptime (docs/sla-definitions.md#downtime-minute): a minute is Downtime when 500s / distinct requests > 5%.
   // A: 2 distinct 500s (the retries repeat them) / 10 = 20%; B: 1/10 = 10%; C: 3/10 = 30%
   // (3/11 in its :30 minutes, still > 5%). Exactly-5%: 1/20 = 5%, not "greater than five
   // percent". Duplicates: 3 lines of 500 but one distinct request, 1/20 = 5%: not Downtime
@@ -141,11 +141,11 @@ test('a month of access log gives the hand-calculated availability, uptime and s
       ['2025-04-15T02:00:00Z', 240],
     ],
   );
-  // Credit (seed 003 §5): "the lesser of (i) 10% of any refundable fees prepaid ... for the
+  // Credit (docs/sla-definitions.md#service-credit): "the lesser of (i) 10% of any refundable fees prepaid ... for the
   // month ... and (ii) $10,000": fees 25,000 -> 2,500.
   assert.deepEqual(uptime.service_credit, { amount: 2_500, currency: 'USD', monthly_fees: 25_000 });
 
-  // Latency (seed 000: "measured on all requests at the 99 percentile"): creates are
+  // Latency (docs/sla-definitions.md#latency-p99: "measured on all requests at the 99 percentile"): creates are
   // 43,200 x 5 + 48 + 30 retries = 216,078 requests; 432 of them (minute index % 100 == 7)
   // took 450 ms > 300 ms. Over threshold: 432 / 216,078 = 0.1999% <= 1%: met.
   const latency = slo(doc, (s) => s.sli === 'latency');

@@ -80,7 +80,7 @@ test('stdin: `-` reads the log from standard input, plain or gzip', async () => 
   }
 });
 
-test('seed 001: 2xx, 3xx and 4xx are SR; 5xx and proxy failures are not; a request the client abandoned is neither', async () => {
+test('availability-occurrences: 2xx, 3xx and 4xx are SR; 5xx and proxy failures are not; a request the client abandoned is neither', async () => {
   // "dividing the number of requests processed correctly (responses having status code
   // being 2xx, 3xx and 4xx) by the total number of requests"
   const lines = [
@@ -118,7 +118,7 @@ test("the sidecar's own `outcome` is used as is: it knows whether the client had
   assert.equal(row?.bad, 1, 'without outcome, a 200 cut short by an upstream error is bad');
 });
 
-test('seed 003: repeated identical requests (same digest) count once; lines without a digest each count', async () => {
+test('repeated-requests: repeated identical requests (same digest) count once; lines without a digest each count', async () => {
   // "API Requests without distinct parameters, e.g. repeated identical API requests, will
   // not count towards the API Error Rate"
   const lines = [
@@ -134,6 +134,32 @@ test('seed 003: repeated identical requests (same digest) count once; lines with
   assert.equal(row?.total, 6);
   assert.equal(row?.distinct, 4, 'aaaa once, bbbb once, two lines without digest');
   assert.equal(row?.errors, 1, 'one distinct request answered 500');
+});
+
+test('a repeated identical line takes the status of its first copy: 20 distinct 200s + 2 repeats answered 500 are 0%', async () => {
+  // docs/sla-definitions.md#repeated-requests, the same worked example as the live
+  // recorder's test: errors / distinct = 0 / 20, not 1 / 20 (nor 2 / 22 = 9%).
+  const lines: string[] = [];
+  for (let i = 0; i < 20; i++) lines.push(line({ status: 200, digest: `d${i}` }));
+  lines.push(line({ status: 500, digest: 'd0' }), line({ status: 500, digest: 'd0' }));
+  const r = await replayLogs(cfg(), [file('first-copy.log', lines.join('\n'))]);
+  const [row] = r.rollups.readRollups(0, Number.MAX_SAFE_INTEGER);
+  assert.deepEqual([row?.total, row?.bad, row?.distinct, row?.errors], [22, 2, 20, 0]);
+});
+
+test('timeslices: { distinct: false } counts every line, digest or not, as live does', async () => {
+  // With de-duplication off the live sidecar computes no digest and every request counts:
+  // 3 lines of one digest answered 500 and 1 answered 200 are 4 requests, 3 errors.
+  const off = parseConfig(CONFIG_YAML.replace('distinct: true', 'distinct: false'), '<test>');
+  const lines = [
+    line({ status: 500, digest: 'aaaa' }),
+    line({ status: 500, digest: 'aaaa' }),
+    line({ status: 500, digest: 'aaaa' }),
+    line({ status: 200, digest: 'bbbb' }),
+  ];
+  const r = await replayLogs(off, [file('distinct-off.log', lines.join('\n'))]);
+  const [row] = r.rollups.readRollups(0, Number.MAX_SAFE_INTEGER);
+  assert.deepEqual([row?.total, row?.distinct, row?.errors], [4, 4, 3]);
 });
 
 test('a line a few minutes late still lands in its own minute, de-duplicated', async () => {

@@ -20,7 +20,7 @@ export const DAY = 24 * HOUR;
 /** SLI latency bucket bounds in seconds; each latency objective used below is one of them. */
 export const BOUNDS: readonly number[] = [0.05, 0.1, 0.2, 0.5, 0.8, 1, 2, 4, 5, 6, 10];
 
-/** Seed 003's rules: one-minute slices, HTTP 500, > 5%, >= 10 consecutive minutes, distinct. */
+/** The rules of docs/sla-definitions.md#timeslice-error-rate: one-minute slices, HTTP 500, > 5%, >= 10 consecutive minutes, distinct. */
 export const PWMB_RULES: TimesliceRules = {
   sliceMs: MINUTE,
   errorStatuses: [500],

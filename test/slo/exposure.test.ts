@@ -1,6 +1,6 @@
 /**
  * `/metrics`, `GET /v1/slos` and the transition log are three views of the same evaluation;
- * issue 3: "Exposed three ways, all consistent".
+ * The design: "Exposed three ways, all consistent".
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

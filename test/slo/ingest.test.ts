@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RECENT_MINUTES, SloEngine } from '../../src/slo/engine.js';
-import { estimateQuantile } from '../../src/slo/latency-buckets.js';
+import { estimateQuantile } from '../../src/slo/hour-buckets.js';
 import type { MinuteRollup } from '../../src/telemetry/rollup.js';
 import {
   availabilitySlo,

@@ -16,7 +16,7 @@ function verdictOf(vs: MaintenanceVerdict[], id: string): MaintenanceVerdict {
   return v;
 }
 
-describe('Klarna policy (seeds 000/001)', () => {
+describe('Klarna policy (docs/sla-definitions.md#maintenance-klarna)', () => {
   it('"Communication of maintenance downtime: 7 days in advance": 6 days ahead is rejected, 7 days is accepted', () => {
     const vs = validateMaintenance('klarna', [
       window('six-days', '2025-03-10T01:00:00Z', '2025-03-10T03:00:00Z', '2025-03-04T01:00:00Z'),
@@ -86,7 +86,7 @@ describe('Klarna policy (seeds 000/001)', () => {
   });
 });
 
-describe('PayWithMyBank policy (seed 003)', () => {
+describe('PayWithMyBank policy (docs/sla-definitions.md#maintenance-paywithmybank)', () => {
   const dayAhead = (iso: string) => new Date(Date.parse(iso) - 24 * 3_600_000).toISOString();
 
   it('"notify Merchant at least eight (8) hours in advance": 7 h notice is rejected, 8 h accepted', () => {

@@ -1,5 +1,5 @@
 /**
- * Seeds 000/001 (Klarna/Kustom): availability "calculated by dividing the number of requests
+ * docs/sla-definitions.md#availability-occurrences (Klarna/Kustom): availability "calculated by dividing the number of requests
  * processed correctly (responses having status code being 2xx, 3xx and 4xx) by the total
  * number of requests", and p99 latency objectives per endpoint.
  */

@@ -10,7 +10,7 @@ import {
 } from '../../src/slo/period.js';
 import { DAY, MINUTE } from './builders.js';
 
-describe('"total number of minutes in a given month" (seed 003)', () => {
+describe('"total number of minutes in a given month" (docs/sla-definitions.md#monthly-uptime)', () => {
   const minutesIn = (month: string, tz: string) => rangeMinutes(monthRange(parseMonth(month)!, tz));
 
   it('counts 30- and 31-day months and leap Februaries', () => {

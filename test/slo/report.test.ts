@@ -83,7 +83,7 @@ describe('monthly report', () => {
     generatedAtMs: GENERATED,
   });
 
-  it('timeslices: Downtime Periods, uptime and the seed 003 service credit', () => {
+  it('timeslices: Downtime Periods, uptime and the service credit (docs/sla-definitions.md#service-credit)', () => {
     const ts = slo(report, 'transaction-services');
     // Downtime Periods: the 220-minute run and the 30 minutes in the rejected window; the 30
     // minutes inside the accepted window are Scheduled Downtime. Uptime = (43,200 - 250) / 43,200.
@@ -137,7 +137,24 @@ describe('monthly report', () => {
     const l = slo(exact, 'hpp-latency');
     assert.equal(l.latency?.p99Source, 'hdr');
     assert.equal(l.latency?.p99Ms, 312);
-    assert.match(renderReportText(exact), /312ms \(exact, HDR\)/);
+    // 312 ms = 312,000 µs lies in [2^18, 2^19): HDR slots there are 2^(18-10) = 256 µs
+    // wide, 312,000 / 256 = 1218.75, so the slot is 1218 x 256 = 311,808 .. 1219 x 256 - 1
+    // = 312,063 µs. The report prints that range, not a falsely exact figure.
+    const text = renderReportText(exact);
+    assert.match(text, /311\.808-312\.063ms \(HDR\)/);
+    assert.doesNotMatch(text, /exact/);
+    assert.match(text, /result counts requests slower than the threshold/);
+  });
+
+  it('prints a true p99 of 200.000 ms and one of 200.001 ms alike, as the range HDR cannot split', () => {
+    // 200,000 and 200,001 µs are both in [2^17, 2^18), slots of 128 µs: 200,000 / 128 =
+    // 1562.5, slot 1562 x 128 = 199,936 .. 1563 x 128 - 1 = 200,063 µs.
+    for (const p99 of [200, 200.001]) {
+      const r = buildMonthlyReport(aprilConfig(), aprilRollups(), '2025-04', BOUNDS, (s) =>
+        s.name === 'hpp-latency' ? p99 : undefined,
+      );
+      assert.match(renderReportText(r), /199\.936-200\.063ms \(HDR\)/);
+    }
   });
 
   it('maintenance: applied and rejected windows of the month, with the rule broken', () => {
@@ -208,7 +225,7 @@ describe('monthly report', () => {
   });
 });
 
-describe('service credit (seed 003 §5)', () => {
+describe('service credit (docs/sla-definitions.md#service-credit)', () => {
   it("is the lesser of 10% of the month's fees and 10,000", () => {
     assert.equal(serviceCredit(50_000), 5_000); // 10% of 50,000 = 5,000 < 10,000
     assert.equal(serviceCredit(250_000), 10_000); // 10% of 250,000 = 25,000 > 10,000

@@ -1,6 +1,6 @@
 /**
  * The live SLO runtime across a restart (or a reload, which builds a new runtime and a new
- * recorder the same way). Issue 3: "restarting the sidecar must not reset an SLO"; the
+ * recorder the same way). The design: "restarting the sidecar must not reset an SLO"; the
  * monthly report's p99 comes from the stored hourly HDR histograms, so the hour a restart
  * falls in must keep the requests recorded before it.
  */

@@ -1,5 +1,5 @@
 /**
- * Seed 003 (PayWithMyBank SLA), rule by rule, through the engine. One route `tx` carries the
+ * docs/sla-definitions.md#timeslice-error-rate (PayWithMyBank SLA), rule by rule, through the engine. One route `tx` carries the
  * "Transaction Services"; 100 distinct requests a minute unless said otherwise.
  */
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ function statusAt(engine: SloEngine, rollups: MinuteRollup[], nowMinute: number)
 
 const T0 = utcMinute('2025-04-10T08:00:00Z');
 
-describe('Downtime and Downtime Periods (seed 003 §2)', () => {
+describe('Downtime and Downtime Periods (docs/sla-definitions.md#downtime-period)', () => {
   it('"ten (10) or more consecutive minutes": a 9-minute run of 6% errors is not a Downtime Period, a 10-minute run is', () => {
     const nine = statusAt(engineFor(), minutes(T0, 9, 'tx', { distinct: 100, errors: 6 }), T0 + 20);
     assert.equal(nine.timeslices?.downtimePeriodMinutes, 0);
@@ -135,7 +135,7 @@ describe('Downtime and Downtime Periods (seed 003 §2)', () => {
   });
 });
 
-describe('Monthly Uptime Percentage (seed 003 §1): 99.5% "during a given calendar month"', () => {
+describe('Monthly Uptime Percentage (docs/sla-definitions.md#monthly-uptime): 99.5% "during a given calendar month"', () => {
   function uptimeAfter(downMinutes: number, startIso: string, period: CompliancePeriod): SloStatus {
     const start = utcMinute(startIso);
     return statusAt(

@@ -100,8 +100,8 @@ test('past the minute retention (35 days) minutes are rebuilt from hourly rows: 
   store.close();
 });
 
-test('a Downtime Period can still be found in a month whose minute rows are pruned (seed 003)', () => {
-  // Seed 003: "Downtime Period: a period of ten (10) or more consecutive minutes of
+test('a Downtime Period can still be found in a month whose minute rows are pruned (docs/sla-definitions.md#downtime-period)', () => {
+  // docs/sla-definitions.md#downtime-period: "Downtime Period: a period of ten (10) or more consecutive minutes of
   // Downtime" -- so an old month's report needs each minute's errors and distinct requests.
   const { store } = open();
   const rows: MinuteRollup[] = [];

@@ -93,3 +93,21 @@ test('reopening a current store runs no migration and logs nothing', (t) => {
   store.close();
   assert.deepEqual(lines, []);
 });
+
+test('migration 1 is what shipped: its counter columns come from ROLLUP_COUNTERS, so a new counter needs a new migration', () => {
+  // The rollup tables' counter columns as version 1 shipped them, written out by hand: if
+  // a counter is added to telemetry/rollup.ts, this fails instead of a shipped migration
+  // silently changing (stores at version 1 would never get the column).
+  const columns = (table: string): string[] => {
+    const db = new Database(':memory:');
+    try {
+      db.exec(MIGRATIONS[0] as string);
+      return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+    } finally {
+      db.close();
+    }
+  };
+  const counters = ['total', 'good', 'bad', 'excluded', 'slow', 'errors', 'distinct_requests'];
+  assert.deepEqual(columns('minute_rollups'), ['minute', 'route_id', ...counters, 'buckets']);
+  assert.deepEqual(columns('hour_rollups'), ['hour', 'route_id', ...counters, 'buckets', 'minutes']);
+});

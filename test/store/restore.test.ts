@@ -1,5 +1,5 @@
 /**
- * Issue 3: "A restart restores every window and the period budget: restarting the sidecar
+ * The design: "A restart restores every window and the period budget: restarting the sidecar
  * must not reset an SLO." The engine of a sidecar that ran through the data and the engine
  * of one restarted from the store (the last period + 3 days of rollups) must agree.
  */

@@ -8,9 +8,9 @@ import {
 import { route, seedRoutes } from './fixtures.js';
 
 describe('latency bucket bounds', () => {
-  it('include every latency objective of seed 000 exactly, sorted and without duplicates', () => {
+  it('include every latency objective of docs/sla-definitions.md#latency-objectives exactly, sorted and without duplicates', () => {
     const bounds = latencyBucketBounds(seedRoutes());
-    // Seed 000: 5000ms, 200ms, 800ms, 1000ms, 6000ms, 4000ms, 1000ms.
+    // docs/sla-definitions.md#latency-objectives: 5000ms, 200ms, 800ms, 1000ms, 6000ms, 4000ms, 1000ms.
     for (const objective of [0.2, 0.8, 1, 4, 5, 6])
       assert.ok(bounds.includes(objective), `${objective} missing`);
     for (const d of DEFAULT_LATENCY_BOUNDS_SECONDS) assert.ok(bounds.includes(d));

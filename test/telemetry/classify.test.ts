@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { classify, sliLatencyNs } from '../../src/telemetry/classify.js';
 import type { UpstreamErrorReason } from '../../src/telemetry/observation.js';
 
-// Seed 001: "This is calculated by dividing the number of requests processed correctly
+// docs/sla-definitions.md#availability-occurrences: "This is calculated by dividing the number of requests processed correctly
 // (responses having status code being 2xx, 3xx and 4xx) by the total number of requests
 // during the time window." ... "SR means total number of requests responded with 2xx, 3xx
 // and 4xx during a Measurement Period." "R means total number of requests performed".

@@ -5,7 +5,7 @@ import { DigestSet, digestKey } from '../../src/telemetry/digest-set.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-// Seed 003: "API Requests without distinct parameters, e.g. repeated identical API requests,
+// docs/sla-definitions.md#repeated-requests: "API Requests without distinct parameters, e.g. repeated identical API requests,
 // will not count towards the API Error Rate."
 describe('DigestSet', () => {
   it('counts repeated identical requests once', () => {

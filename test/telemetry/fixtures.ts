@@ -1,6 +1,6 @@
 /**
  * Hand-built route tables and observations for the telemetry, admin and log tests, so they
- * do not depend on the config loader. Routes follow seed 000's latency table.
+ * do not depend on the config loader. Routes follow the latency table of docs/sla-definitions.md#latency-objectives.
  */
 import type { ResolvedRoute } from '../../src/config/types.js';
 import type { Observation, UpstreamErrorReason } from '../../src/telemetry/observation.js';
@@ -24,7 +24,7 @@ export function route(
   };
 }
 
-/** Seed 000's latency objectives as routes, plus the `unmatched` route last. */
+/** The latency objectives of docs/sla-definitions.md#latency-objectives as routes, plus the `unmatched` route last. */
 export function seedRoutes(): ResolvedRoute[] {
   const rows: Array<[string, string, string, string, number]> = [
     ['hpp-create-session', 'POST', '/hpp/v1/sessions', 'payment-request', 200],

@@ -1,5 +1,5 @@
 /**
- * The monthly report gives "per latency SLO the exact p99 (HDR)" (issue 3): the recorder
+ * The monthly report gives per latency SLO the p99 from HDR histograms (docs/sla-definitions.md#latency-p99): the recorder
  * hands the store one HDR histogram per route and hour, re-sent while the hour grows.
  */
 import assert from 'node:assert/strict';

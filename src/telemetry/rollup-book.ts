@@ -1,61 +1,46 @@
 /**
  * Per-minute, per-route counts for the SLO engine and the store (`MinuteRollup`).
  *
- * A request belongs to the minute it arrived in (seed 003: "Time is measured using the
- * server-side timestamps of API Requests"; replay uses the access log's `time`, the same
- * instant). Requests are reported when they end, so a minute stays open for a grace period
+ * A request belongs to the minute it arrived in (docs/sla-definitions.md#server-side-timestamps:
+ * "Time is measured using the server-side timestamps of API Requests"; replay uses the
+ * access log's `time`, the same instant). How it counts is rollup.ts `countRequest`; this
+ * file only decides which minute and whether it is the first copy of its digest there. Requests are reported when they end, so a minute stays open for a grace period
  * after it ends; `drain` then returns it once. A request that arrives after its minute was
  * drained (longer than the grace) is booked in the oldest open minute: never lost, at most
  * a minute late. Each route keeps a ring of open-minute accumulators, reused every minute.
  */
 
 import { MINUTE_MS } from '../time.js';
-import { BAD, EXCLUDED, GOOD } from './classify.js';
 import { DigestSet, digestKey } from './digest-set.js';
-import type { MinuteRollup } from './rollup.js';
+import { C_TOTAL, COUNTERS, countRequest, type MinuteRollup, rollupFromRow } from './rollup.js';
 
 /** Open minutes per route; the grace must stay well under (RING - 1) minutes. */
 const RING = 4;
 
 class MinuteAccumulator {
   minute = -1;
-  total = 0;
-  good = 0;
-  bad = 0;
-  excluded = 0;
-  slow = 0;
-  errors = 0;
-  distinct = 0;
+  /** One packed counter row (rollup.ts order). */
+  readonly counters = new Float64Array(COUNTERS);
   readonly buckets: Float64Array;
   digests: DigestSet | null = null;
-  errorDigests: DigestSet | null = null;
 
   constructor(bucketCount: number) {
     this.buckets = new Float64Array(bucketCount);
   }
 
+  get total(): number {
+    return this.counters[C_TOTAL]!;
+  }
+
   reset(minute: number): void {
     this.minute = minute;
-    this.total = this.good = this.bad = this.excluded = 0;
-    this.slow = this.errors = this.distinct = 0;
+    this.counters.fill(0);
     this.buckets.fill(0);
     this.digests?.clear();
-    this.errorDigests?.clear();
   }
 
   snapshot(route: string): MinuteRollup {
-    return {
-      minute: this.minute,
-      route,
-      total: this.total,
-      good: this.good,
-      bad: this.bad,
-      excluded: this.excluded,
-      slow: this.slow,
-      errors: this.errors,
-      distinct: this.distinct,
-      buckets: Array.from(this.buckets),
-    };
+    return rollupFromRow(this.minute, route, this.counters, 0, Array.from(this.buckets));
   }
 }
 
@@ -83,7 +68,8 @@ export class RollupBook {
 
   /**
    * Counts one request. `bucket` is its SLI latency bucket or -1; `slow` is "slower than the
-   * route's objective"; `errorStatus` is "answered with a timeslice error status".
+   * route's objective"; `errorStatus` is "answered with a timeslice error status"; `digest`
+   * is null when distinct-request counting is off (every request is then a first copy).
    */
   record(
     route: number,
@@ -100,24 +86,13 @@ export class RollupBook {
     else if (minute >= this.openFrom + RING) this.closeBefore(minute - RING + 1);
     const acc = this.rings[route]![minute % RING]!;
     if (acc.minute !== minute) acc.reset(minute);
-    acc.total++;
-    if (outcome === GOOD) acc.good++;
-    else if (outcome === BAD) acc.bad++;
-    else if (outcome === EXCLUDED) acc.excluded++;
     if (bucket >= 0) acc.buckets[bucket]!++;
-    if (slow) acc.slow++;
-    if (digest === null) {
-      acc.distinct++;
-      if (errorStatus) acc.errors++;
-      return;
+    let firstCopy = true;
+    if (digest !== null) {
+      acc.digests ??= new DigestSet();
+      firstCopy = acc.digests.add(digestKey(digest));
     }
-    const key = digestKey(digest);
-    acc.digests ??= new DigestSet();
-    if (acc.digests.add(key)) acc.distinct++;
-    if (errorStatus) {
-      acc.errorDigests ??= new DigestSet(64);
-      if (acc.errorDigests.add(key)) acc.errors++;
-    }
+    countRequest(acc.counters, 0, outcome, slow, errorStatus, firstCopy);
   }
 
   /**
