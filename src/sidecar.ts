@@ -16,6 +16,8 @@ import { ErrorCodes, SloprobeError } from './errors.js';
 import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
 import { fanout } from './log/fanout.js';
+import { type EventSink, NO_EVENTS } from './notify/event.js';
+import { Outbox } from './notify/outbox.js';
 import { ProxyServer } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
@@ -79,7 +81,12 @@ interface Generation {
   readonly sinceMs: number;
 }
 
-function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?: Store): Generation {
+function buildGeneration(
+  config: ResolvedConfig,
+  options: SidecarOptions,
+  events: (store: Store) => EventSink,
+  store?: Store,
+): Generation {
   const { log } = options;
   const now = options.now ?? Date.now;
   const recording = options.recording ?? true;
@@ -94,7 +101,7 @@ function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?
   });
   const accessLog = createAccessLog(config.accessLog, table.routes);
   const bounds = recorder.layout.boundsSeconds;
-  const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now, store }) : undefined;
+  const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now, store, events }) : undefined;
   return {
     config,
     table,
@@ -128,6 +135,9 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
   )
     out.push('retention');
   if (needsRequestDigest(a) !== needsRequestDigest(b)) out.push('timeslices.distinct');
+  const hooks = (c: ResolvedConfig) =>
+    c.webhooks.map((w) => [w.url, w.events, w.accountId, w.secret.reveal()]);
+  if (!same(hooks(a), hooks(b))) out.push('webhooks');
   return out;
 }
 
@@ -167,7 +177,15 @@ function listenError(err: unknown, which: string, at: { host: string; port: numb
 
 export async function startSidecar(config: ResolvedConfig, options: SidecarOptions): Promise<Sidecar> {
   const { log } = options;
-  let gen = buildGeneration(config, options);
+  // The webhook outbox lives in the store the first SLO runtime opens, and outlives reloads
+  // (they hand the same store over). No webhooks configured: events go nowhere.
+  let outbox: Outbox | undefined;
+  const events = (store: Store): EventSink => {
+    if (config.webhooks.length === 0) return NO_EVENTS;
+    outbox ??= new Outbox({ store, endpoints: config.webhooks, log, now: options.now });
+    return outbox;
+  };
+  let gen = buildGeneration(config, options, events);
   let previous: Generation | undefined;
 
   const sink: ObservationSink = {
@@ -192,6 +210,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     () =>
       '# HELP sloprobe_upstream_retries_total Requests sent again after the upstream reset a connection before answering (safe methods without a body, once).\n' +
       `# TYPE sloprobe_upstream_retries_total counter\nsloprobe_upstream_retries_total ${proxy.retries}\n`,
+    () => outbox?.renderMetrics() ?? '',
   ];
   const metrics = new MetricsEndpoint({
     recorder: gen.recorder,
@@ -223,6 +242,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   } catch (err) {
     await admin.close().catch(() => {});
     await proxy.close(0).catch(() => {});
+    await outbox?.close();
     await closeGeneration(gen);
     throw listenError(err, listener, listener === 'admin' ? config.admin : config.listen);
   }
@@ -248,7 +268,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       // restores its windows from it (the data dir and retention stay until a restart).
       const old = gen;
       const store = old.slo?.handOver();
-      const fresh = buildGeneration(next, options, store);
+      const fresh = buildGeneration(next, options, events, store);
       // Synchronous up to the swap: no observation reaches the old recorder after this.
       fresh.recorder.carryFrom(old.recorder);
       previous = old;
@@ -259,6 +279,8 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     },
     async close(drainMs: number) {
       await proxy.close(drainMs);
+      // Before the store closes: an attempt in flight is aborted and stays pending.
+      await outbox?.close();
       await closeGeneration(gen);
       await admin.close();
     },

@@ -33,7 +33,7 @@ export interface OutboxOptions {
   readonly store: Store;
   readonly endpoints: readonly WebhookEndpoint[];
   readonly log: AppLog;
-  /** Epoch ms; schedules, ages and `webhook-timestamp` read it. */
+  /** Epoch ms; schedules and ages read it (`webhook-timestamp` is always the wall clock). */
   readonly now?: () => number;
   /** How often the timer looks for due deliveries; 0: no timer (tests call `deliverDue`). */
   readonly tickMs?: number;
@@ -160,7 +160,9 @@ export class Outbox implements EventSink {
   }
 
   async #attempt(ep: Endpoint, row: OutboxRow): Promise<Answer> {
-    const headers = signedHeaders(row.event_id, row.body, ep.config.secret.reveal(), this.#now(), USER_AGENT);
+    // webhook-timestamp is the wall clock of this attempt, whatever the injected schedule
+    // clock says: receivers compare it with their own clock to refuse replays.
+    const headers = signedHeaders(row.event_id, row.body, ep.config.secret.reveal(), Date.now(), USER_AGENT);
     const abort = new AbortController();
     ep.abort = abort;
     // A network deadline, not a schedule: real time, whatever the injected clock says.

@@ -314,6 +314,7 @@ export class SloEngine {
         firing,
         raisedAt: latch.raisedAt,
         rule: latch.rule,
+        threshold: latch.rule ? s.factors[latch.rule] : null,
       });
     } catch {
       this.counters.transitionErrors++;

@@ -95,6 +95,8 @@ export interface FlagTransition {
   readonly raisedAt: number;
   /** The rule that raised the flag (or last fired while it was up). */
   readonly rule: AlertRuleId | undefined;
+  /** That rule's burn-rate factor for the SLO's period (14.4 for page-quick over 30 days). */
+  readonly threshold: number | null;
 }
 
 /** A flag that was up when the process stopped (from the store), so a restart does not raise it again. */
