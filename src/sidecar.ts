@@ -182,6 +182,8 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   let outbox: Outbox | undefined;
   const events = (store: Store): EventSink => {
     if (config.webhooks.length === 0) return NO_EVENTS;
+    if (!outbox && store.file === ':memory:')
+      log.warn('webhooks with data_dir :memory: are not durable: pending deliveries are lost on restart');
     outbox ??= new Outbox({ store, endpoints: config.webhooks, log, now: options.now });
     return outbox;
   };

@@ -152,7 +152,8 @@ export class Outbox implements EventSink {
       if (!row || row.next_ms > this.#now()) break;
       const answer = await this.#attempt(ep, row);
       attempts++;
-      if (this.#closed) break;
+      // Settled even while closing: an answered attempt is recorded, so a graceful stop does
+      // not make the next start send it again.
       const delivered = this.#guard(() => this.#settle(ep, row, answer)) ?? false;
       if (!delivered) break;
     }
@@ -263,12 +264,16 @@ export class Outbox implements EventSink {
     return renderWebhookMetrics(this.#counters, pending);
   }
 
-  /** Stops the timer, aborts attempts in flight (their rows stay pending) and closes the sockets. */
-  async close(): Promise<void> {
+  /**
+   * Stops the timer and lets the attempts in flight finish (each within its 5 s timeout) and
+   * be recorded, so a graceful stop sends nothing twice; then closes the sockets. The store
+   * must still be open. `abort`: give up on them at once (they stay pending, resent later).
+   */
+  async close(options: { abort?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    for (const ep of this.#endpoints) ep.abort?.abort();
+    if (options.abort) for (const ep of this.#endpoints) ep.abort?.abort();
     await Promise.all(this.#endpoints.map((ep) => ep.busy?.catch(() => 0)));
     await Promise.all(this.#endpoints.map((ep) => ep.client.close().catch(() => {})));
   }

@@ -165,3 +165,86 @@ webhooks:
     await s.close(1000);
   }
 });
+
+test('a restart during a raised page sends no second slo.alert.raised, and the clear still names the alert', async (t) => {
+  const rx = await startReceiver();
+  const upstream = await startFlakyUpstream();
+  const dataDir = mkdtempSync(join(tmpdir(), 'sloprobe-hooks-restart-'));
+  t.after(async () => {
+    await rx.close();
+    await upstream.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const yaml = `upstream: http://127.0.0.1:9
+classes:
+  transaction-critical: { availability: 99% }
+categories:
+  payment-request: { class: transaction-critical }
+routes:
+  - { name: create-payment, method: POST, path: /v1/payments, category: payment-request }
+webhooks:
+  - { url: "${rx.url}", secret: ${SECRET}, events: [slo.alert.raised, slo.alert.cleared] }
+`;
+  const config = applyOverrides(parseConfig(yaml, 'hooks.yaml', {}), {
+    upstream: upstream.url,
+    listen: '127.0.0.1:0',
+    admin: '127.0.0.1:0',
+    dataDir,
+    accessLog: 'off',
+  });
+  let clock = Date.now();
+  const now = () => clock;
+  const log = createAppLog({ destination: new PassThrough().resume() });
+  const send = async (port: number, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const res = await request(`http://127.0.0.1:${port}/v1/payments`, { method: 'POST', body: '{}' });
+      await res.body.dump();
+    }
+  };
+  const raisedRows = (s: Awaited<ReturnType<typeof startSidecar>>) =>
+    (
+      s
+        .slo!.store.database.prepare("SELECT count(*) AS n FROM outbox WHERE event = 'slo.alert.raised'")
+        .get() as {
+        n: number;
+      }
+    ).n;
+
+  const first = await startSidecar(config, { log, now });
+  await send(first.proxyAddress.port, 40);
+  upstream.failNext = 10;
+  await send(first.proxyAddress.port, 10);
+  first.slo!.tick();
+  await rx.waitFor(2); // page and ticket
+  assert.equal(raisedRows(first), 2);
+  await first.close(1000);
+
+  const second = await startSidecar(config, { log, now });
+  try {
+    second.slo!.tick();
+    // The windows restored from the store still burn: both flags are up, restored from
+    // slo_alerts rather than raised again (no new outbox row, nothing new to send).
+    assert.equal(second.slo!.current()[0]?.flags.page, true);
+    assert.equal(raisedRows(second), 2);
+    await send(second.proxyAddress.port, 1000);
+    second.slo!.tick();
+    clock += 30 * 60_000;
+    second.slo!.tick();
+    await rx.waitFor(3);
+    const bodies = rx.received.map(
+      (r) =>
+        JSON.parse(r.body) as {
+          event: string;
+          payload: { 'slo.alert': { entity: { id: string; severity: string } } };
+        },
+    );
+    const page = bodies.filter((b) => b.payload['slo.alert'].entity.severity === 'page');
+    assert.deepEqual(
+      page.map((b) => b.event),
+      ['slo.alert.raised', 'slo.alert.cleared'],
+    );
+    assert.equal(page[1]?.payload['slo.alert'].entity.id, page[0]?.payload['slo.alert'].entity.id);
+  } finally {
+    await second.close(1000);
+  }
+});
