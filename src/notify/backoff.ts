@@ -35,6 +35,7 @@ export function retryAfterMs(value: string | string[] | undefined, nowMs: number
   if (v === undefined) return undefined;
   const text = v.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
+  // An HTTP-date names a day and a month; Date.parse would also read "-5" as a year.
+  const at = /^[A-Za-z]{3},/.test(text) ? Date.parse(text) : Number.NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
