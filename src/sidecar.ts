@@ -16,6 +16,8 @@ import { ErrorCodes, SloprobeError } from './errors.js';
 import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
 import { fanout } from './log/fanout.js';
+import { type EventSink, NO_EVENTS } from './notify/event.js';
+import { Outbox } from './notify/outbox.js';
 import { ProxyServer, type Routing } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
@@ -78,7 +80,12 @@ interface Generation {
   readonly renderers: MetricsRenderer[];
 }
 
-function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?: Store): Generation {
+function buildGeneration(
+  config: ResolvedConfig,
+  options: SidecarOptions,
+  events: (store: Store) => EventSink,
+  store?: Store,
+): Generation {
   const { log } = options;
   const now = options.now ?? Date.now;
   const recording = options.recording ?? true;
@@ -92,7 +99,7 @@ function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?
   });
   const accessLog = createAccessLog(config.accessLog, table.routes);
   const bounds = recorder.layout.boundsSeconds;
-  const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now, store }) : undefined;
+  const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now, store, events }) : undefined;
   return {
     config,
     table,
@@ -126,6 +133,9 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
   )
     out.push('retention');
   if (needsRequestDigest(a) !== needsRequestDigest(b)) out.push('timeslices.distinct');
+  const hooks = (c: ResolvedConfig) =>
+    c.webhooks.map((w) => [w.url, w.events, w.accountId, w.secret.reveal()]);
+  if (!same(hooks(a), hooks(b))) out.push('webhooks');
   return out;
 }
 
@@ -183,7 +193,17 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   const { log } = options;
   // Before anything opens: a bad key must stop the start with nothing to close.
   const digest = needsRequestDigest(config) ? digestKeyFor(config, log) : false;
-  let gen = buildGeneration(config, options);
+  // The webhook outbox lives in the store the first SLO runtime opens, and outlives reloads
+  // (they hand the same store over). No webhooks configured: events go nowhere.
+  let outbox: Outbox | undefined;
+  const events = (store: Store): EventSink => {
+    if (config.webhooks.length === 0) return NO_EVENTS;
+    if (!outbox && store.file === ':memory:')
+      log.warn('webhooks with data_dir :memory: are not durable: pending deliveries are lost on restart');
+    outbox ??= new Outbox({ store, endpoints: config.webhooks, log, now: options.now });
+    return outbox;
+  };
+  let gen = buildGeneration(config, options, events);
 
   /**
    * How `g` routes the proxy's requests. Each exchange keeps the Routing it arrived under,
@@ -219,10 +239,12 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     engine: g.slo?.engine,
     evaluation: g.slo,
   });
+  // Families of the long-lived parts, kept across reloads.
+  const lasting: MetricsRenderer[] = [() => outbox?.renderMetrics() ?? ''];
   const metrics = new MetricsEndpoint({
     recorder: gen.recorder,
     version: VERSION,
-    renderers: gen.renderers,
+    renderers: [...lasting, ...gen.renderers],
     health: healthOf(gen),
     now: options.now,
     onError: (err: unknown) => log.error({ err }, 'metrics rendering failed'),
@@ -250,6 +272,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   } catch (err) {
     await admin.close().catch(() => {});
     await proxy.close(0).catch(() => {});
+    await outbox?.close();
     await closeGeneration(gen);
     throw listenError(err, listener, listener === 'admin' ? config.admin : config.listen);
   }
@@ -275,17 +298,19 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       // restores its windows from it (the data dir and retention stay until a restart).
       const old = gen;
       const store = old.slo?.handOver();
-      const fresh = buildGeneration(next, options, store);
+      const fresh = buildGeneration(next, options, events, store);
       // Synchronous up to the swap: no observation reaches the old recorder after this.
       fresh.recorder.carryFrom(old.recorder);
       gen = fresh;
       proxy.route(routingOf(fresh));
-      metrics.swap(fresh.recorder, fresh.renderers, healthOf(fresh));
+      metrics.swap(fresh.recorder, [...lasting, ...fresh.renderers], healthOf(fresh));
       await old.accessLog.close();
       return { routes: next.routes.length, slos: next.slos.length, needsRestart };
     },
     async close(drainMs: number) {
       await proxy.close(drainMs);
+      // Before the store closes: an attempt in flight is aborted and stays pending.
+      await outbox?.close();
       await closeGeneration(gen);
       await admin.close();
     },

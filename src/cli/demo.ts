@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { applyOverrides, loadConfigFile } from '../config/load.js';
 import { startMockUpstream } from '../demo/mock-upstream.js';
 import { startTraffic } from '../demo/traffic.js';
+import { startWebhookReceiver } from '../demo/webhook-receiver.js';
 import { UsageError } from '../errors.js';
 import { createAppLog } from '../log/app-log.js';
 import { startSidecar } from '../sidecar.js';
@@ -55,18 +56,21 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const base = loadConfigFile(typeof values.config === 'string' ? values.config : DEMO_CONFIG);
   const log = createAppLog();
   const mock = await startMockUpstream({ routes: base.routes, host: '127.0.0.1', port: 0 });
-  const config = applyOverrides(base, {
+  const hooks = await startWebhookReceiver((line) => process.stdout.write(`${line}\n`));
+  const overridden = applyOverrides(base, {
     upstream: mock.url,
     listen: typeof values.listen === 'string' ? values.listen : '127.0.0.1:8080',
     admin: typeof values.admin === 'string' ? values.admin : '127.0.0.1:9464',
     accessLog: typeof values['access-log'] === 'string' ? values['access-log'] : 'off',
     dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : ':memory:',
   });
+  const config = { ...overridden, webhooks: [...overridden.webhooks, hooks.endpoint] };
   let sidecar: Awaited<ReturnType<typeof startSidecar>>;
   try {
     sidecar = await startSidecar(config, { log });
   } catch (err) {
     await mock.close();
+    await hooks.close();
     throw err;
   }
   const proxyUrl = `http://${addr(sidecar.proxyAddress)}`;
@@ -75,7 +79,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   // Signal handlers first: whoever reads the banner may press Ctrl-C at once.
   const stopped = waitForSignal(sidecar, log, 5_000, async () => {
     await traffic?.stop();
-  }).finally(() => mock.close());
+  }).finally(() => Promise.all([mock.close(), hooks.close()]));
 
   process.stdout.write(
     [
@@ -87,6 +91,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       `  route table       ${adminUrl}/v1/routes`,
       `  SLOs and budgets  ${adminUrl}/v1/slos`,
       `  health            ${adminUrl}/healthz  ${adminUrl}/readyz`,
+      `  webhooks          ${hooks.url}  (both signatures checked; one line per event)`,
       `  traffic           ${rps} requests/s through the sidecar`,
       `  try: curl -s ${adminUrl}/metrics | grep sloprobe_requests_total`,
       '',

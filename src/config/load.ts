@@ -37,7 +37,12 @@ export function loadConfigFile(path: string): ResolvedConfig {
 }
 
 /** Parses and resolves config text; `source` names it in messages (a path or `<embedded>`). */
-export function parseConfig(text: string, source: string): ResolvedConfig {
+/** `env`: where `secret_env` names are looked up (tests pass their own). */
+export function parseConfig(
+  text: string,
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
   const map = new SourceMap(doc, lines, source);
@@ -76,7 +81,7 @@ export function parseConfig(text: string, source: string): ResolvedConfig {
     throw new ConfigErrors(problems.sorted());
   }
   checkSchema(data, problems);
-  const config = resolveConfig(data, source, problems);
+  const config = resolveConfig(data, source, problems, env);
   if (problems.count > 0) throw new ConfigErrors(problems.sorted());
   return config;
 }

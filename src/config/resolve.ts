@@ -12,6 +12,7 @@ import { resolveMaintenance } from './resolve-maintenance.js';
 import { knownList, resolveRoutes } from './resolve-routes.js';
 import { parsePeriod, parseTimesliceRules, SEED_TIMESLICE_RULES } from './resolve-rules.js';
 import { explicitSlos, generatedSlos } from './resolve-slos.js';
+import { resolveWebhooks } from './resolve-webhooks.js';
 import type { AccessLogTarget, Category, HostPort, ResolvedConfig, ServiceClass } from './types.js';
 import { UNCLASSIFIED } from './types.js';
 import { isTimeZone, parseHostPort, parseOrigin, parsePercent } from './units.js';
@@ -64,7 +65,12 @@ export function listenersClash(a: HostPort, b: HostPort): boolean {
   );
 }
 
-export function resolveConfig(data: unknown, source: string, problems: Problems): ResolvedConfig {
+export function resolveConfig(
+  data: unknown,
+  source: string,
+  problems: Problems,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedConfig {
   const raw = asObject(data) ?? {};
   const upstream = parseAt(problems, ['upstream'], raw.upstream, parseOrigin, '');
   const listen = parseAt(problems, ['listen'], raw.listen ?? DEFAULTS.listen, parseHostPort, {
@@ -168,6 +174,8 @@ export function resolveConfig(data: unknown, source: string, problems: Problems)
     problems.add(['retention', 'hours'], 'hourly rollups must be kept at least as long as minute rollups');
   }
   const fees = asObject(raw.fees);
+  const holdMs = parseAt(problems, ['alerting', 'hold'], alerting.hold, positiveDuration('m'), undefined);
+  const webhooks = resolveWebhooks(raw.webhooks, problems, env);
 
   return deepFreeze<ResolvedConfig>({
     source,
@@ -185,6 +193,7 @@ export function resolveConfig(data: unknown, source: string, problems: Problems)
     maintenance: maintenance.windows,
     alerting: {
       minRequests: typeof alerting.min_requests === 'number' ? alerting.min_requests : DEFAULTS.minRequests,
+      holdMs,
     },
     store: {
       dataDir: asString(raw.data_dir) ?? DEFAULTS.dataDir,
@@ -199,5 +208,6 @@ export function resolveConfig(data: unknown, source: string, problems: Problems)
           currency: asString(fees.currency) ?? DEFAULTS.currency,
         }
       : undefined,
+    webhooks,
   });
 }

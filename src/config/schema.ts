@@ -144,6 +144,30 @@ const window: SchemaObject = {
   },
 };
 
+/** One webhook endpoint (docs/sla-definitions.md#downtime-webhooks). */
+const webhook: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url', 'events'],
+  properties: {
+    url: { type: 'string', 'x-hint': 'an http or https URL such as "https://example.com/hooks/sloprobe"' },
+    // `whsec_<base64>` (Standard Webhooks) or any other string (used as raw bytes).
+    secret: { type: 'string' },
+    secret_env: {
+      type: 'string',
+      'x-hint': 'the name of an environment variable, e.g. SLOPROBE_WEBHOOK_SECRET',
+    },
+    events: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string' },
+      'x-hint': 'a list of events such as [payment.downtime.started, slo.alert.raised]',
+    },
+    account_id: { type: 'string', minLength: 1 },
+  },
+};
+
 export const configSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
@@ -201,7 +225,9 @@ export const configSchema: SchemaObject = {
     alerting: {
       type: 'object',
       additionalProperties: false,
-      properties: { min_requests: { type: 'integer', minimum: 0 } },
+      // hold: a raised flag clears only after its condition was false this long (default: the
+      // short window of the rule that raised it; docs/sla-definitions.md#flag-evidence).
+      properties: { min_requests: { type: 'integer', minimum: 0 }, hold: duration },
     },
     // How long the store keeps minute rollups (default 35d) and hourly rollups (default 400d).
     retention: {
@@ -224,6 +250,9 @@ export const configSchema: SchemaObject = {
     timeslices,
     // Extra SLOs next to the generated ones; see `slo` above.
     slos: { type: 'array', items: slo },
+    // Signed webhooks from the outbox: url (http/https), secret or secret_env (the name of an
+    // environment variable holding it), the events to send, account_id for the envelope.
+    webhooks: { type: 'array', items: webhook },
     // Scheduled maintenance. policy: klarna (<= 5 occasions and 15 hours a year, announced 7
     // days ahead), paywithmybank (announced 8 hours ahead, <= 4 hours or inside 00:00-04:00
     // Pacific), none (default: every window is excluded). Windows that break it still count.

@@ -1,3 +1,5 @@
+import type { Secret } from './secret.js';
+
 /**
  * The resolved, frozen configuration: what every other module reads. Produced once by
  * `loadConfig` (src/config/load.ts); defaults already applied (route -> category -> class),
@@ -120,6 +122,34 @@ export interface MaintenanceWindow {
 export interface AlertingConfig {
   /** A window with fewer requests than this never raises a flag. */
   readonly minRequests: number;
+  /**
+   * How long a raised flag's condition must stay false before it clears; undefined: the short
+   * window of the rule that raised it (5m for page-quick, 30m page-slow, 2h, 6h for tickets).
+   */
+  readonly holdMs: number | undefined;
+}
+
+/** The events a webhook may subscribe to (docs/sla-definitions.md#downtime-webhooks). */
+export const WEBHOOK_EVENTS = [
+  'payment.downtime.started',
+  'payment.downtime.updated',
+  'payment.downtime.resolved',
+  'slo.alert.raised',
+  'slo.alert.cleared',
+] as const;
+
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookEndpoint {
+  /** The exact URL events are POSTed to; nothing else is ever contacted. */
+  readonly url: string;
+  /** Origin and path without the query (which may carry a token): the `endpoint` metric label and log field. */
+  readonly label: string;
+  /** Signs both signatures; prints as a placeholder everywhere. */
+  readonly secret: Secret;
+  readonly events: readonly WebhookEvent[];
+  /** The envelope's `account_id` (null when not configured). */
+  readonly accountId: string | null;
 }
 
 export interface StoreConfig {
@@ -163,4 +193,5 @@ export interface ResolvedConfig {
   readonly alerting: AlertingConfig;
   readonly store: StoreConfig;
   readonly fees: Fees | undefined;
+  readonly webhooks: readonly WebhookEndpoint[];
 }

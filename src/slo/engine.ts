@@ -19,6 +19,7 @@ import type { ResolvedConfig, ResolvedRoute, SloDefinition } from '../config/typ
 import { UNCLASSIFIED, UNMATCHED_ROUTE } from '../config/types.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
+import type { FlagLatch } from './burn.js';
 import { HourBuckets } from './hour-buckets.js';
 import {
   excludedMinuteRanges,
@@ -31,9 +32,22 @@ import { maxPeriodMinutes } from './period.js';
 import { RecentRollups } from './recent-rollups.js';
 import { type Contribution, contribute, MODE_LATENCY, type RouteTerm, routeTerm } from './sli.js';
 import { type RangeSummary, type RingBounds, SloTrack } from './slo-track.js';
-import type { FlagTransition, SloStatus } from './status.js';
+import type { FlagTransition, RaisedFlag, SloStatus } from './status.js';
 import { SEED_TIMESLICE_RULES, TimesliceTrack } from './timeslices.js';
-import { LONGEST_FIXED_WINDOW_MINUTES, type Severity, WINDOW_NAMES, type WindowName } from './windows.js';
+import {
+  ALERT_RULES,
+  FIXED_WINDOWS,
+  LONGEST_FIXED_WINDOW_MINUTES,
+  type Severity,
+  WINDOW_NAMES,
+  type WindowName,
+} from './windows.js';
+
+/** The short window of the flag's rule (of the severity's quick rule when unknown), in ms. */
+function restoredHoldMs(f: RaisedFlag): number {
+  const rule = ALERT_RULES.find((r) => r.id === f.rule) ?? ALERT_RULES.find((r) => r.severity === f.severity);
+  return (FIXED_WINDOWS.find((w) => w.name === rule?.shortWindow)?.minutes ?? 5) * MINUTE_MS;
+}
 
 /** How far back a re-sent (minute, route) is replaced exactly. */
 export const RECENT_MINUTES = 240;
@@ -45,6 +59,8 @@ export interface SloEngineOptions {
   readonly now?: () => number;
   /** Called once per flag change ('raised' or 'cleared'); must not throw (errors are counted). */
   readonly onTransition?: (t: FlagTransition) => void;
+  /** Flags up before a restart: they stay up (no second raise) and clear through their hold time. */
+  readonly raised?: readonly RaisedFlag[];
   /** Ring length in minutes; default: the longest period or 3 days, plus slack. */
   readonly capacityMinutes?: number;
 }
@@ -137,6 +153,13 @@ export class SloEngine {
     });
     for (const name of [...routes.keys(), UNMATCHED_ROUTE])
       if (!this.routeIndex.has(name)) this.uncovered.add(name);
+    for (const f of options.raised ?? []) {
+      const t = this.tracks.find((x) => x.def.name === f.slo);
+      const latch = f.severity === 'page' ? t?.pageLatch : t?.ticketLatch;
+      // Until the first evaluation sees the condition again, hold for the configured time or
+      // the rule's short window; a flag of an SLO the config no longer has is dropped.
+      latch?.restore(f.raisedAt, f.rule, config.alerting.holdMs ?? restoredHoldMs(f));
+    }
   }
 
   private routeSlot(name: string, route: ResolvedRoute | undefined): number {
@@ -258,18 +281,23 @@ export class SloEngine {
     const ring = this.ring;
     const minRequests = this.config.alerting.minRequests;
     const out: SloStatus[] = [];
+    const holdMs = this.config.alerting.holdMs;
     for (const t of this.tracks) {
-      const before = { page: t.page, ticket: t.ticket };
-      const s = t.status(at, ring, minRequests);
+      const s = t.status(at, ring, minRequests, holdMs);
       out.push(s);
-      if (before.page !== s.flags.page) this.emit(s, 'page', s.flags.page, at);
-      if (before.ticket !== s.flags.ticket) this.emit(s, 'ticket', s.flags.ticket, at);
+      for (const c of t.changes) this.emit(s, c.severity, c.state, c.latch, at);
     }
     this.last = out;
     return out;
   }
 
-  private emit(s: SloStatus, severity: Severity, raised: boolean, at: number): void {
+  private emit(
+    s: SloStatus,
+    severity: Severity,
+    state: 'raised' | 'cleared',
+    latch: FlagLatch,
+    at: number,
+  ): void {
     const cb = this.options.onTransition;
     if (!cb) return;
     const burnRates = {} as Record<WindowName, number | null>;
@@ -277,7 +305,18 @@ export class SloEngine {
     for (const name of WINDOW_NAMES) if (!(name in burnRates)) burnRates[name] = null;
     const firing = s.firing.filter((id) => id.startsWith(severity));
     try {
-      cb({ slo: s.name, sli: s.sli, severity, state: raised ? 'raised' : 'cleared', at, burnRates, firing });
+      cb({
+        slo: s.name,
+        sli: s.sli,
+        severity,
+        state,
+        at,
+        burnRates,
+        firing,
+        raisedAt: latch.raisedAt,
+        rule: latch.rule,
+        threshold: latch.rule ? s.factors[latch.rule] : null,
+      });
     } catch {
       this.counters.transitionErrors++;
     }

@@ -7,10 +7,14 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import type { AppLog } from '../log/app-log.js';
+import { type EventSink, NO_EVENTS } from '../notify/event.js';
+import { newEventId, newId } from '../notify/ids.js';
 import { type HourLatencyCounts, Store } from '../store/store.js';
 import type { Recorder } from '../telemetry/recorder.js';
 import { addRollups, type MinuteRollup } from '../telemetry/rollup.js';
 import { HOUR_MS, MINUTE_MS } from '../time.js';
+import { sloAlertEntity } from './alert-entity.js';
+import { AlertTable } from './alert-table.js';
 import { SloEngine } from './engine.js';
 import { maxPeriodMinutes } from './period.js';
 import { type SlosDocument, slosJson } from './slo-json.js';
@@ -33,6 +37,11 @@ export interface SloRuntimeOptions {
    * takes effect on restart, as the reload log says.
    */
   readonly store?: Store;
+  /**
+   * Where `slo.alert.raised|cleared` events go, given the open store (the outbox lives in
+   * it); called once, before the first evaluation. Default: nowhere.
+   */
+  readonly events?: (store: Store) => EventSink;
 }
 
 export class SloRuntime {
@@ -52,6 +61,9 @@ export class SloRuntime {
   private readonly carriedHour: number;
   private failures = 0;
   private closed = false;
+  private readonly config: ResolvedConfig;
+  private readonly events: EventSink;
+  private readonly alerts: AlertTable;
 
   private constructor(config: ResolvedConfig, options: SloRuntimeOptions) {
     this.recorder = options.recorder;
@@ -60,10 +72,14 @@ export class SloRuntime {
     this.store =
       options.store ??
       Store.open(config.store, (msg, fields) => this.log.warn(fields, msg), { now: this.now });
+    this.config = config;
+    this.events = options.events?.(this.store) ?? NO_EVENTS;
+    this.alerts = new AlertTable(this.store);
     this.engine = new SloEngine(config, {
       bucketBoundsSeconds: options.bounds,
       now: this.now,
-      onTransition: (t) => this.logTransition(t),
+      raised: this.alerts.all(),
+      onTransition: (t) => this.transition(t),
     });
     const nowMinute = Math.floor(this.now() / MINUTE_MS);
     this.carriedMinute = nowMinute;
@@ -139,8 +155,28 @@ export class SloRuntime {
     }
   }
 
-  private logTransition(t: FlagTransition): void {
+  /**
+   * One raise or clear: one log line, and in one store transaction the flag's row and its
+   * `slo.alert.*` event for the outbox (docs/sla-definitions.md#flag-evidence).
+   */
+  private transition(t: FlagTransition): void {
     this.log.warn({ event: 'slo_flag', ...t }, `SLO flag ${t.state}: ${t.slo} ${t.severity}`);
+    this.store.transaction(() => {
+      let alertId: string;
+      if (t.state === 'raised') {
+        alertId = newId('alert_');
+        this.alerts.raise({ slo: t.slo, severity: t.severity, raisedAt: t.raisedAt, rule: t.rule, alertId });
+      } else {
+        alertId = this.alerts.clear(t.slo, t.severity) ?? newId('alert_');
+      }
+      this.events.enqueue({
+        id: newEventId(),
+        event: `slo.alert.${t.state}`,
+        contains: 'slo.alert',
+        entity: sloAlertEntity(alertId, t, this.config),
+        createdAt: Math.floor(t.at / 1000),
+      });
+    });
   }
 
   /** Evaluation ticks that threw (`sloprobe_slo_evaluation_failures_total`). */

@@ -10,13 +10,28 @@
  */
 import type { SloDefinition } from '../config/types.js';
 import { MINUTE_MS } from '../time.js';
-import { alertFactors, budgetRemaining, burnRate, evaluateFlags, isMet } from './burn.js';
+import { alertFactors, budgetRemaining, burnRate, evaluateFlags, FlagLatch, isMet } from './burn.js';
 import type { HourBuckets } from './hour-buckets.js';
 import { MinuteSeries } from './minute-series.js';
 import { periodAt, periodLabel } from './period.js';
 import type { DowntimePeriod, PeriodOutcome, SloStatus, TimesliceStatus, WindowStatus } from './status.js';
 import type { TimesliceTrack } from './timeslices.js';
-import { FIXED_WINDOWS } from './windows.js';
+import { ALERT_RULES, type AlertRuleId, FIXED_WINDOWS, type Severity } from './windows.js';
+
+/** Each rule's short window in ms: a flag's default hold time. */
+const SHORT_WINDOW_MS: ReadonlyMap<AlertRuleId, number> = new Map(
+  ALERT_RULES.map((r) => [
+    r.id,
+    (FIXED_WINDOWS.find((w) => w.name === r.shortWindow)?.minutes ?? 0) * MINUTE_MS,
+  ]),
+);
+
+/** A raise or clear decided by one evaluation, for the engine to announce. */
+export interface LatchChange {
+  readonly severity: Severity;
+  readonly state: 'raised' | 'cleared';
+  readonly latch: FlagLatch;
+}
 
 /** The minutes the engine's ring currently holds, `lo..hi` inclusive (hi < lo: empty). */
 export interface RingBounds {
@@ -71,8 +86,10 @@ export class SloTrack {
   readonly total: MinuteSeries;
   readonly ts: TimesliceTrack | undefined;
   readonly hours: HourBuckets | undefined;
-  page = false;
-  ticket = false;
+  readonly pageLatch = new FlagLatch();
+  readonly ticketLatch = new FlagLatch();
+  /** Transitions of the latest `status` call. */
+  readonly changes: LatchChange[] = [];
 
   constructor(
     index: number,
@@ -154,8 +171,28 @@ export class SloTrack {
     return { window: name, minutes, requests, bad, errorRatio: ratio, burnRate: burnRate(ratio, objective) };
   }
 
-  /** Evaluates the SLO at `nowMs`; updates and reports the flag state (the caller emits transitions). */
-  status(nowMs: number, ring: RingBounds, minRequests: number): SloStatus {
+  get page(): boolean {
+    return this.pageLatch.raised;
+  }
+
+  get ticket(): boolean {
+    return this.ticketLatch.raised;
+  }
+
+  private latch(severity: Severity, fired: readonly AlertRuleId[], at: number, holdMs?: number): void {
+    const latch = severity === 'page' ? this.pageLatch : this.ticketLatch;
+    const mine = fired.filter((id) => id.startsWith(severity));
+    let hold = 0;
+    for (const id of mine) hold = Math.max(hold, holdMs ?? SHORT_WINDOW_MS.get(id) ?? 0);
+    const state = latch.update(mine.length > 0, at, mine[0], hold);
+    if (state) this.changes.push({ severity, state, latch });
+  }
+
+  /**
+   * Evaluates the SLO at `nowMs`; updates the flags through their hold time and leaves the
+   * transitions in `changes` (the caller emits them). `holdMs` undefined: each rule's short window.
+   */
+  status(nowMs: number, ring: RingBounds, minRequests: number, holdMs?: number): SloStatus {
     const def = this.def;
     const nowMinute = Math.floor(nowMs / MINUTE_MS);
     const p = periodAt(def.period, nowMs);
@@ -170,9 +207,12 @@ export class SloTrack {
 
     const sum = this.summarize(pFrom, pTo, ring, true);
     const factors = alertFactors(p.minutes);
-    const flags = evaluateFlags(windows, factors, minRequests);
-    this.page = flags.page;
-    this.ticket = flags.ticket;
+    // Evidence in trials: requests (occurrences) or the window's minutes (timeslices burn time).
+    const readings = windows.map((w) => ({ ...w, trials: this.ts ? w.minutes : w.requests }));
+    const flags = evaluateFlags(readings, factors, minRequests, def.objective);
+    this.changes.length = 0;
+    this.latch('page', flags.firing, nowMs, holdMs);
+    this.latch('ticket', flags.firing, nowMs, holdMs);
 
     const outcome = periodOutcome(sum, p.minutes, def);
     const timeslices: TimesliceStatus | undefined = this.ts
@@ -197,7 +237,7 @@ export class SloTrack {
       definition: def,
       windows,
       ...outcome,
-      flags: { page: flags.page, ticket: flags.ticket },
+      flags: { page: this.page, ticket: this.ticket },
       firing: flags.firing,
       factors,
       timeslices,

@@ -91,4 +91,18 @@ export interface FlagTransition {
   readonly burnRates: Readonly<Record<WindowName, number | null>>;
   /** Rules firing at that evaluation (empty when cleared). */
   readonly firing: readonly AlertRuleId[];
+  /** When the flag was raised, epoch ms (equals `at` on a raise). */
+  readonly raisedAt: number;
+  /** The rule that raised the flag (or last fired while it was up). */
+  readonly rule: AlertRuleId | undefined;
+  /** That rule's burn-rate factor for the SLO's period (14.4 for page-quick over 30 days). */
+  readonly threshold: number | null;
+}
+
+/** A flag that was up when the process stopped (from the store), so a restart does not raise it again. */
+export interface RaisedFlag {
+  readonly slo: string;
+  readonly severity: Severity;
+  readonly raisedAt: number;
+  readonly rule: AlertRuleId | undefined;
 }

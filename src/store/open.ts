@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
-import { MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, REQUIRED_TABLES, requiredTables, SCHEMA_VERSION } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -191,11 +191,8 @@ export function openReadOnly(dataDir: string): { db: Db; file: string; version: 
       );
     }
     if (version < 1) throw new UnusableStoreFile('not a sloprobe store (schema version 0)');
-    // Version 1 stores lack the histogram table; they stay readable without exact p99s.
-    checkTables(
-      db,
-      REQUIRED_TABLES.filter((t) => t !== 'hour_latency_hdr' || version >= 2),
-    );
+    // Older stores lack the later tables (version 1 the histograms: no exact p99s then).
+    checkTables(db, requiredTables(version));
     return { db, file, version };
   } catch (err) {
     db?.close();

@@ -59,6 +59,38 @@ export const MIGRATIONS: readonly string[] = [
      histogram TEXT NOT NULL,
      PRIMARY KEY (hour, route_id)
    ) WITHOUT ROWID;`,
+  // 3: the webhook outbox (src/notify): one row per (event, endpoint), written in the same
+  // transaction as the state change that caused it; the exact body is kept so every retry
+  // sends the same bytes. Endpoints disabled by 410 Gone; SLO flags that are up (so a
+  // restart neither raises them again nor forgets to clear them).
+  `CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     endpoint TEXT NOT NULL,
+     event_id TEXT NOT NULL,
+     event TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_ms INTEGER NOT NULL,
+     last_status INTEGER,
+     done_ms INTEGER,
+     UNIQUE (endpoint, event_id)
+   );
+   CREATE INDEX outbox_pending ON outbox (endpoint, seq) WHERE state = 'pending';
+   CREATE TABLE webhook_endpoints (
+     endpoint TEXT PRIMARY KEY,
+     disabled_ms INTEGER NOT NULL,
+     status INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE slo_alerts (
+     slo TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     alert_id TEXT NOT NULL,
+     raised_ms INTEGER NOT NULL,
+     rule TEXT,
+     PRIMARY KEY (slo, severity)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -71,4 +103,20 @@ export const REQUIRED_TABLES: readonly string[] = [
   'store_state',
   'dirty_hours',
   'hour_latency_hdr',
+  'outbox',
+  'webhook_endpoints',
+  'slo_alerts',
 ];
+
+/** The migration (1-based) that created each table that came after the first. */
+const TABLE_SINCE: Readonly<Record<string, number>> = {
+  hour_latency_hdr: 2,
+  outbox: 3,
+  webhook_endpoints: 3,
+  slo_alerts: 3,
+};
+
+/** The tables a store at `version` has (an older store opened read-only by `report`). */
+export function requiredTables(version: number): readonly string[] {
+  return REQUIRED_TABLES.filter((t) => (TABLE_SINCE[t] ?? 1) <= version);
+}

@@ -43,7 +43,7 @@ after(async () => {
   await upstream.close();
 });
 
-async function start(): Promise<Sidecar> {
+async function start(now?: () => number): Promise<Sidecar> {
   const sink = new PassThrough();
   sink.setEncoding('utf8').on('data', (chunk: string) => {
     for (const line of chunk.split('\n'))
@@ -56,7 +56,7 @@ async function start(): Promise<Sidecar> {
     dataDir,
     accessLog: 'off',
   });
-  return startSidecar(config, { log: createAppLog({ destination: sink }) });
+  return startSidecar(config, { log: createAppLog({ destination: sink }), now });
 }
 
 async function send(s: Sidecar, n: number, failing: number): Promise<void> {
@@ -95,10 +95,15 @@ async function slo(s: Sidecar, name: string): Promise<SloJson> {
 const transitions = () =>
   logLines.filter((l) => l.event === 'slo_flag' && l.slo === 'payment-request-availability');
 
-test('a 20x burn raises page, recovery clears it, /metrics and /v1/slos agree, promtool passes', async (t) => {
-  const s = await start();
+test('a 20x burn raises page, recovery clears it after the hold, /metrics and /v1/slos agree, promtool passes', async (t) => {
+  // The clock only moves when the test says so: the hold before a clear is measured on it.
+  let clock = Date.now();
+  const s = await start(() => clock);
   try {
-    await send(s, 50, 10); // 10 of 50 answered 500: error ratio 0.2, burn 20
+    // 40 good, then 10 answered 500: error ratio 0.2, burn 20. Good ones first, so that an
+    // evaluation of the runtime's own timer in between never sees a worse ratio than 10/50.
+    await send(s, 40, 0);
+    await send(s, 10, 10);
     s.slo!.tick();
     const burning = await slo(s, 'payment-request-availability');
     assert.equal(burning.requests, 50);
@@ -133,8 +138,22 @@ test('a 20x burn raises page, recovery clears it, /metrics and /v1/slos agree, p
       assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
     }
 
-    // Recovery: 1000 good requests dilute the 5m window to 10/1050, a burn of ~0.95 < 14.4.
+    // The page rests on evidence (docs/sla-definitions.md#flag-evidence): 10 of 50 has a 95%
+    // Wilson lower bound of (0.2 + 0.038416 - 1.96 sqrt(0.0032 + 0.000384)) / 1.076832 =
+    // (0.238416 - 0.117341) / 1.076832 = 0.1124: below page-quick's 14.4 x 1% = 0.144, above
+    // page-slow's 6 x 1% = 0.06, so page-slow (6h and 30m burning 20 > 6) raised it (an earlier
+    // evaluation sees k bad of 40 + k, k < 10, whose bound is lower still).
+    assert.deepEqual(raised[0]?.firing, ['page-slow']);
+
+    // Recovery: 1000 good requests dilute every window to 10/1050, a burn of ~0.95 < 6: the
+    // condition is false from this tick on; the flag clears after page-slow's short window
+    // (30 minutes) on the clock, not before.
     await send(s, 1000, 0);
+    s.slo!.tick();
+    clock += 30 * 60_000 - 1;
+    s.slo!.tick();
+    assert.equal(transitions().filter((l) => l.state === 'cleared').length, 0, 'still held');
+    clock += 1;
     s.slo!.tick();
     const cleared = transitions().filter((l) => l.state === 'cleared' && l.severity === 'page');
     assert.equal(cleared.length, 1, 'page cleared once after recovery');

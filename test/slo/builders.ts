@@ -101,6 +101,7 @@ export interface ConfigParts {
   maintenancePolicy?: MaintenancePolicyName;
   maintenance?: readonly MaintenanceWindow[];
   minRequests?: number;
+  holdMs?: number;
   fees?: ResolvedConfig['fees'];
   period?: CompliancePeriod;
 }
@@ -121,9 +122,10 @@ export function config(parts: ConfigParts): ResolvedConfig {
     slos: parts.slos,
     maintenancePolicy: parts.maintenancePolicy ?? 'none',
     maintenance: parts.maintenance ?? [],
-    alerting: { minRequests: parts.minRequests ?? 10 },
+    alerting: { minRequests: parts.minRequests ?? 10, holdMs: parts.holdMs },
     store: { dataDir: ':memory:', minuteRetentionMs: 35 * DAY, hourRetentionMs: 400 * DAY },
     fees: parts.fees,
+    webhooks: [],
   };
 }
 

@@ -76,7 +76,7 @@ describe('flags on the engine', () => {
     );
   }
 
-  it('a 20x burn raises page once the 1h window passes 14.4, recovery clears it when the 5m window drops, each transition once', () => {
+  it('a 20x burn raises page once the 1h window passes 14.4 with evidence, recovery clears it after the hold, each transition once', () => {
     const transitions: FlagTransition[] = [];
     const engine = engineWith((t) => transitions.push(t));
     // Three healthy days (100 requests a minute) so that the ticket windows are diluted:
@@ -88,29 +88,45 @@ describe('flags on the engine', () => {
       return engine.evaluate(m * MINUTE + 50_000);
     };
     // 20% errors = 20x a 1% budget. After k bad minutes the 1h window holds 20k bad of 6,000:
-    // burn = (20k / 6,000) / 0.01 = k / 3, above 14.4 from k = 44 (14.67); at k = 43 it is 14.33.
-    for (let k = 1; k <= 43; k++) {
+    // burn = (20k / 6,000) / 0.01 = k / 3, above 14.4 from k = 44 (14.67). The evidence guard
+    // (docs/sla-definitions.md#flag-evidence) also wants the Wilson lower bound of 20k / 6,000
+    // above 14.4 x 1% = 0.144. At k = 45: p = 900/6000 = 0.15, centre = 0.15 + 3.8416 / 12,000
+    // = 0.1503201, spread^2 = 0.15 x 0.85 / 6000 + 3.8416 / (4 x 6000^2) = 0.0000212767,
+    // spread = 1.96 x 0.00461266 = 0.0090408, bound = 0.1412793 / 1.00064027 = 0.14119: not
+    // yet. At k = 46: p = 0.1533333, centre 0.1536535, spread^2 = 0.0000216637, spread = 1.96 x
+    // 0.00465443 = 0.0091227, bound = 0.1445308 / 1.00064027 = 0.14444 > 0.144: page.
+    for (let k = 1; k <= 45; k++) {
       engine.ingest([rollup(T0 + k - 1, 'orders', { good: 80, bad: 20 })]);
       const [s] = tick(T0 + k - 1);
       assert.equal(s?.flags.page, false, `k=${k}`);
     }
-    engine.ingest([rollup(T0 + 43, 'orders', { good: 80, bad: 20 })]);
-    const [raised] = tick(T0 + 43);
+    engine.ingest([rollup(T0 + 45, 'orders', { good: 80, bad: 20 })]);
+    const [raised] = tick(T0 + 45);
     assert.equal(raised?.flags.page, true);
     assert.deepEqual(raised?.firing, ['page-quick']);
     assert.equal(transitions.length, 1);
     assert.equal(transitions[0]?.state, 'raised');
     assert.equal(transitions[0]?.severity, 'page');
     assert.equal(transitions[0]?.slo, 'payment-request');
+    assert.equal(transitions[0]?.rule, 'page-quick');
     near(transitions[0]?.burnRates['5m'] ?? 0, 20, '5m burn in the transition');
     // Recovery: healthy minutes. The 5m window after j healthy minutes holds 20 (5 - j) bad of
-    // 500: burn 4 (5 - j); j = 1 -> 16 (still above), j = 2 -> 12 (below 14.4): cleared.
-    engine.ingest([rollup(T0 + 44, 'orders', { good: 100 })]);
-    assert.equal(tick(T0 + 44)[0]?.flags.page, true);
-    engine.ingest([rollup(T0 + 45, 'orders', { good: 100 })]);
-    const [cleared] = tick(T0 + 45);
+    // 500: burn 4 (5 - j); j = 1 -> 16 (still above), j = 2 -> 12 (below 14.4): the condition
+    // is false from the evaluation at minute T0 + 47, 20 s. The hold (default: the short window
+    // of page-quick, 5 minutes) ends at T0 + 52, 20 s: the flag stays up until that evaluation.
+    for (let m = T0 + 46; m <= T0 + 51; m++) {
+      engine.ingest([rollup(m, 'orders', { good: 100 })]);
+      assert.equal(tick(m)[0]?.flags.page, true, `minute ${m - T0}`);
+    }
+    engine.ingest([rollup(T0 + 52, 'orders', { good: 100 })]);
+    assert.equal(
+      engine.evaluate((T0 + 52) * MINUTE + 19_999)[0]?.flags.page,
+      true,
+      'a millisecond before the hold ends',
+    );
+    const [cleared] = tick(T0 + 52);
     assert.equal(cleared?.flags.page, false);
-    for (let m = T0 + 46; m < T0 + 60; m++) {
+    for (let m = T0 + 53; m < T0 + 60; m++) {
       engine.ingest([rollup(m, 'orders', { good: 100 })]);
       tick(m);
     }
@@ -118,6 +134,7 @@ describe('flags on the engine', () => {
       transitions.map((t) => `${t.severity}:${t.state}`),
       ['page:raised', 'page:cleared'],
     );
+    assert.equal(transitions[1]?.raisedAt, (T0 + 45) * MINUTE + 20_000);
     assert.ok(Number.isFinite(transitions[1]?.at));
   });
 
