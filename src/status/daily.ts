@@ -1,0 +1,181 @@
+/**
+ * Each SLO's figure per day, as the SLA defines it: the occurrences ratio
+ * (docs/sla-definitions.md#availability-occurrences) or the timeslice uptime of the day
+ * (docs/sla-definitions.md#timeslice-error-rate, #downtime-period). The counting is the
+ * engine's: rollups go into an SloEngine, each day is `summarize` + `periodOutcome`, the same
+ * calls the monthly report makes for a month. A day without traffic has no figure (null),
+ * never 100% (docs/sla-definitions.md#no-traffic).
+ *
+ * Days are local days in the report zone. A Downtime run crossing midnight is measured whole:
+ * the engine is fed a margin either side of the days asked for.
+ */
+import type { ResolvedConfig } from '../config/types.js';
+import { SloEngine } from '../slo/engine.js';
+import {
+  DAY_MS,
+  MINUTE_MS,
+  rangeMinutes,
+  type TimeRange,
+  zonedParts,
+  zonedTimeToEpoch,
+} from '../slo/period.js';
+import { periodOutcome } from '../slo/slo-track.js';
+import type { MinuteRollup } from '../telemetry/rollup.js';
+
+export interface DayFigure {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Every request of the day, excluded ones included. */
+  readonly requests: number;
+  readonly valid: number;
+  readonly bad: number;
+  /** Timeslices: minutes of the day inside Downtime Periods. */
+  readonly downtimePeriodMinutes: number;
+  /** The SLA figure of the day; null when no request counted ("no data"). */
+  readonly ratio: number | null;
+}
+
+/** Reads minute rollups in [fromMinute, toMinute): a Store, or a replay's rollups. */
+export type RollupReader = (fromMinute: number, toMinute: number) => Iterable<MinuteRollup>;
+
+/** The local day containing `ms` in `timeZone`, midnight to midnight. */
+export function dayOf(ms: number, timeZone: string): TimeRange {
+  const p = zonedParts(ms, timeZone);
+  const startMs = zonedTimeToEpoch(p.year, p.month, p.day, 0, 0, timeZone);
+  const next = new Date(Date.UTC(p.year, p.month - 1, p.day + 1));
+  const endMs = zonedTimeToEpoch(
+    next.getUTCFullYear(),
+    next.getUTCMonth() + 1,
+    next.getUTCDate(),
+    0,
+    0,
+    timeZone,
+  );
+  return { startMs, endMs };
+}
+
+/** The `count` local days ending with the one containing `nowMs`, oldest first. */
+export function lastDays(nowMs: number, count: number, timeZone: string): TimeRange[] {
+  const out: TimeRange[] = [];
+  let day = dayOf(nowMs, timeZone);
+  for (let i = 0; i < count; i++) {
+    out.unshift(day);
+    day = dayOf(day.startMs - 1, timeZone);
+  }
+  return out;
+}
+
+/** Days in [startMs, endMs), the first and last clipped to the range. */
+export function daysIn(range: TimeRange, timeZone: string): TimeRange[] {
+  const out: TimeRange[] = [];
+  let t = range.startMs;
+  while (t < range.endMs) {
+    const d = dayOf(t, timeZone);
+    const end = Math.min(d.endMs, range.endMs);
+    out.push({ startMs: t, endMs: end });
+    t = end;
+  }
+  return out;
+}
+
+/** The rollup margin either side: covers any Downtime run the config's rules can form. */
+function marginMinutes(config: ResolvedConfig): number {
+  let m = 60;
+  for (const s of config.slos) {
+    const t = s.timeslices;
+    if (t) m = Math.max(m, Math.ceil((t.sliceMs / MINUTE_MS) * t.minConsecutive) + 1);
+  }
+  return m;
+}
+
+/** Days per engine: bounds the memory of one pass (a few MB for dozens of SLOs). */
+const CHUNK_DAYS = 10;
+
+/**
+ * Figures of every SLO (config order) for each day in `days` (contiguous, oldest first).
+ * Result: `[slo][day]`.
+ */
+export function dailyFigures(
+  config: ResolvedConfig,
+  bucketBoundsSeconds: readonly number[],
+  read: RollupReader,
+  days: readonly TimeRange[],
+): DayFigure[][] {
+  const out: DayFigure[][] = config.slos.map(() => []);
+  const margin = marginMinutes(config);
+  for (let c = 0; c < days.length; c += CHUNK_DAYS) {
+    const chunk = days.slice(c, c + CHUNK_DAYS);
+    const from = Math.floor(chunk[0]!.startMs / MINUTE_MS) - margin;
+    const to = Math.ceil(chunk[chunk.length - 1]!.endMs / MINUTE_MS) + margin;
+    const engine = new SloEngine(config, { bucketBoundsSeconds, capacityMinutes: to - from + 64 });
+    const batch: MinuteRollup[] = [];
+    for (const r of read(from, to)) {
+      batch.push(r);
+      if (batch.length >= 4096) {
+        engine.ingest(batch);
+        batch.length = 0;
+      }
+    }
+    engine.ingest(batch);
+    config.slos.forEach((def, i) => {
+      for (const d of chunk) {
+        const sum = engine.summarize(i, d.startMs, d.endMs)!;
+        const o = periodOutcome(sum, rangeMinutes(d), def);
+        out[i]!.push({
+          startMs: d.startMs,
+          endMs: d.endMs,
+          requests: sum.requests,
+          valid: sum.valid,
+          bad: sum.bad,
+          downtimePeriodMinutes: sum.downtimePeriodMinutes,
+          ratio: sum.valid > 0 ? o.ratio : null,
+        });
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * The last `count` days of every SLO, for a page that asks every minute: a day that ended
+ * more than a day ago no longer changes (late minutes are at most the recorder's flush
+ * behind), so it is computed once and kept; the recent ones are computed again.
+ */
+export class DailyHistory {
+  private readonly cache = new Map<number, DayFigure[]>();
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly bounds: readonly number[],
+    private readonly timeZone: string,
+    private readonly count = 90,
+  ) {}
+
+  figures(read: RollupReader, nowMs: number): DayFigure[][] {
+    const days = lastDays(nowMs, this.count, this.timeZone);
+    const missing = days.filter((d) => !this.cache.has(d.startMs));
+    if (missing.length > 0) {
+      // Missing days are the oldest-first run of fresh ones plus any never computed: compute
+      // them as one contiguous span from the first missing day.
+      const first = days.indexOf(missing[0]!);
+      const span = days.slice(first);
+      const figs = dailyFigures(this.config, this.bounds, read, span);
+      for (let k = 0; k < span.length; k++)
+        this.cache.set(
+          span[k]!.startMs,
+          figs.map((f) => f[k]!),
+        );
+    }
+    const out: DayFigure[][] = this.config.slos.map(() => []);
+    for (const d of days) {
+      const perSlo = this.cache.get(d.startMs)!;
+      perSlo.forEach((f, i) => {
+        out[i]!.push(f);
+      });
+      // Still changing: computed again next time.
+      if (d.endMs + DAY_MS > nowMs) this.cache.delete(d.startMs);
+    }
+    for (const k of this.cache.keys()) if (k < days[0]!.startMs) this.cache.delete(k);
+    return out;
+  }
+}
