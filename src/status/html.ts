@@ -24,9 +24,12 @@ export function newNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-/** Everything off but what the page carries inline, under this nonce. */
-export function contentSecurityPolicy(nonce: string): string {
-  return [
+/**
+ * Everything off but what the page carries inline, under this nonce. `frame-ancestors` only
+ * works as a header (browsers log an error for it in a <meta> tag), so the meta copy omits it.
+ */
+export function contentSecurityPolicy(nonce: string, meta = false): string {
+  const directives = [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
@@ -34,8 +37,9 @@ export function contentSecurityPolicy(nonce: string): string {
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  ];
+  if (!meta) directives.push("frame-ancestors 'none'");
+  return directives.join('; ');
 }
 
 const CSS = `
@@ -103,7 +107,8 @@ export function htmlDocument(o: DocumentOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.nonce)}">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(o.nonce, true)}">
+<link rel="icon" href="data:,">
 <title>${esc(o.title)}</title>
 <style nonce="${o.nonce}">${CSS}</style>
 </head>

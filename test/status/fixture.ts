@@ -176,8 +176,8 @@ export function smallTraffic(config: ResolvedConfig): MinuteRollup[] {
 
 /**
  * Demo-like traffic for any config: every route, 24 minutes a day (one per hour), 40
- * requests each with about 0.3% errors, and a few slow ones; the last two hours before the
- * clock fail 30% on `incidentRoute` (the scripted incident).
+ * requests each with about 0.3% errors, and a few slow ones; then two hours in which
+ * `incidentRoute` alone gets traffic, every minute, 30% failing (the scripted incident).
  */
 export function demoTraffic(config: ResolvedConfig, incidentRoute: string): MinuteRollup[] {
   const size = bucketSize(config);
@@ -186,15 +186,14 @@ export function demoTraffic(config: ResolvedConfig, incidentRoute: string): Minu
   for (let d = FIRST_DAY; d <= NOW; d += DAY) {
     for (let h = 0; h < 24; h++) {
       const minute = minuteAt(d, h, 7);
-      if (minute * 60_000 > NOW) break;
-      for (const r of config.routes) {
-        const total = 40;
-        let bad = rng() < 0.12 ? 1 : 0;
-        if (r.name === incidentRoute && NOW - minute * 60_000 < 2 * 3_600_000) bad = 12;
-        out.push(rollup(size, minute, r.name, total, bad, rng() < 0.3 ? 1 : 0));
-      }
+      if (minute * 60_000 > NOW - 2 * 3_600_000) break;
+      for (const r of config.routes)
+        out.push(rollup(size, minute, r.name, 40, rng() < 0.12 ? 1 : 0, rng() < 0.3 ? 1 : 0));
     }
   }
+  // The scripted incident: every minute of the last two hours, 12 of 40 fail.
+  for (let m = (NOW - 2 * 3_600_000) / 60_000; m <= NOW / 60_000; m++)
+    out.push(rollup(size, m, incidentRoute, 40, 12));
   return out;
 }
 
