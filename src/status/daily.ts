@@ -11,6 +11,7 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import { SloEngine } from '../slo/engine.js';
+import { estimateQuantile } from '../slo/latency-buckets.js';
 import {
   DAY_MS,
   MINUTE_MS,
@@ -33,6 +34,8 @@ export interface DayFigure {
   readonly downtimePeriodMinutes: number;
   /** The SLA figure of the day; null when no request counted ("no data"). */
   readonly ratio: number | null;
+  /** Latency SLOs: p99 of the day estimated from the SLI buckets (hourly grain), ms. */
+  readonly p99Ms: number | undefined;
 }
 
 /** Reads minute rollups in [fromMinute, toMinute): a Store, or a replay's rollups. */
@@ -129,6 +132,14 @@ export function dailyFigures(
           bad: sum.bad,
           downtimePeriodMinutes: sum.downtimePeriodMinutes,
           ratio: sum.valid > 0 ? o.ratio : null,
+          p99Ms:
+            def.sli === 'latency'
+              ? estimateQuantile(
+                  bucketBoundsSeconds,
+                  engine.latencyBuckets(i, d.startMs, d.endMs) ?? [],
+                  0.99,
+                ).valueMs
+              : undefined,
         });
       }
     });
