@@ -119,7 +119,11 @@ function routeLatency(inputs: ModelInputs): RouteLatency[] {
   return out;
 }
 
-export function buildModel(inputs: ModelInputs): StatusModel {
+/**
+ * The model at `inputs.nowMs`. `full` adds what only the page draws (daily history, budget
+ * and latency series); the JSON and the feeds need states and downtimes only.
+ */
+export async function buildModel(inputs: ModelInputs, full = true): Promise<StatusModel> {
   const { config, nowMs } = inputs;
   const days = lastDays(nowMs, inputs.days, inputs.timeZone);
   const fromSec = Math.floor(days[0]!.startMs / 1000);
@@ -133,8 +137,8 @@ export function buildModel(inputs: ModelInputs): StatusModel {
     states: categoryStates(config, inputs.statuses, downtimes),
     downtimes,
     days,
-    daily: inputs.history.figures(inputs.readRollups, nowMs),
-    budgets: inputs.statuses.map((s, i) => budgetPoints(inputs.engine, i, s, dayStarts)),
-    latency: routeLatency(inputs),
+    daily: full ? await inputs.history.figures(inputs.readRollups, nowMs) : [],
+    budgets: full ? inputs.statuses.map((s, i) => budgetPoints(inputs.engine, i, s, dayStarts)) : [],
+    latency: full ? routeLatency(inputs) : [],
   };
 }

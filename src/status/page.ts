@@ -36,9 +36,14 @@ export function dayFigureText(f: DayFigure, method: 'occurrences' | 'timeslices'
 }
 
 /** The bars of one category's SLO: tooltip per day with figure, requests and downtimes. */
-export function categoryBars(m: StatusModel, category: string, slo: number): Bar[] {
+export function categoryBars(
+  m: StatusModel,
+  category: string,
+  slo: number,
+  labels: readonly string[],
+): Bar[] {
   const def = m.config.slos[slo]!;
-  return (m.daily[slo] ?? []).map((f) => {
+  return (m.daily[slo] ?? []).map((f, k) => {
     const from = f.startMs / 1000;
     const to = f.endMs / 1000;
     const that = m.downtimes.filter(
@@ -46,7 +51,7 @@ export function categoryBars(m: StatusModel, category: string, slo: number): Bar
     );
     const maint = that.filter((d) => d.policy);
     const incidents = that.filter((d) => !d.policy);
-    const parts = [`${dayLabel(f.startMs, m.timeZone)}: ${dayFigureText(f, def.method)}`];
+    const parts = [`${labels[k] ?? dayLabel(f.startMs, m.timeZone)}: ${dayFigureText(f, def.method)}`];
     if (f.ratio !== null && f.requests > f.valid)
       parts.push(`${count.format(f.requests - f.valid)} excluded`);
     for (const d of incidents) parts.push(`downtime ${d.id} (${d.severity})`);
@@ -66,6 +71,7 @@ function barsSummary(bars: readonly Bar[]): string {
 const LEGEND = `<div class="legend"><span><i class="sw ok"></i>met</span><span><i class="sw minor"></i>missed</span><span><i class="sw major"></i>missed by more than 5 budgets</span><span><i class="sw nodata"></i>no data</span><span><i class="sw met"></i>maintenance, met policy</span><span><i class="sw broke"></i>maintenance, broke policy</span></div>`;
 
 function components(m: StatusModel): string {
+  const labels = m.days.map((d) => dayLabel(d.startMs, m.timeZone));
   const out: string[] = [
     '<section aria-labelledby="h-components"><h2 id="h-components">Components</h2>',
     LEGEND,
@@ -87,7 +93,7 @@ function components(m: StatusModel): string {
       if (slo === undefined) out.push('<div class="mute">No routes in this category.</div>');
       else {
         const def = m.config.slos[slo]!;
-        const bars = categoryBars(m, s.category, slo);
+        const bars = categoryBars(m, s.category, slo, labels);
         const title = `${s.category}: daily ${def.method === 'timeslices' ? 'uptime' : 'availability'} over ${bars.length} days (${def.name}, objective ${percent(def.objective)})`;
         out.push(uptimeBars(bars, title, barsSummary(bars)));
         out.push(
@@ -149,7 +155,7 @@ function downtimeCard(d: DowntimeView): string {
   const verdict = d.policy
     ? `<div class="${d.policy.accepted ? 'mute' : 'state major_outage'}">${d.policy.accepted ? 'Meets the maintenance policy: excluded from the SLIs.' : `Breaks the maintenance policy (${esc(d.policy.rule ?? '')}): ${esc(d.policy.reason ?? '')}`}</div>`
     : '';
-  return `<div class="card" data-downtime="${esc(d.id)}"><div class="row"><h3>${esc(d.title)}</h3><span class="mute">${d.status}, ${d.severity} severity</span></div><div class="mute">${when}; ${esc(scope)}${esc(method)}</div>${verdict}<ol class="updates">${updates}</ol></div>`;
+  return `<div class="card" id="downtime-${esc(encodeURIComponent(d.id))}" data-downtime="${esc(d.id)}"><div class="row"><h3>${esc(d.title)}</h3><span class="mute">${d.status}, ${d.severity} severity</span></div><div class="mute">${when}; ${esc(scope)}${esc(method)}</div>${verdict}<ol class="updates">${updates}</ol></div>`;
 }
 
 function downtimes(m: StatusModel): string {

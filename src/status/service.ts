@@ -49,7 +49,7 @@ export function registerStatusRoutes(admin: AdminServer, options: StatusRoutesOp
   let sources: { runtime: SloRuntime; sources: StatusSources } | undefined;
   const changes = new Map<string, { status: ComponentStatus; at: number }>();
 
-  const model = (): StatusModel | undefined => {
+  const model = async (full: boolean): Promise<StatusModel | undefined> => {
     const runtime = options.slo();
     if (!runtime) return undefined;
     const config = options.config();
@@ -65,18 +65,21 @@ export function registerStatusRoutes(admin: AdminServer, options: StatusRoutesOp
       sources = { runtime, sources: make(config, runtime) };
     }
     const store = runtime.store;
-    const m = buildModel({
-      config,
-      engine: runtime.engine,
-      statuses: runtime.current(),
-      sources: sources.sources,
-      history: history.history,
-      readRollups: (from, to) => store.readRollups(from, to),
-      readHdr: (from, to) => store.readLatencyHistograms(from, to),
-      timeZone,
-      days: options.days ?? 90,
-      nowMs: now(),
-    });
+    const m = await buildModel(
+      {
+        config,
+        engine: runtime.engine,
+        statuses: runtime.current(),
+        sources: sources.sources,
+        history: history.history,
+        readRollups: (from, to) => store.readRollups(from, to),
+        readHdr: (from, to) => store.readLatencyHistograms(from, to),
+        timeZone,
+        days: options.days ?? 90,
+        nowMs: now(),
+      },
+      full,
+    );
     for (const s of m.states) {
       const seen = changes.get(s.category);
       if (seen?.status !== s.status)
@@ -87,8 +90,8 @@ export function registerStatusRoutes(admin: AdminServer, options: StatusRoutesOp
 
   const off: AdminReply = { status: 404, json: { error: 'recording is off: there is no status to show' } };
 
-  const page = (): AdminReply => {
-    const m = model();
+  const page = async (): Promise<AdminReply> => {
+    const m = await model(true);
     if (!m) return off;
     const nonce = newNonce();
     return {
@@ -104,16 +107,17 @@ export function registerStatusRoutes(admin: AdminServer, options: StatusRoutesOp
   admin.route('GET', '/', page);
   admin.route('GET', '/status', page);
 
-  const feed = (render: (m: StatusModel, base: string) => string, type: string) => (req: IncomingMessage) => {
-    const m = model();
-    return m ? { body: render(m, baseUrl(req)), contentType: type } : off;
-  };
+  const feed =
+    (render: (m: StatusModel, base: string) => string, type: string) => async (req: IncomingMessage) => {
+      const m = await model(false);
+      return m ? { body: render(m, baseUrl(req)), contentType: type } : off;
+    };
   admin.route('GET', '/status/history.atom', feed(renderAtom, 'application/atom+xml; charset=utf-8'));
   admin.route('GET', '/status/history.rss', feed(renderRss, 'application/rss+xml; charset=utf-8'));
 
   for (const path of STATUSPAGE_PATHS) {
-    admin.route('GET', path, (req) => {
-      const m = model();
+    admin.route('GET', path, async (req) => {
+      const m = await model(false);
       if (!m) return off;
       const api = new StatuspageApi(m, {
         baseUrl: baseUrl(req),

@@ -18,6 +18,10 @@ import {
   startWithHistory,
 } from './fixture.js';
 
+/** A parsed JSON or XML document, read field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: the assertions check the shape
+type Doc = any;
+
 let run: Running;
 before(async () => {
   run = await startWithHistory(SMALL_CONFIG, smallTraffic, [ACTIVE_INCIDENT, RESOLVED_INCIDENT]);
@@ -29,11 +33,11 @@ async function get(path: string): Promise<{ status: number; type: string; text: 
   return { status: res.statusCode, type: String(res.headers['content-type']), text: await res.body.text() };
 }
 
-async function json(path: string): Promise<Record<string, any>> {
+async function json(path: string): Promise<Doc> {
   const r = await get(path);
   assert.equal(r.status, 200, path);
   assert.match(r.type, /^application\/json/);
-  return JSON.parse(r.text) as Record<string, any>;
+  return JSON.parse(r.text) as Doc;
 }
 
 const ID = /^[0-9a-z]{12}$/;
@@ -41,7 +45,7 @@ const ID = /^[0-9a-z]{12}$/;
 test('components: categories as components, service classes as groups, Statuspage statuses', async () => {
   const doc = await json('/api/v2/components.json');
   assert.match(doc.page.id, ID);
-  const byName = new Map<string, any>(doc.components.map((c: any) => [c.name, c]));
+  const byName = new Map<string, Doc>(doc.components.map((c: Doc) => [c.name, c]));
   const group = byName.get('transaction-critical');
   const pr = byName.get('payment-request');
   // A started high-severity downtime affects payment-request: major_outage.
@@ -79,7 +83,7 @@ test('status.json: a major outage anywhere is indicator critical', async () => {
 test('incidents: unscheduled downtimes with their updates, newest first', async () => {
   const all = await json('/api/v2/incidents.json');
   assert.deepEqual(
-    all.incidents.map((i: any) => [i.name, i.status, i.impact]),
+    all.incidents.map((i: Doc) => [i.name, i.status, i.impact]),
     [
       ['Card payments failing', 'investigating', 'critical'],
       ['FPX bank slow', 'resolved', 'major'],
@@ -90,18 +94,18 @@ test('incidents: unscheduled downtimes with their updates, newest first', async 
   assert.equal(active.started_at, new Date(NOW - 30 * 60_000).toISOString());
   assert.equal(active.resolved_at, null);
   assert.deepEqual(
-    active.incident_updates.map((u: any) => u.body),
+    active.incident_updates.map((u: Doc) => u.body),
     ['Upstream issuer acknowledged.', 'Error rate above 20% on card payments.'],
   );
   assert.equal(active.incident_updates[0].incident_id, active.id);
   assert.deepEqual(
-    active.incident_updates[1].affected_components.map((c: any) => [c.name, c.old_status, c.new_status]),
+    active.incident_updates[1].affected_components.map((c: Doc) => [c.name, c.old_status, c.new_status]),
     [['payment-request', 'operational', 'major_outage']],
   );
   assert.equal(all.incidents[1].resolved_at, '2026-11-27T09:00:00.000Z');
   const unresolved = await json('/api/v2/incidents/unresolved.json');
   assert.deepEqual(
-    unresolved.incidents.map((i: any) => i.id),
+    unresolved.incidents.map((i: Doc) => i.id),
     [active.id],
   );
 });
@@ -109,7 +113,7 @@ test('incidents: unscheduled downtimes with their updates, newest first', async 
 test('scheduled maintenances: configured windows, by time and by policy', async () => {
   const all = await json('/api/v2/scheduled-maintenances.json');
   assert.deepEqual(
-    all.scheduled_maintenances.map((m: any) => [
+    all.scheduled_maintenances.map((m: Doc) => [
       m.name,
       m.status,
       m.impact,
@@ -148,7 +152,7 @@ test('scheduled maintenances: configured windows, by time and by policy', async 
   );
   const upcoming = await json('/api/v2/scheduled-maintenances/upcoming.json');
   assert.deepEqual(
-    upcoming.scheduled_maintenances.map((m: any) => m.name),
+    upcoming.scheduled_maintenances.map((m: Doc) => m.name),
     ['Scheduled maintenance next-month'],
   );
   const active = await json('/api/v2/scheduled-maintenances/active.json');
@@ -157,7 +161,7 @@ test('scheduled maintenances: configured windows, by time and by policy', async 
   assert.equal(summary.status.indicator, 'critical');
   assert.equal(summary.incidents.length, 1);
   assert.deepEqual(
-    summary.scheduled_maintenances.map((m: any) => m.name),
+    summary.scheduled_maintenances.map((m: Doc) => m.name),
     ['Scheduled maintenance next-month'],
   );
   assert.equal(summary.components.length, 5);
@@ -172,7 +176,7 @@ test('Atom: valid XML, one entry per downtime or window, stable ids, RFC 3339 da
   assert.equal(XMLValidator.validate(r.text), true);
   const feed = parser.parse(r.text).feed;
   assert.equal(feed['@xmlns'], 'http://www.w3.org/2005/Atom');
-  const entries = feed.entry as any[];
+  const entries = feed.entry as Doc[];
   // Newest change first: the active incident (updated 11:50 on the 30th), the next-month
   // announcement (29th), the resolved incident (27th 09:00), then the two past windows,
   // whose last update is their end (25th 02:00, 20th 03:00).
@@ -198,7 +202,7 @@ test('RSS 2.0: the same entries as items with guids and RFC 822 dates', async ()
   assert.equal(XMLValidator.validate(r.text), true);
   const rss = parser.parse(r.text).rss;
   assert.equal(rss['@version'], '2.0');
-  const items = rss.channel.item as any[];
+  const items = rss.channel.item as Doc[];
   assert.deepEqual(
     items.map((i) => i.guid['#text']),
     [
