@@ -58,7 +58,7 @@ h1{font-size:1.5rem;margin:.2em 0}h2{font-size:1.2rem;margin:1.6em 0 .5em}h3{fon
 .row{display:flex;justify-content:space-between;gap:12px;align-items:baseline;flex-wrap:wrap}
 .state{font-weight:600}.state.operational{color:var(--ok)}.state.under_maintenance{color:var(--maint)}
 .state.degraded_performance{color:var(--minor)}.state.partial_outage{color:#e8590c}.state.major_outage{color:var(--major)}
-svg{display:block;width:100%}svg.bars{height:44px}svg.chart{height:auto;aspect-ratio:600/180;max-height:220px}
+svg{display:block;width:100%}svg.bars{height:44px}svg.chart{height:auto;aspect-ratio:400/170;max-height:260px}
 .bar.ok{fill:var(--ok)}.bar.minor{fill:var(--minor)}.bar.major{fill:var(--major)}.bar.nodata{fill:var(--nodata)}
 .bar:focus{outline:none;stroke:var(--fg);stroke-width:1}
 .maint.met{fill:var(--maint)}.maint.broke{fill:var(--broke)}

@@ -66,6 +66,12 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
+/** Chart box in SVG units: small enough that 11-unit labels stay legible on a phone. */
+const W = 400;
+const H = 170;
+const LEFT = 44;
+const RIGHT = W - 6;
+
 interface Frame {
   readonly x: (t: number) => number;
   readonly y: (v: number) => number;
@@ -80,16 +86,14 @@ function frame(
   desc: string,
   yLabels: readonly [number, string][],
 ): Frame {
-  const W = 600;
-  const H = 180;
-  const left = 48;
+  const left = LEFT;
   const bottom = 20;
   const span = Math.max(1, t1 - t0);
-  const x = (t: number) => left + ((t - t0) / span) * (W - left - 6);
+  const x = (t: number) => left + ((t - t0) / span) * (RIGHT - left);
   const y = (v: number) => 6 + (1 - Math.min(v, vMax) / vMax) * (H - bottom - 6);
   const parts = [open(W, H, title, desc, 'chart')];
   for (const [v, label] of yLabels) {
-    parts.push(`<line class="grid" x1="${left}" x2="${W - 6}" y1="${fmt(y(v))}" y2="${fmt(y(v))}"/>`);
+    parts.push(`<line class="grid" x1="${left}" x2="${RIGHT}" y1="${fmt(y(v))}" y2="${fmt(y(v))}"/>`);
     parts.push(
       `<text class="axis" x="${left - 4}" y="${fmt(y(v) + 4)}" text-anchor="end">${esc(label)}</text>`,
     );
@@ -98,7 +102,7 @@ function frame(
   const hour = (t: number) => new Date(t).toISOString().slice(11, 16);
   const lbl = t1 - t0 > 2 * 86_400_000 ? day : hour;
   parts.push(`<text class="axis" x="${left}" y="${H - 4}">${esc(lbl(t0))}</text>`);
-  parts.push(`<text class="axis" x="${W - 6}" y="${H - 4}" text-anchor="end">${esc(lbl(t1))}</text>`);
+  parts.push(`<text class="axis" x="${RIGHT}" y="${H - 4}" text-anchor="end">${esc(lbl(t1))}</text>`);
   return { x, y, parts };
 }
 
@@ -139,7 +143,8 @@ export function budgetChart(
   f.parts.push(
     `<line class="ideal" x1="${fmt(f.x(startMs))}" y1="${fmt(f.y(0))}" x2="${fmt(f.x(endMs))}" y2="${fmt(f.y(1))}"/>`,
   );
-  if (top > 1) f.parts.push(`<line class="limit" x1="48" x2="594" y1="${fmt(f.y(1))}" y2="${fmt(f.y(1))}"/>`);
+  if (top > 1)
+    f.parts.push(`<line class="limit" x1="${LEFT}" x2="${RIGHT}" y1="${fmt(f.y(1))}" y2="${fmt(f.y(1))}"/>`);
   f.parts.push(`<path class="line" d="${path(points, f)}"/>`, '</svg>');
   return f.parts.join('');
 }
@@ -163,7 +168,7 @@ export function objectiveChart(
   ];
   const f = frame(startMs, endMs, top, title, desc, labels);
   f.parts.push(
-    `<line class="ideal" x1="48" x2="594" y1="${fmt(f.y(objective))}" y2="${fmt(f.y(objective))}"/>`,
+    `<line class="ideal" x1="${LEFT}" x2="${RIGHT}" y1="${fmt(f.y(objective))}" y2="${fmt(f.y(objective))}"/>`,
     `<path class="line" d="${path(points, f)}"/>`,
   );
   for (const p of points)
