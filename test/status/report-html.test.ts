@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { replayCommand } from '../../src/cli/replay.js';
+import { reportCommand } from '../../src/cli/report.js';
+import { Store } from '../../src/store/store.js';
 import { launchChromium, watchedPage } from '../helpers/browser.js';
 import { CONFIG_YAML, generateMonth } from '../replay/generate-log.js';
 import { runCli } from '../replay/io.js';
@@ -123,4 +125,42 @@ test('replay --format html shows the text report figures, in Chromium without er
   // Chromium's print gives a PDF of the same document.
   const pdf = await w.page.pdf({ path: join(dir, 'report.pdf') });
   assert.equal(pdf.subarray(0, 4).toString(), '%PDF');
+});
+
+test("report --format html: the live store's month as one document on stdout", async () => {
+  const storeDir = join(dir, 'store');
+  const store = Store.open(
+    { dataDir: storeDir, minuteRetentionMs: 35 * 86_400_000, hourRetentionMs: 400 * 86_400_000 },
+    () => {},
+  );
+  const june = Date.UTC(2025, 5, 1) / 60_000;
+  const row = (minute: number, total: number, bad: number) => ({
+    minute,
+    route: 'transaction-create',
+    total,
+    good: total - bad,
+    bad,
+    excluded: 0,
+    slow: 0,
+    errors: bad,
+    distinct: total,
+    buckets: [],
+  });
+  // 2,000 requests, 30 of them 500s: A% = (2,000 - 30) / 2,000 = 98.5%.
+  store.writeRollups([row(june + 10, 1000, 0), row(june + 11, 1000, 30)]);
+  store.close();
+  const out = await runCli(reportCommand, [
+    '--config',
+    configFile,
+    '--data-dir',
+    storeDir,
+    '--month',
+    '2025-06',
+    '--format',
+    'html',
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stdout, /^<!doctype html>/);
+  assert.match(out.stdout, /<h1>SLA report for 2025-06<\/h1>/);
+  assert.match(out.stdout, /<tr data-slo="transactions-availability">.*?<td class="n sli">98\.5%<\/td>/);
 });
