@@ -60,7 +60,7 @@ h1{font-size:1.5rem;margin:.2em 0}h2{font-size:1.2rem;margin:1.6em 0 .5em}h3{fon
 .state.degraded_performance{color:var(--minor)}.state.partial_outage{color:#e8590c}.state.major_outage{color:var(--major)}
 svg{display:block;width:100%}svg.bars{height:44px}svg.chart{height:auto;aspect-ratio:400/170;max-height:260px}
 .bar.ok{fill:var(--ok)}.bar.minor{fill:var(--minor)}.bar.major{fill:var(--major)}.bar.nodata{fill:var(--nodata)}
-.bar:focus{outline:none;stroke:var(--fg);stroke-width:1}
+.bar:hover{stroke:var(--fg);stroke-width:1}
 .maint.met{fill:var(--maint)}.maint.broke{fill:var(--broke)}
 .grid{stroke:var(--line);stroke-width:1}.axis{fill:var(--mute);font-size:11px}
 .ideal{stroke:var(--mute);stroke-dasharray:5 4;stroke-width:1.5}.limit{stroke:var(--major);stroke-width:1}
@@ -88,8 +88,7 @@ function show(e){var t=e.target,n=t.classList&&t.classList.contains('bar')&&t.qu
 var r=t.getBoundingClientRect();tip.style.display='block';var x=Math.min(window.innerWidth-tip.offsetWidth-4,Math.max(4,r.left-tip.offsetWidth/2));
 tip.style.left=x+'px';tip.style.top=Math.max(4,r.top-tip.offsetHeight-6)+'px';}
 function hide(){tip.style.display='none';}
-document.addEventListener('mouseover',show);document.addEventListener('focusin',show);
-document.addEventListener('mouseout',hide);document.addEventListener('focusout',hide);
+document.addEventListener('mouseover',show);document.addEventListener('mouseout',hide);
 var s=Number(document.body.getAttribute('data-refresh'));if(s>0)setInterval(function(){if(!document.hidden)location.reload();},s*1000);})();`;
 
 export interface DocumentOptions {

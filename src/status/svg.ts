@@ -39,14 +39,18 @@ export function barKind(ratio: number | null, objective: number): BarKind {
   return ratio >= 1 - 5 * (1 - objective) ? 'minor' : 'major';
 }
 
-/** One bar per day, oldest on the left; maintenance days get a mark under the bar. */
+/**
+ * One bar per day, oldest on the left; maintenance days get a mark under the bar. Bars are
+ * not focusable: 90 tab stops per category would bury the page for keyboard users, who get
+ * the chart's summary in its <desc> instead.
+ */
 export function uptimeBars(bars: readonly Bar[], title: string, desc: string): string {
   const w = 10;
   const parts = [open(bars.length * w, 40, title, desc, 'bars')];
   bars.forEach((b, i) => {
     const x = i * w;
     parts.push(
-      `<rect class="bar ${b.kind}" x="${x + 1}" y="0" width="${w - 2}" height="30" rx="1" tabindex="0"><title>${esc(b.tip)}</title></rect>`,
+      `<rect class="bar ${b.kind}" x="${x + 1}" y="0" width="${w - 2}" height="30" rx="1"><title>${esc(b.tip)}</title></rect>`,
     );
     if (b.maintenance)
       parts.push(

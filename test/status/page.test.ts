@@ -149,6 +149,12 @@ test('the page with an incident: states, bars as the SLA counts them, tooltips, 
     (await w.page.locator('[data-downtime="down_active1"]').textContent()) ?? '',
     /Upstream issuer acknowledged\./,
   );
+  // Light and dark follow the system setting.
+  const background = () => w.page.evaluate('getComputedStyle(document.body).backgroundColor');
+  await w.page.emulateMedia({ colorScheme: 'light' });
+  assert.equal(await background(), 'rgb(255, 255, 255)');
+  await w.page.emulateMedia({ colorScheme: 'dark' });
+  assert.equal(await background(), 'rgb(15, 18, 22)');
   await w.page.setViewportSize({ width: 390, height: 844 });
   const wide = Number(await w.page.evaluate('document.documentElement.scrollWidth'));
   assert.ok(wide <= 390, `fits a phone (scrollWidth ${wide})`);
