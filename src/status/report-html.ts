@@ -130,7 +130,7 @@ function charts(r: MonthlyReport, c: ReportCharts): string {
       const desc = `Daily p99 (estimated from the SLI buckets) against ${threshold} ms: ${over} of ${lp.filter((p) => p.v !== null).length} days above it.`;
       latency = `${objectiveChart(lp, threshold, s.startMs, s.endMs, `${s.name}: daily p99 latency against ${threshold} ms`, desc, 'ms')}<p class="mute">${esc(desc)}</p>`;
     }
-    return `<div class="card"><h3>${esc(s.name)}</h3>${uptimeBars(bars, `${s.name}: daily ${s.sli} in ${r.month}`, barDesc)}<p class="mute">${esc(barDesc)}</p>${budgetChart(pts, s.startMs, s.endMs, `${s.name}: error budget consumed in ${r.month}`, budgetDesc)}<p class="mute">${esc(budgetDesc)}</p>${latency}</div>`;
+    return `<div class="card"><h3>${esc(s.name)}</h3>${uptimeBars(bars, `${s.name}: daily ${s.sli} in ${r.month}`, barDesc)}<p class="mute">${esc(barDesc)}</p><div class="grid2"><div>${budgetChart(pts, s.startMs, s.endMs, `${s.name}: error budget consumed in ${r.month}`, budgetDesc)}<p class="mute">${esc(budgetDesc)}</p></div>${latency ? `<div>${latency}</div>` : ''}</div></div>`;
   });
   return `<section aria-labelledby="h-charts"><h2 id="h-charts">Charts</h2>${cards.join('')}</section>`;
 }
