@@ -29,17 +29,19 @@ routes:
 `;
 
 let upstream: Awaited<ReturnType<typeof startFlakyUpstream>>;
-let sidecar: Sidecar;
-
-before(async () => {
-  upstream = await startFlakyUpstream();
-  const config = applyOverrides(parseConfig(CONFIG, 'live.yaml'), {
+const load = (yaml: string) =>
+  applyOverrides(parseConfig(yaml, 'live.yaml'), {
     upstream: upstream.url,
     listen: '127.0.0.1:0',
     admin: '127.0.0.1:0',
     dataDir: ':memory:',
     accessLog: 'off',
   });
+let sidecar: Sidecar;
+
+before(async () => {
+  upstream = await startFlakyUpstream();
+  const config = load(CONFIG);
   const sink = new PassThrough();
   sink.resume();
   sidecar = await startSidecar(config, { log: createAppLog({ destination: sink }) });
@@ -90,4 +92,17 @@ test('real traffic: operational with today filled in, then a major outage on a 2
   assert.equal(stateOf(doc, 'payment-request'), 'major_outage');
   assert.equal(stateOf(doc, 'settlements'), 'operational');
   assert.equal(doc.status.indicator, 'critical');
+});
+
+test('a reload swaps the categories the views show', async () => {
+  const next = CONFIG.replace(
+    '  settlements: { class: transaction-critical }',
+    '  settlements: { class: transaction-critical }\n  disputes: { class: transaction-critical }',
+  );
+  await sidecar.reload(load(next));
+  const doc = await summary();
+  assert.deepEqual(
+    doc.components.map((c) => c.name),
+    ['transaction-critical', 'payment-request', 'settlements', 'disputes'],
+  );
 });
