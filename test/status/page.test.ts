@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { request } from 'undici';
 import { type Browser, launchChromium, watchedPage } from '../helpers/browser.js';
 import { configDir, repoRoot } from '../helpers/paths.js';
@@ -26,7 +26,6 @@ import {
 
 let browser: Browser | undefined;
 let launched = false;
-before(() => {});
 after(async () => {
   await browser?.close();
 });
