@@ -140,6 +140,7 @@ export async function replayCommand(argv: string[], io: CliIo = process): Promis
   let toMs: number | undefined;
   try {
     format = parseFormat(values.format);
+    if (values.out !== undefined && format !== 'html') throw new UsageError('--out is for --format html');
     if (values.from !== undefined) fromMs = parseTimeArg('--from', values.from, zone);
     if (values.to !== undefined) toMs = parseTimeArg('--to', values.to, zone);
     if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) {

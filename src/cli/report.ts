@@ -65,6 +65,7 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
   const dataDir = values['data-dir'] ?? process.env.SLOPROBE_DATA_DIR ?? cfg.store.dataDir;
   try {
     format = parseFormat(values.format);
+    if (values.out !== undefined && format !== 'html') throw new UsageError('--out is for --format html');
     if (values.month !== undefined) {
       const ref = parseMonth(values.month);
       if (!ref) throw new UsageError(`--month must be YYYY-MM, not "${values.month}"`);

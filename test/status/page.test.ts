@@ -139,6 +139,12 @@ test('the page with an incident: states, bars as the SLA counts them, tooltips, 
   // 20 + 100 + 5 = 125; remaining = 1 - (125 / 29,000) / 1% = 1 - 0.43103 = 56.9%.
   const row = w.page.locator('tr', { hasText: 'payment-request-availability' });
   assert.match((await row.textContent()) ?? '', /56\.9%/);
+  // Latency, last 24 hours (2026-11-29 13:00 to 11-30 12:00): create-payment had traffic
+  // only at 10:00 on the 30th (the 29th's 10:00 is 26 hours back), all in the first bucket.
+  assert.match(
+    (await w.page.locator('section[aria-labelledby="h-latency"]').textContent()) ?? '',
+    /against the 500 ms objective: 0 of 1 hours above it/,
+  );
   // Upcoming maintenance with its verdict, and the incident with its updates.
   assert.match(
     (await w.page.locator('[data-downtime="next-month"]').textContent()) ?? '',

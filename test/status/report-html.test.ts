@@ -40,6 +40,12 @@ function textRows(text: string): string[][] {
   return rows;
 }
 
+test('--out without --format html is a usage error (exit 2)', async () => {
+  const r = await runCli(replayCommand, ['--config', configFile, '--out', dir, logFile]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--out is for --format html/);
+});
+
 test('several months without --out is a usage error (exit 2)', async () => {
   const r = await runCli(replayCommand, [
     '--config',
