@@ -23,6 +23,13 @@ export { type MaintenanceVerdict, validateMaintenance } from './slo/maintenance.
 export { buildMonthlyReport, type MonthlyReport, serviceCredit } from './slo/report.js';
 export { renderReportText, reportJson } from './slo/report-render.js';
 export type { FlagTransition, SloStatus } from './slo/status.js';
+export { registerStatusRoutes, type StatusRoutesOptions } from './status/service.js';
+export {
+  configSources,
+  type DowntimeUpdate,
+  type DowntimeView,
+  type StatusSources,
+} from './status/sources.js';
 export { classify } from './telemetry/classify.js';
 export type { Observation, ObservationSink, Outcome, UpstreamErrorReason } from './telemetry/observation.js';
 export { Recorder } from './telemetry/recorder.js';

@@ -22,6 +22,8 @@ import { ProxyServer, type Routing } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
 import { DIGEST_KEY_ENV, resolveDigestKey } from './store/digest-key.js';
+import { registerStatusRoutes } from './status/service.js';
+import type { StatusSources } from './status/sources.js';
 import type { Store } from './store/store.js';
 import { configBucketBounds } from './telemetry/buckets.js';
 import { type HealthSources, MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
@@ -34,6 +36,8 @@ export interface SidecarOptions {
   /** Switch observation recording off entirely (benchmarks the recording cost). */
   readonly recording?: boolean;
   readonly now?: () => number;
+  /** Downtimes for the status views; default: the config's maintenance windows only. */
+  readonly statusSources?: (config: ResolvedConfig, runtime: SloRuntime) => StatusSources;
 }
 
 /** Where a listener ended up (port 0 resolved). */
@@ -260,6 +264,12 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       ? { status: 200, json: gen.slo.json() }
       : { status: 404, json: { error: 'recording is off: no SLOs are evaluated' } },
   );
+  registerStatusRoutes(admin, {
+    config: () => gen.config,
+    slo: () => gen.slo,
+    sources: options.statusSources,
+    now: options.now,
+  });
 
   let proxyAddress: ListenAddress;
   let adminAddress: ListenAddress;

@@ -87,6 +87,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       'sloprobe demo is running (Ctrl-C to stop)',
       `  mock payment API  ${mock.url}  (Klarna-like routes, ~1% 5xx, ~2% slower than objective)`,
       `  sidecar (proxy)   ${proxyUrl}  -> ${mock.url}`,
+      `  status page       ${adminUrl}/`,
       `  metrics           ${adminUrl}/metrics`,
       `  route table       ${adminUrl}/v1/routes`,
       `  SLOs and budgets  ${adminUrl}/v1/slos`,

@@ -1,5 +1,5 @@
 /**
- * `sloprobe replay --config FILE [--from T] [--to T] [--format text|json] LOG...`: access
+ * `sloprobe replay --config FILE [--from T] [--to T] [--format text|json|html] LOG...`: access
  * logs through the SLO rules with their own timestamps, printed as the monthly SLA report
  * of every month they cover (or that --from/--to covers). Exit 0 ok (malformed lines are
  * reported, never fatal), 1 runtime failure, 2 bad input.
@@ -19,8 +19,9 @@ import {
 import { type ReplayProgress, type ReplayResult, replayLogs, reportTimeZone } from '../replay/replay.js';
 import { monthsOverlapping, replayReports } from '../replay/report.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
+import { reportDocuments, writeReportDocuments } from '../status/report-output.js';
 
-export const REPLAY_USAGE = `Usage: sloprobe replay --config FILE [--from T] [--to T] [--format text|json] LOG...
+export const REPLAY_USAGE = `Usage: sloprobe replay --config FILE [--from T] [--to T] [--format text|json|html] [--out DIR] LOG...
 
 Runs access logs (JSON lines, plain or gzip; - reads stdin) through the SLO rules with the
 logs' own timestamps and prints the monthly SLA report of every month they cover.
@@ -28,7 +29,9 @@ logs' own timestamps and prints the monthly SLA report of every month they cover
       --from T        replay only lines at or after T
       --to T          replay only lines before T; reports cover the months of [from, to)
                       T: RFC 3339, epoch milliseconds, YYYY-MM-DD or YYYY-MM (config time zone)
-      --format F      text (default) or json: one JSON document per month, one per line
+      --format F      text (default), json (one JSON document per month, one per line) or
+                      html (a self-contained document per month, with charts)
+      --out DIR       with html: write DIR/sloprobe-report-YYYY-MM.html (needed for several months)
   -h, --help          show this help
 A line needs time, method, path and status; latency_ms, digest and error are optional.
 Malformed lines are counted and listed on stderr, never fatal.
@@ -103,7 +106,7 @@ function progressLine(p: ReplayProgress): string {
 }
 
 export async function replayCommand(argv: string[], io: CliIo = process): Promise<number> {
-  let values: { config?: string; from?: string; to?: string; format?: string; help?: boolean };
+  let values: { config?: string; from?: string; to?: string; format?: string; out?: string; help?: boolean };
   let files: string[];
   try {
     const parsed = parseArgs({
@@ -113,6 +116,7 @@ export async function replayCommand(argv: string[], io: CliIo = process): Promis
         from: { type: 'string' },
         to: { type: 'string' },
         format: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -136,6 +140,7 @@ export async function replayCommand(argv: string[], io: CliIo = process): Promis
   let toMs: number | undefined;
   try {
     format = parseFormat(values.format);
+    if (values.out !== undefined && format !== 'html') throw new UsageError('--out is for --format html');
     if (values.from !== undefined) fromMs = parseTimeArg('--from', values.from, zone);
     if (values.to !== undefined) toMs = parseTimeArg('--to', values.to, zone);
     if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) {
@@ -182,6 +187,18 @@ export async function replayCommand(argv: string[], io: CliIo = process): Promis
     reports = replayReports(cfg, result, months, now);
   } catch (err) {
     return fail('replay', err, io);
+  }
+  if (format === 'html') {
+    try {
+      const read = (f: number, t: number) => result.rollups.readRollups(f, t);
+      return writeReportDocuments(
+        reportDocuments(cfg, reports, read, result.bucketBoundsSeconds),
+        values.out,
+        io,
+      );
+    } catch (err) {
+      return fail('replay', err, io);
+    }
   }
   if (format === 'json') {
     const replay = replayJson(result);

@@ -1,5 +1,5 @@
 /**
- * `sloprobe report --config FILE [--month YYYY-MM] [--format text|json] [--data-dir DIR]`:
+ * `sloprobe report --config FILE [--month YYYY-MM] [--format text|json|html] [--data-dir DIR]`:
  * the monthly SLA report from the store the sidecar keeps (read-only: safe while it runs).
  * The month defaults to the current one in the config's time zone.
  */
@@ -10,22 +10,31 @@ import { reportTimeZone } from '../replay/replay.js';
 import { storeReport } from '../replay/report.js';
 import { formatMonth, monthOf, parseMonth } from '../slo/period.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
+import { reportDocuments, writeReportDocuments } from '../status/report-output.js';
 import { Store } from '../store/store.js';
 import { configBucketBounds } from '../telemetry/buckets.js';
 
-export const REPORT_USAGE = `Usage: sloprobe report --config FILE [--month YYYY-MM] [--format text|json] [--data-dir DIR]
+export const REPORT_USAGE = `Usage: sloprobe report --config FILE [--month YYYY-MM] [--format text|json|html] [--out DIR] [--data-dir DIR]
 
 Prints the monthly SLA report from the sidecar's store (read-only; safe while it runs).
   -c, --config FILE    the YAML config (default: $SLOPROBE_CONFIG)
       --month YYYY-MM  the month (default: the current one in the config's time zone)
-      --format F       text (default) or json
+      --format F       text (default), json, or html (a self-contained document with charts)
+      --out DIR        with html: write DIR/sloprobe-report-YYYY-MM.html instead of stdout
       --data-dir DIR   the store's directory (default: $SLOPROBE_DATA_DIR, the config's
                        data_dir, else ./.sloprobe-data)
   -h, --help           show this help
 Exit codes: 0 success, 1 runtime failure (store unreadable), 2 bad input (flags, config)`;
 
 export async function reportCommand(argv: string[], io: CliIo = process): Promise<number> {
-  let values: { config?: string; month?: string; format?: string; 'data-dir'?: string; help?: boolean };
+  let values: {
+    config?: string;
+    month?: string;
+    format?: string;
+    out?: string;
+    'data-dir'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -33,6 +42,7 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
         config: { type: 'string', short: 'c' },
         month: { type: 'string' },
         format: { type: 'string' },
+        out: { type: 'string' },
         'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -55,6 +65,7 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
   const dataDir = values['data-dir'] ?? process.env.SLOPROBE_DATA_DIR ?? cfg.store.dataDir;
   try {
     format = parseFormat(values.format);
+    if (values.out !== undefined && format !== 'html') throw new UsageError('--out is for --format html');
     if (values.month !== undefined) {
       const ref = parseMonth(values.month);
       if (!ref) throw new UsageError(`--month must be YYYY-MM, not "${values.month}"`);
@@ -74,7 +85,15 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
   let store: Store | undefined;
   try {
     store = Store.openReadOnly(dataDir);
-    const report = storeReport(cfg, store, month, configBucketBounds(cfg), now);
+    const bounds = configBucketBounds(cfg);
+    const report = storeReport(cfg, store, month, bounds, now);
+    const s = store;
+    if (format === 'html')
+      return writeReportDocuments(
+        reportDocuments(cfg, [report], (f, t) => s.readRollups(f, t), bounds),
+        values.out,
+        io,
+      );
     io.stdout.write(format === 'json' ? `${JSON.stringify(reportJson(report))}\n` : renderReportText(report));
     return 0;
   } catch (err) {

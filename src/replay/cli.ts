@@ -17,11 +17,11 @@ export interface CliIo {
   readonly now?: () => number;
 }
 
-export type Format = 'text' | 'json';
+export type Format = 'text' | 'json' | 'html';
 
 export function parseFormat(value: string | undefined): Format {
-  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
-  throw new UsageError(`--format must be text or json, not "${value}"`);
+  if (value === undefined || value === 'text' || value === 'json' || value === 'html') return value ?? 'text';
+  throw new UsageError(`--format must be text, json or html, not "${value}"`);
 }
 
 /**

@@ -262,7 +262,7 @@ test('bad input exits 2 with one line on stderr', async () => {
     [['--config', configFile], /at least one LOG/],
     [['--config', configFile, join(dir, 'missing.log')], /cannot read .*missing\.log: no such file/],
     [['--config', configFile, dir], /is a directory/],
-    [['--config', configFile, '--format', 'xml', good], /--format must be text or json/],
+    [['--config', configFile, '--format', 'xml', good], /--format must be text, json or html/],
     [['--config', configFile, '--from', 'yesterday', good], /--from "yesterday" is not a time/],
     [
       ['--config', configFile, '--from', '2025-06-02', '--to', '2025-06-01', good],

@@ -106,7 +106,11 @@ test('the text report is a table for a person', async () => {
 test('errors: bad flags exit 2, an unreadable store exits 1, one line each', async () => {
   const cases: [string[], number, RegExp][] = [
     [['--config', configFile, '--month', '2025-13', '--data-dir', storeDir], 2, /--month must be YYYY-MM/],
-    [['--config', configFile, '--format', 'csv', '--data-dir', storeDir], 2, /--format must be text or json/],
+    [
+      ['--config', configFile, '--format', 'csv', '--data-dir', storeDir],
+      2,
+      /--format must be text, json or html/,
+    ],
     [['--config', configFile, '--data-dir', ':memory:'], 2, /in memory/],
     [['--config', configFile, '--data-dir', join(dir, 'nothing-here')], 1, /no store in/],
     [['--config', join(dir, 'none.yaml'), '--data-dir', storeDir], 2, /cannot read config file/],
