@@ -24,7 +24,7 @@ import {
   wilsonRecord,
 } from './names.js';
 import { idSelector, type SloRuleSpec } from './slo-spec.js';
-import { downtimePeriodRecord } from './timeslice-rules.js';
+import { periodMemberRecord } from './timeslice-rules.js';
 
 /** The error-ratio threshold of a rule: factor x (1 - objective), as PromQL. */
 export function thresholdExpr(spec: SloRuleSpec, rule: AlertRule): string {
@@ -83,11 +83,13 @@ export function burnAlerts(spec: SloRuleSpec, minRequests: number): AlertingRule
     });
   }
   if (spec.def.method === 'timeslices') {
+    // On `member`, not on the run-complete flag itself: that flag can be 1 for a single
+    // evaluation (a run of exactly ten), which another rule group may not see.
     const rules = spec.def.timeslices!;
     out.push({
       alert: DOWNTIME_ALERT,
       expr: noWindow(
-        `${downtimePeriodRecord}${idSelector(spec, `${Math.max(1, Math.round(rules.sliceMs / 60_000))}m`)} == 1`,
+        `${periodMemberRecord}${idSelector(spec, `${Math.max(1, Math.round(rules.sliceMs / 60_000))}m`)} == 1`,
       ),
       labels: {
         severity: 'page',
@@ -99,7 +101,7 @@ export function burnAlerts(spec: SloRuleSpec, minRequests: number): AlertingRule
       },
       annotations: {
         summary: `${spec.service} ${spec.def.name}: in a Downtime Period`,
-        description: `${describe(spec)}: the last ${rules.minConsecutive} minutes each had an API error rate above ${rules.threshold * 100}% (docs/sla-definitions.md#downtime-period).`,
+        description: `${describe(spec)}: ${rules.minConsecutive} or more consecutive minutes each had an API error rate above ${rules.threshold * 100}% (docs/sla-definitions.md#downtime-period); resolves ${rules.minConsecutive - 1} minutes after the run ends.`,
         sloth_id: spec.id,
       },
     });
