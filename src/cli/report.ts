@@ -12,8 +12,9 @@ import { formatMonth, monthOf, parseMonth } from '../slo/period.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
 import { Store } from '../store/store.js';
 import { latencyBucketBounds } from '../telemetry/buckets.js';
+import { fleetReport } from './report-prometheus.js';
 
-export const REPORT_USAGE = `Usage: sloprobe report --config FILE [--month YYYY-MM] [--format text|json] [--data-dir DIR]
+export const REPORT_USAGE = `Usage: sloprobe report --config FILE [--month YYYY-MM] [--format text|json] [--data-dir DIR | --prometheus URL [--selector SEL]]
 
 Prints the monthly SLA report from the sidecar's store (read-only; safe while it runs).
   -c, --config FILE    the YAML config (default: $SLOPROBE_CONFIG)
@@ -21,11 +22,21 @@ Prints the monthly SLA report from the sidecar's store (read-only; safe while it
       --format F       text (default) or json
       --data-dir DIR   the store's directory (default: $SLOPROBE_DATA_DIR, the config's
                        data_dir, else ./.sloprobe-data)
+      --prometheus URL the whole fleet's report from Prometheus' HTTP API instead of the store
+      --selector SEL   with --prometheus: label matchers of the sidecars, e.g. '{job="payments"}'
   -h, --help           show this help
 Exit codes: 0 success, 1 runtime failure (store unreadable), 2 bad input (flags, config)`;
 
 export async function reportCommand(argv: string[], io: CliIo = process): Promise<number> {
-  let values: { config?: string; month?: string; format?: string; 'data-dir'?: string; help?: boolean };
+  let values: {
+    config?: string;
+    month?: string;
+    format?: string;
+    'data-dir'?: string;
+    prometheus?: string;
+    selector?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -34,6 +45,8 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
         month: { type: 'string' },
         format: { type: 'string' },
         'data-dir': { type: 'string' },
+        prometheus: { type: 'string' },
+        selector: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,6 +74,9 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
       month = formatMonth(ref);
     } else {
       month = formatMonth(monthOf(now, reportTimeZone(cfg)));
+    }
+    if (values.prometheus !== undefined) {
+      return await fleetReport(cfg, values.prometheus, month, format, values.selector, now, io);
     }
     if (dataDir === ':memory:') {
       throw new UsageError(

@@ -10,11 +10,13 @@
  * - every other label the scraped series carry (job, namespace, cluster...) except
  *   `instance` and `pod`: replicas are summed, deployments are not.
  */
+
+import { sloLatencyThresholdsSeconds } from '../config/derived.js';
 import type { ResolvedConfig, SloDefinition } from '../config/types.js';
 import { errorBudget } from '../slo/burn.js';
 import { MINUTE_MS } from '../slo/period.js';
 import { slowFromBucket } from '../slo/sli.js';
-import { formatLe, latencyBucketBounds } from '../telemetry/buckets.js';
+import { DEFAULT_LATENCY_BOUNDS_SECONDS, formatLe, latencyBucketBounds } from '../telemetry/buckets.js';
 import { type Matcher, quote, regexLiteral, renderMatchers } from './selector.js';
 
 /** Labels summed away: the replica's identity plus sloprobe's per-request labels. */
@@ -65,8 +67,16 @@ export function periodWindowOf(def: SloDefinition): string {
   return `${minutes}m`;
 }
 
+/** The SLI histogram's bounds as the sidecar exports them (src/sidecar.ts builds its recorder so). */
+export function sidecarBucketBounds(cfg: ResolvedConfig): number[] {
+  return latencyBucketBounds(cfg.routes, [
+    ...DEFAULT_LATENCY_BOUNDS_SECONDS,
+    ...sloLatencyThresholdsSeconds(cfg),
+  ]);
+}
+
 export function sloSpecs(cfg: ResolvedConfig, service: string, selector: readonly Matcher[]): SloRuleSpec[] {
-  const bounds = latencyBucketBounds(cfg.routes);
+  const bounds = sidecarBucketBounds(cfg);
   return cfg.slos.map((def) => {
     const routes = cfg.routes.filter((r) => def.routes.includes(r.name));
     const routeRe = def.routes.map(regexLiteral).join('|');
