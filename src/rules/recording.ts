@@ -104,7 +104,15 @@ export function metaRecordings(spec: SloRuleSpec, version: string): RecordingRul
   const labels = ruleLabels(spec);
   const days =
     spec.periodMinutes === undefined ? 'days_in_month()' : `vector(${num(spec.periodMinutes / 1440)})`;
+  const latency: RecordingRule[] =
+    spec.le === undefined
+      ? []
+      : [
+          // The bound the SLI counts against, so dashboards draw p99 against its objective.
+          { record: 'sloprobe:slo_latency_objective:seconds', expr: `vector(${spec.le})`, labels },
+        ];
   return [
+    ...latency,
     { record: 'slo:objective:ratio', expr: `vector(${num(spec.objective)})`, labels },
     { record: 'slo:error_budget:ratio', expr: `vector(${num(spec.budget)})`, labels },
     { record: 'slo:time_period:days', expr: days, labels },
