@@ -28,16 +28,29 @@ export const MAX_RANGE_POINTS = 11_000;
 
 export class PrometheusApi {
   private readonly base: string;
+  private readonly authorization: string | undefined;
 
   constructor(
     url: string,
     private readonly timeoutMs = 30_000,
   ) {
-    let parsed: URL;
+    let parsed: URL | undefined;
     try {
       parsed = new URL(url);
     } catch {
+      parsed = undefined;
+    }
+    // `localhost:9090` parses as a URL of scheme "localhost:": only http(s) is one here.
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
       throw new UsageError(`--prometheus "${url}" is not a URL (write http://prometheus:9090)`);
+    }
+    // user:password in the URL becomes basic auth, and messages name the server without it.
+    if (parsed.username !== '' || parsed.password !== '') {
+      const user = decodeURIComponent(parsed.username);
+      const pass = decodeURIComponent(parsed.password);
+      this.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+      parsed.username = '';
+      parsed.password = '';
     }
     this.base = parsed.href.replace(/\/+$/, '');
   }
@@ -50,7 +63,10 @@ export class PrometheusApi {
       const res = await request(`${this.base}${path}`, {
         method: 'POST',
         body,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(this.authorization ? { authorization: this.authorization } : {}),
+        },
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });

@@ -44,7 +44,7 @@ function seriesKey(metric: Readonly<Record<string, string>>): string {
 }
 
 /** Counter deltas per minute mark of every series, carried across chunks. */
-class Differ {
+export class Differ {
   private readonly last = new Map<string, number>();
   constructor(private readonly firstMinute: number) {}
 

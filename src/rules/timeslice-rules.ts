@@ -1,6 +1,7 @@
 /**
  * Recording rules of a timeslice SLO (docs/sla-definitions.md#timeslice-error-rate,
- * #downtime-minute, #downtime-period, #monthly-uptime):
+ * docs/sla-definitions.md#downtime-minute, docs/sla-definitions.md#downtime-period,
+ * docs/sla-definitions.md#monthly-uptime):
  *
  *   per slice (1 minute): API error rate = error responses (HTTP 500) / requests;
  *   a slice is Downtime when that rate is greater than the threshold (5%);
@@ -21,9 +22,10 @@
 import { REQUESTS, type RecordingRule, ratioRecord, requestsRecord } from './names.js';
 import { idSelector, ruleLabels, type SloRuleSpec, SUMMED_LABELS } from './slo-spec.js';
 
-export const sliceErrorsRecord = 'sloprobe:timeslice_errors:increase1m';
-export const sliceRequestsRecord = 'sloprobe:timeslice_requests:increase1m';
-export const sliceRatioRecord = 'sloprobe:timeslice_error:ratio_rate1m';
+/** Per-slice series, named after the slice (`1m` for the SLA's minutes). */
+export const sliceErrorsRecord = (slice: string): string => `sloprobe:timeslice_errors:increase${slice}`;
+export const sliceRequestsRecord = (slice: string): string => `sloprobe:timeslice_requests:increase${slice}`;
+export const sliceRatioRecord = (slice: string): string => `sloprobe:timeslice_error:ratio_rate${slice}`;
 export const downtimeMinuteRecord = 'sloprobe:timeslice_downtime_minute:bool';
 export const downtimePeriodRecord = 'sloprobe:timeslice_downtime_period:bool';
 export const periodMemberRecord = 'sloprobe:timeslice_downtime_period_member:bool';
@@ -48,22 +50,22 @@ export function timesliceRecordings(spec: SloRuleSpec, windows: readonly string[
   const labels = ruleLabels(spec, slice);
   const all = sumWithout(`increase(${REQUESTS}{${m}}[${slice}])`);
   const out: RecordingRule[] = [
-    { record: sliceRequestsRecord, expr: all, labels },
+    { record: sliceRequestsRecord(slice), expr: all, labels },
     {
-      record: sliceErrorsRecord,
+      record: sliceErrorsRecord(slice),
       expr: `(${sumWithout(`increase(${REQUESTS}{${m},code=~"${statuses}"}[${slice}])`)} or ${all} * 0)`,
       labels,
     },
     {
-      record: sliceRatioRecord,
-      expr: `${sliceErrorsRecord}${sliceSel} / (${sliceRequestsRecord}${sliceSel} > 0)`,
+      record: sliceRatioRecord(slice),
+      expr: `${sliceErrorsRecord(slice)}${sliceSel} / (${sliceRequestsRecord(slice)}${sliceSel} > 0)`,
       labels,
     },
     {
       // "greater than five percent": strictly above; a slice without requests has no error
       // rate and is not Downtime (0, so that it ends a run).
       record: downtimeMinuteRecord,
-      expr: `(${sliceRatioRecord}${sliceSel} > bool ${rules.threshold}) or ${sliceRequestsRecord}${sliceSel} * 0`,
+      expr: `(${sliceRatioRecord(slice)}${sliceSel} > bool ${rules.threshold}) or ${sliceRequestsRecord(slice)}${sliceSel} * 0`,
       labels,
     },
     {

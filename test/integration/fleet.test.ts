@@ -1,5 +1,5 @@
 /**
- * Issue "Fleet", done means, with real parts: Debian's Prometheus scrapes two sidecar
+ * Fleet SLOs with real parts: Debian's Prometheus scrapes two sidecar
  * replicas (in-process, each with its own :memory: store) in front of one upstream, with the
  * rules `sloprobe rules` generates. Traffic with injected 5xx and slow answers goes through
  * both; the fleet figures read through Prometheus' HTTP API must be those of the combined
