@@ -105,6 +105,8 @@ test('ports, paths, volumes and shutdown timing match what sloprobe serves', asy
     sidecar.volumeMounts.filter((m: Doc) => m.readOnly !== true).map((m: Doc) => m.name),
     ['data'],
   );
+  // SQLite's temporary files must land on that volume too.
+  assert.equal(sidecar.env.find((e: Doc) => e.name === 'SQLITE_TMPDIR').value, mount('data').mountPath);
 
   // Grace period above preStop + drain: 5 s + 20 s < 40 s.
   const drainS = parseDuration(arg('--drain-timeout'), 's') / 1000;
