@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -58,10 +59,10 @@ test('compose.yaml validates against the Compose Specification schema', () => {
   assert.equal(validate(broken), false);
 });
 
-test('the compose Prometheus scrapes both replicas on the config admin port, with the generated rules', async (t) => {
+test('the compose Prometheus scrapes both replicas on the config admin port, with rules generated from their config', async (t) => {
   const compose = parse(readFileSync(join(dir, 'compose.yaml'), 'utf8'), { merge: true }) as Doc;
-  const replicas = Object.entries(compose.services as Record<string, Doc>).filter(([, s]) =>
-    String(s.image ?? '').startsWith('sloprobe'),
+  const replicas = Object.entries(compose.services as Record<string, Doc>).filter(
+    ([, s]) => String(s.image ?? '').startsWith('sloprobe') && s.command[0] === 'run',
   );
   assert.equal(replicas.length, 2);
   const mounted = (replicas[0]![1].volumes as string[]).find((v) =>
@@ -82,15 +83,32 @@ test('the compose Prometheus scrapes both replicas on the config admin port, wit
   );
   assert.equal(job.metrics_path, '/metrics');
 
-  const r = await runCli(['rules', '--config', configPath, '--selector', `{job="${job.job_name}"}`]);
-  assert.equal(r.code, 0, r.stderr);
+  // The one-shot `rules` service generates Prometheus' rule file from the same mounted
+  // config, selecting the job Prometheus scrapes, into the volume Prometheus reads.
+  const rules = compose.services.rules as Doc;
+  const script = rules.command[0] as string;
+  assert.match(script, /^node dist\/src\/cli\/main\.js rules --config \/etc\/sloprobe\/sloprobe\.yaml /);
+  assert.ok(rules.volumes.includes(mounted), "the rules service mounts the replicas' config");
+  const selector = /--selector '([^']+)'/.exec(script)![1]!;
+  assert.equal(selector, `{job="${job.job_name}"}`);
+  const out = /> (\S+)$/.exec(script)![1]!;
+  const volume = (rules.volumes as string[])
+    .find((v) => out.startsWith(`${v.split(':')[1]}/`))!
+    .split(':')[0]!;
+  const promVolume = (compose.services.prometheus.volumes as string[]).find((v) =>
+    v.startsWith(`${volume}:`),
+  )!;
   assert.equal(
-    readFileSync(join(dir, 'rules.yaml'), 'utf8'),
-    r.stdout,
-    'regenerate deploy/compose/rules.yaml',
+    `${promVolume.split(':')[1]}/${out.split('/').pop()}`,
+    prom.rule_files[0],
+    'Prometheus loads the file the rules service writes',
   );
+  const r = await runCli(['rules', '--config', configPath, '--selector', selector]);
+  assert.equal(r.code, 0, r.stderr);
+  const tmp = mkdtempSync(join(tmpdir(), 'sloprobe-compose-'));
+  writeFileSync(join(tmp, 'rules.yaml'), r.stdout);
   const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
   if (!promtool) return;
-  const check = spawnSync(promtool, ['check', 'rules', join(dir, 'rules.yaml')], { encoding: 'utf8' });
+  const check = spawnSync(promtool, ['check', 'rules', join(tmp, 'rules.yaml')], { encoding: 'utf8' });
   assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
 });
