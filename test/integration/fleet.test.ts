@@ -251,6 +251,16 @@ test('a real Prometheus sums two replicas: fleet SLI, budget, dashboard queries 
     );
   }
 
+  // The timeslice rules on real scrapes: the burst's minute had 18 HTTP 500 of 124 requests
+  // (14.5% > 5%), a Downtime minute; one minute is no Downtime Period (ten are needed).
+  const uptime = '{sloth_slo="payments-uptime"}';
+  const downMinute = await pollUntil(
+    () => value(`max_over_time(sloprobe:timeslice_downtime_minute:bool${uptime}[5m])`),
+    (v) => v === 1,
+  );
+  assert.equal(downMinute, 1, 'a Downtime minute was recorded');
+  assert.equal(await value(`max_over_time(sloprobe:timeslice_downtime_period:bool${uptime}[5m])`), 0);
+
   // Every query of the dashboard: no error, and data with traffic present.
   const dashboard = JSON.parse(
     readFileSync(join(repoRoot, 'deploy', 'grafana', 'sloprobe-fleet.json'), 'utf8'),
