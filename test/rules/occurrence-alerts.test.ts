@@ -6,6 +6,10 @@
  *
  * Input series start at 0 at t = 0 and are sampled every minute, and every evaluation falls
  * on a sample, so increase() has nothing to extrapolate: the counts below are exact.
+ *
+ * promtool evaluates the rule groups of one timestamp in no fixed order, so an alert may read
+ * the recording rules of the minute before: each case keeps its counts unchanged over the
+ * last two evaluations (traffic stops two minutes before the alert is checked).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -153,13 +157,13 @@ test('low traffic: 2 bad in 25 does not page (Wilson), 30 bad in 120 does, 9 of 
   run(t, [
     {
       interval: '1m',
-      // Minutes 56-60 only: 23 good and 2 bad. The ratio 2/25 = 0.08 is above the page-slow
+      // Minutes 56-58 only: 23 good and 2 bad. The ratio 2/25 = 0.08 is above the page-slow
       // (0.06) and both ticket thresholds (0.03) in every window, with 25 >= min_requests 10,
       // but the Wilson lower bound of 2/25 is
       // (0.08 + 1.9208/25 - 1.96 sqrt(0.08 x 0.92 / 25 + 0.9604 / 625)) / (1 + 3.8416/25)
       // = (0.156832 - 0.131197) / 1.153664 = 0.02222: under 0.144, 0.06 and 0.03, so no page and
       // no quick ticket; above the slow ticket's 1 x 0.01 = 0.01 (3d and 6h), which fires.
-      input_series: [good('a:9464', '0x55 5 10 15 20 23'), bad('a:9464', '0x57 1 1 2')],
+      input_series: [good('a:9464', '0x55 8 16 23 23 23'), bad('a:9464', '0x56 1 2 2 2')],
       promql_expr_test: [
         {
           expr: 'round(sloprobe:sli_error:ratio_wilson95_lower_rate1h * 10000)',
@@ -173,10 +177,10 @@ test('low traffic: 2 bad in 25 does not page (Wilson), 30 bad in 120 does, 9 of 
     },
     {
       interval: '1m',
-      // Ten times the traffic, same ratio: 90 good and 30 bad in minutes 56-60. Wilson of
+      // Ten times the traffic, same ratio: 90 good and 30 bad in minutes 56-58. Wilson of
       // 30/120 = (0.25 + 0.016007 - 1.96 x 0.040357) / 1.032013 = 0.18110 > 0.144: page,
       // and > 0.03 over 1d and 2h: ticket.
-      input_series: [good('a:9464', '0x55 20 40 60 80 90'), bad('a:9464', '0x55 6 12 18 24 30')],
+      input_series: [good('a:9464', '0x55 30 60 90 90 90'), bad('a:9464', '0x55 10 20 30 30 30')],
       promql_expr_test: [
         {
           expr: 'round(sloprobe:sli_error:ratio_wilson95_lower_rate1h * 10000)',
@@ -195,7 +199,7 @@ test('low traffic: 2 bad in 25 does not page (Wilson), 30 bad in 120 does, 9 of 
     {
       interval: '1m',
       // 9 requests, all bad: ratio 1 and Wilson 0.7008, but 9 < min_requests 10.
-      input_series: [bad('a:9464', '0x55 2 4 6 8 9')],
+      input_series: [bad('a:9464', '0x55 3 6 9 9 9')],
       alert_rule_test: [{ eval_time: '60m', alertname: 'SloprobeErrorBudgetBurn', exp_alerts: [] }],
     },
   ]);
