@@ -11,6 +11,7 @@ export const ErrorCodes = {
   LISTEN: 'SLOPROBE_ERR_LISTEN',
   STORE: 'SLOPROBE_ERR_STORE',
   REPLAY_INPUT: 'SLOPROBE_ERR_REPLAY_INPUT',
+  PROMETHEUS: 'SLOPROBE_ERR_PROMETHEUS',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -75,5 +76,12 @@ export class UsageError extends SloprobeError {
 export class StoreError extends SloprobeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.STORE, message, { ...options, exitCode: 1 });
+  }
+}
+
+/** A Prometheus HTTP API query failed or answered something that is not a query result. */
+export class PrometheusError extends SloprobeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.PROMETHEUS, message, { ...options, exitCode: 1 });
   }
 }

@@ -14,9 +14,20 @@ export type {
   SloDefinition,
   TimesliceRules,
 } from './config/types.js';
-export { ConfigError, ConfigErrors, ErrorCodes, SloprobeError, StoreError, UsageError } from './errors.js';
+export {
+  ConfigError,
+  ConfigErrors,
+  ErrorCodes,
+  PrometheusError,
+  SloprobeError,
+  StoreError,
+  UsageError,
+} from './errors.js';
+export { prometheusReport } from './fleet/prometheus-report.js';
 export { type ProxyOptions, ProxyServer, type Routing } from './proxy/server.js';
 export { RouteTable } from './routing/route-table.js';
+export { type RulesFormat, type RulesOptions, renderRules, ruleGroups } from './rules/generate.js';
+export { type Matcher, parseSelector } from './rules/selector.js';
 export { type ListenAddress, type Sidecar, type SidecarOptions, startSidecar } from './sidecar.js';
 export { SloEngine } from './slo/engine.js';
 export { type MaintenanceVerdict, validateMaintenance } from './slo/maintenance.js';

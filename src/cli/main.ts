@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'print the monthly SLA report from the store',
     load: async () => (await import('./report.js')).reportCommand,
   },
+  rules: {
+    summary: 'print Prometheus rules for the fleet (Sloth-compatible, multiwindow alerts)',
+    load: async () => (await import('./rules.js')).rulesCommand,
+  },
 };
 
 export const USAGE = `sloprobe ${VERSION} — SLO sidecar for payment APIs

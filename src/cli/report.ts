@@ -13,8 +13,9 @@ import { renderReportText, reportJson } from '../slo/report-render.js';
 import { reportDocuments, writeReportDocuments } from '../status/report-output.js';
 import { Store } from '../store/store.js';
 import { configBucketBounds } from '../telemetry/buckets.js';
+import { fleetReport } from './report-prometheus.js';
 
-export const REPORT_USAGE = `Usage: sloprobe report --config FILE [--month YYYY-MM] [--format text|json|html] [--out DIR] [--data-dir DIR]
+export const REPORT_USAGE = `Usage: sloprobe report --config FILE [--month YYYY-MM] [--format text|json|html] [--out DIR] [--data-dir DIR | --prometheus URL [--selector SEL]]
 
 Prints the monthly SLA report from the sidecar's store (read-only; safe while it runs).
   -c, --config FILE    the YAML config (default: $SLOPROBE_CONFIG)
@@ -23,6 +24,8 @@ Prints the monthly SLA report from the sidecar's store (read-only; safe while it
       --out DIR        with html: write DIR/sloprobe-report-YYYY-MM.html instead of stdout
       --data-dir DIR   the store's directory (default: $SLOPROBE_DATA_DIR, the config's
                        data_dir, else ./.sloprobe-data)
+      --prometheus URL the whole fleet's report from Prometheus' HTTP API instead of the store
+      --selector SEL   with --prometheus: label matchers of the sidecars, e.g. '{job="payments"}'
   -h, --help           show this help
 Exit codes: 0 success, 1 runtime failure (store unreadable), 2 bad input (flags, config)`;
 
@@ -33,6 +36,8 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
     format?: string;
     out?: string;
     'data-dir'?: string;
+    prometheus?: string;
+    selector?: string;
     help?: boolean;
   };
   try {
@@ -44,6 +49,8 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
         format: { type: 'string' },
         out: { type: 'string' },
         'data-dir': { type: 'string' },
+        prometheus: { type: 'string' },
+        selector: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -72,6 +79,9 @@ export async function reportCommand(argv: string[], io: CliIo = process): Promis
       month = formatMonth(ref);
     } else {
       month = formatMonth(monthOf(now, reportTimeZone(cfg)));
+    }
+    if (values.prometheus !== undefined) {
+      return await fleetReport(cfg, values.prometheus, month, format, values.selector, now, io);
     }
     if (dataDir === ':memory:') {
       throw new UsageError(
