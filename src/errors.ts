@@ -11,6 +11,8 @@ export const ErrorCodes = {
   LISTEN: 'SLOPROBE_ERR_LISTEN',
   STORE: 'SLOPROBE_ERR_STORE',
   REPLAY_INPUT: 'SLOPROBE_ERR_REPLAY_INPUT',
+  /** An OpenAPI or OpenSLO document given to `sloprobe import` / `openslo` that cannot be used. */
+  IMPORT_INPUT: 'SLOPROBE_ERR_IMPORT_INPUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
