@@ -111,7 +111,9 @@ function alertDocuments(rule: AlertRule, tag: string, period: CompliancePeriod):
       {
         description,
         severity: rule.severity,
-        condition: { kind: 'burnrate', op: 'gt', threshold: factor, lookbackWindow: long, alertAfter: '0m' },
+        // No alertAfter: its default is 0m ("defaults to `0m`"), which is not a positive
+        // duration-shorthand, and sloprobe raises a flag as soon as both windows burn.
+        condition: { kind: 'burnrate', op: 'gt', threshold: factor, lookbackWindow: long },
       },
       annotations,
     ),
