@@ -114,7 +114,9 @@ function mapSlo(doc: Json, slis: ReadonlyMap<string, Json>): SloEntry | string {
   entry.objective = target;
   entry.over = sli.over;
   if (sli.kind === 'latency') {
-    const percentile = Number(notes[ANNOTATION.latencyPercentile] ?? target);
+    const noted = Number(notes[ANNOTATION.latencyPercentile]);
+    // Without a usable annotation, "p99 <= T" is an objective of 99%: the target is the percentile.
+    const percentile = noted > 0 && noted < 1 ? noted : target;
     entry.latency = { [formatPercentile(percentile)]: formatDuration(sli.thresholdMs!) };
   }
   if (method === 'Timeslices') {
