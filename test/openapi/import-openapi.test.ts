@@ -14,6 +14,7 @@ import type { ResolvedConfig } from '../../src/config/types.js';
 import { importOpenapiCommand } from '../../src/openapi/command.js';
 import { RouteTable } from '../../src/routing/route-table.js';
 import { repoRoot } from '../helpers/paths.js';
+import { runCli } from '../helpers/spawn.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'openapi');
 const dir = mkdtempSync(join(tmpdir(), 'sloprobe-openapi-'));
@@ -188,4 +189,25 @@ test('bad flags and unreadable documents exit 2 with what to do', async () => {
       return true;
     },
   );
+});
+
+test('through the CLI: a bad document is one stderr line with file:line:column and exit 2', async () => {
+  const file = join('test', 'fixtures', 'openapi', 'bad-latency.yaml');
+  const bad = await runCli(['import', 'openapi', file]);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stdout, '');
+  assert.equal(
+    bad.stderr,
+    `sloprobe: ${file}:7:26: x-slo-latency-p99: "fast" is not a duration (use a number and a unit: ms, s, m, h or d, e.g. "200ms")\n`,
+  );
+  const unknown = await runCli(['import', 'wsdl', file]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown format "wsdl" \(try: openapi, openslo\)/);
+  const ok = await runCli([
+    'import',
+    'openapi',
+    join('test', 'fixtures', 'openapi', 'petstore-swagger2.yaml'),
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^upstream: https:\/\/pets\.example\.com$/m);
 });
