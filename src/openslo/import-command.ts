@@ -48,7 +48,8 @@ export async function importOpensloCommand(argv: string[], io: CliIo = process):
     return 0;
   }
   const file = positionals[0]!;
-  const { slos, skipped } = importOpenSlo(readDocuments(file), file);
+  const timeZone = values.config === undefined ? undefined : configTimeZone(values.config);
+  const { slos, skipped } = importOpenSlo(readDocuments(file), file, { timeZone });
   for (const line of skipped) io.stderr.write(`sloprobe import openslo: skipped ${line}\n`);
   const text = values.config === undefined ? slosSection(slos) : intoConfig(values.config, slos, io);
   if (text === undefined) return 2;
@@ -76,6 +77,16 @@ function readDocuments(file: string): unknown[] {
     }
   }
   return list.map((d) => d.toJS());
+}
+
+/** The config's `time_zone` (default UTC); the loader checks it when the result is loaded. */
+function configTimeZone(configFile: string): string {
+  try {
+    const zone = parseDocument(readFileSync(configFile, 'utf8')).get('time_zone');
+    return typeof zone === 'string' ? zone : 'UTC';
+  } catch {
+    return 'UTC'; // unreadable: intoConfig says so
+  }
 }
 
 function slosSection(slos: readonly SloEntry[]): string {

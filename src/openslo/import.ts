@@ -29,7 +29,16 @@ interface Located {
   readonly where: string;
 }
 
-export function importOpenSlo(documents: readonly unknown[], file: string): ImportResult {
+export interface ImportContext {
+  /** The `time_zone` of the config the SLOs go into; a calendar window in another zone does not map. */
+  readonly timeZone?: string | undefined;
+}
+
+export function importOpenSlo(
+  documents: readonly unknown[],
+  file: string,
+  ctx: ImportContext = {},
+): ImportResult {
   const located: Located[] = [];
   documents.forEach((doc, i) => {
     if (doc === null || doc === undefined) return; // an empty document in the stream
@@ -53,7 +62,7 @@ export function importOpenSlo(documents: readonly unknown[], file: string): Impo
   const skipped: string[] = [];
   for (const { doc, where } of located) {
     if (doc.kind !== 'SLO') continue;
-    const result = mapSlo(doc, slis);
+    const result = mapSlo(doc, slis, ctx);
     if (typeof result === 'string') skipped.push(`${where}: ${result}`);
     else slos.push(result);
   }
@@ -70,7 +79,7 @@ function annotations(doc: Json): Json {
 }
 
 /** The entry, or why the SLO does not map. */
-function mapSlo(doc: Json, slis: ReadonlyMap<string, Json>): SloEntry | string {
+function mapSlo(doc: Json, slis: ReadonlyMap<string, Json>, ctx: ImportContext): SloEntry | string {
   const notes = annotations(doc);
   if (notes[ANNOTATION.generated] === 'true')
     return 'generated from the route map by sloprobe, which implies it';
@@ -102,8 +111,13 @@ function mapSlo(doc: Json, slis: ReadonlyMap<string, Json>): SloEntry | string {
   }
   const sli = mapIndicator(isObject(indicator.spec) ? indicator.spec : {});
   if (typeof sli === 'string') return sli;
-  const period = mapPeriod(spec.timeWindow);
-  if (period === undefined) return 'timeWindow is neither a rolling duration nor a 1M calendar window';
+  const window = mapPeriod(spec.timeWindow);
+  if (window === undefined) return 'timeWindow is neither a rolling duration nor a 1M calendar window';
+  const period = window.period;
+  if (window.timeZone !== undefined && ctx.timeZone !== undefined && window.timeZone !== ctx.timeZone) {
+    // sloprobe cuts every calendar month of a config in its one time_zone.
+    return `its calendar months are in ${window.timeZone}, the config's in ${ctx.timeZone} (time_zone)`;
+  }
 
   const name = typeof notes[ANNOTATION.name] === 'string' ? notes[ANNOTATION.name] : nameOf(doc);
   const entry: SloEntry = {
@@ -193,13 +207,15 @@ function scopeOf(matchers: readonly Matcher[]): MappedSli['over'] | undefined {
     : undefined;
 }
 
-/** A rolling `30d` -> "30d"; a calendar-aligned `1M` -> "calendar-month". */
-function mapPeriod(timeWindow: unknown): string | undefined {
+/** A rolling `30d` -> "30d"; a calendar-aligned `1M` -> "calendar-month" and its zone. */
+function mapPeriod(timeWindow: unknown): { period: string; timeZone?: string } | undefined {
   const w = Array.isArray(timeWindow) && timeWindow.length === 1 ? timeWindow[0] : undefined;
   if (!isObject(w)) return undefined;
   if (w.isRolling === true) {
     const ms = shorthandMs(w.duration);
-    return ms === undefined ? undefined : formatDuration(ms);
+    return ms === undefined ? undefined : { period: formatDuration(ms) };
   }
-  return w.duration === '1M' && isObject(w.calendar) ? 'calendar-month' : undefined;
+  if (w.duration !== '1M' || !isObject(w.calendar)) return undefined;
+  const zone = w.calendar.timeZone;
+  return { period: 'calendar-month', timeZone: typeof zone === 'string' ? zone : 'UTC' };
 }

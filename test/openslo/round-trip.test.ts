@@ -162,3 +162,22 @@ test('a file that is not YAML, or not OpenSLO, exits 2 naming where', async () =
   assert.equal(await importOpensloCommand([], c.io), 2);
   assert.match(c.err.join(''), /give one OpenSLO file/);
 });
+
+test('a calendar SLO whose months are cut in another zone than the config is skipped, saying both', async () => {
+  // every-slo.yaml cuts months in Europe/Stockholm; paywithmybank.yaml in UTC.
+  const file = join(dir, 'stockholm.openslo.yaml');
+  await exportTo(join(repoRoot, 'test', 'fixtures', 'openslo', 'every-slo.yaml'), file);
+  const c = capture();
+  assert.equal(
+    await importOpensloCommand([file, '--config', join(configDir, 'paywithmybank.yaml')], c.io),
+    2,
+  );
+  const err = c.err.join('');
+  assert.match(
+    err,
+    /\(SLO critical-uptime\): its calendar months are in Europe\/Stockholm, the config's in UTC/,
+  );
+  // The rolling ones map, but their routes are not paywithmybank's: refused as a config would be.
+  assert.match(err, /unknown route "hpp-create-session"/);
+  assert.match(err, /the imported SLOs do not fit this config/);
+});
