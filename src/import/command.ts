@@ -2,7 +2,7 @@
  * `sloprobe import <format> ...`: turns what users already have into sloprobe config, one
  * module per format. `openapi` writes a route map, `openslo` the `slos:` of a config.
  */
-import type { ImportIo } from '../openapi/command.js';
+import type { ImportIo } from './input.js';
 
 const FORMATS: Record<string, () => Promise<(argv: string[], io?: ImportIo) => Promise<number>>> = {
   openapi: async () => (await import('../openapi/command.js')).importOpenapiCommand,

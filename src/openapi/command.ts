@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config/load.js';
 import { ConfigErrors, ErrorCodes, SloprobeError, UsageError } from '../errors.js';
+import type { ImportIo } from '../import/input.js';
 import { isValidName } from './names.js';
 import { readOperations } from './operations.js';
 import { renderRouteMap } from './render.js';
@@ -29,11 +30,6 @@ Latency objectives come from an operation's x-slo-latency-p99 (200ms, or a numbe
 What the import had to decide (merged operations, rewritten paths) is listed on stderr and
 in the file's header.
 Exit codes: 0 written, 2 bad input (flags, a document that cannot be read)`;
-
-export interface ImportIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-}
 
 export async function importOpenapiCommand(argv: string[], io: ImportIo = process): Promise<number> {
   let parsed: ReturnType<typeof parse>;

@@ -4,7 +4,8 @@
  * summary and the `x-slo-*` extensions. Nothing here decides names or categories.
  */
 import type { KeyPath } from '../config/positions.js';
-import { importError, isObject, type Json, type SpecSource } from './spec-source.js';
+import { importError, isObject, type Json } from '../import/input.js';
+import type { SpecSource } from './spec-source.js';
 
 /** Operation keys of a Path Item (OpenAPI 3.0/3.1 §4.8.9; Swagger 2.0 has no `trace`). */
 const OPERATION_KEYS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

@@ -9,13 +9,13 @@
  */
 import type { ResolvedRoute } from '../config/types.js';
 import { formatDuration, parseDuration } from '../config/units.js';
+import { importError } from '../import/input.js';
 import { ClaimErrors, claimTree, type RouteItem } from '../routing/claims.js';
 import { parseRouteTemplate } from '../routing/path-template.js';
 import { RouteTable } from '../routing/route-table.js';
 import { isValidName, NameSet, pathName, slug } from './names.js';
 import type { Operation } from './operations.js';
 import { routePath } from './route-path.js';
-import { importError } from './spec-source.js';
 
 export type CategorySource = 'x-slo-category' | 'tag' | 'path';
 export const CATEGORY_SOURCES: readonly CategorySource[] = ['x-slo-category', 'tag', 'path'];

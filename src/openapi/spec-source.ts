@@ -13,11 +13,9 @@ import { readFileSync } from 'node:fs';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { LineCounter, parseDocument } from 'yaml';
 import { type KeyPath, SourceMap } from '../config/positions.js';
-import { ErrorCodes, SloprobeError } from '../errors.js';
+import { importError, isObject, type Json } from '../import/input.js';
 
 export type SpecVersion = 'swagger-2.0' | 'openapi-3.0' | 'openapi-3.1';
-
-export type Json = Record<string, unknown>;
 
 export interface SpecSource {
   readonly file: string;
@@ -27,15 +25,6 @@ export interface SpecSource {
   deref(value: unknown, at: KeyPath): unknown;
   /** `file:line:column` of the value at `path`, for a message about it. */
   where(path: KeyPath): string;
-}
-
-/** An input problem: exit 2, the message already says where and what to do. */
-export function importError(message: string, cause?: unknown): SloprobeError {
-  return new SloprobeError(ErrorCodes.IMPORT_INPUT, message, { cause, exitCode: 2 });
-}
-
-export function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 export async function loadSpec(file: string): Promise<SpecSource> {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { Document, isMap, LineCounter, parseAllDocuments, parseDocument, YAMLSeq } from 'yaml';
 import { parseConfig } from '../config/load.js';
 import { ConfigErrors } from '../errors.js';
-import { importError } from '../openapi/spec-source.js';
+import { importError } from '../import/input.js';
 import type { CliIo } from '../replay/cli.js';
 import { importOpenSlo, type SloEntry } from './import.js';
 

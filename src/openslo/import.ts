@@ -10,7 +10,7 @@
  * route map (`sloprobe/generated: "true"`) are skipped too: the route map already implies them.
  */
 import { formatDuration, formatPercentile } from '../config/units.js';
-import { importError, isObject, type Json } from '../openapi/spec-source.js';
+import { importError, isObject, type Json } from '../import/input.js';
 import { type Matcher, parseSelector, REQUESTS, SLI_LATENCY_BUCKET, SLI_LATENCY_COUNT } from './queries.js';
 import { ANNOTATION, API_VERSION, round12, shorthandMs } from './spec.js';
 
