@@ -12,6 +12,8 @@ export const ErrorCodes = {
   STORE: 'SLOPROBE_ERR_STORE',
   REPLAY_INPUT: 'SLOPROBE_ERR_REPLAY_INPUT',
   PROMETHEUS: 'SLOPROBE_ERR_PROMETHEUS',
+  /** An OpenAPI or OpenSLO document given to `sloprobe import` / `openslo` that cannot be used. */
+  IMPORT_INPUT: 'SLOPROBE_ERR_IMPORT_INPUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

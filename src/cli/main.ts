@@ -30,6 +30,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'print Prometheus rules for the fleet (Sloth-compatible, multiwindow alerts)',
     load: async () => (await import('./rules.js')).rulesCommand,
   },
+  import: {
+    summary: 'a route map from OpenAPI, or SLOs from OpenSLO',
+    load: async () => (await import('../import/command.js')).importCommand,
+  },
+  openslo: {
+    summary: "print the config's SLOs as OpenSLO v1 documents",
+    load: async () => (await import('../openslo/export-command.js')).opensloCommand,
+  },
 };
 
 export const USAGE = `sloprobe ${VERSION} — SLO sidecar for payment APIs

@@ -38,12 +38,15 @@ export interface Claim {
 /** Collects duplicate-route errors across every method tree, each pair once. */
 export class ClaimErrors {
   readonly errors: ConfigError[] = [];
+  /** The same conflicts as route indexes, first claimant first: what `import openapi` merges. */
+  readonly pairs: (readonly [first: number, second: number])[] = [];
   private readonly seen = new Set<string>();
 
   duplicate(first: RouteItem, second: RouteItem, method: string): void {
     const key = `${first.route.index}:${second.route.index}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
+    this.pairs.push([first.route.index, second.route.index]);
     const shown = second.route.anyMethod ? '*' : method;
     const namesOnly =
       first.template.source !== second.template.source
