@@ -11,6 +11,7 @@ export const ErrorCodes = {
   LISTEN: 'SLOPROBE_ERR_LISTEN',
   STORE: 'SLOPROBE_ERR_STORE',
   REPLAY_INPUT: 'SLOPROBE_ERR_REPLAY_INPUT',
+  UNHEALTHY: 'SLOPROBE_ERR_UNHEALTHY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -13,6 +13,7 @@ test('every error code, stable and prefixed SLOPROBE_ERR_', () => {
     'SLOPROBE_ERR_LISTEN',
     'SLOPROBE_ERR_REPLAY_INPUT',
     'SLOPROBE_ERR_STORE',
+    'SLOPROBE_ERR_UNHEALTHY',
     'SLOPROBE_ERR_UPSTREAM',
     'SLOPROBE_ERR_USAGE',
   ]);

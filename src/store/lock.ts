@@ -51,6 +51,8 @@ export function acquireStoreLock(dataDir: string, pid: number = process.pid): St
     db = new Database(file);
     db.pragma('busy_timeout = 0');
     db.pragma('locking_mode = EXCLUSIVE');
+    // The lock file holds no data: no journal to leave behind beside it.
+    db.pragma('journal_mode = OFF');
     // A write transaction takes the EXCLUSIVE lock; in this locking mode it is kept after
     // COMMIT until the connection closes (or the process dies).
     db.exec('BEGIN EXCLUSIVE; COMMIT');
