@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Node 24 is the LTS line that better-sqlite3 12 (our embedded store) builds against;
-# the runtime floor stays Node >= 20.18 for people running from npm.
+# the runtime floor stays Node >= 20.18 for people running from npm. .ci/run reads this
+# line and runs the whole suite on this Node too: change it only together with CI.
 ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
@@ -17,7 +18,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
-COPY package.json ./
+COPY package.json LICENSE ./
 COPY config ./config
 RUN mkdir -p /etc/sloprobe /var/lib/sloprobe && cp config/klarna.yaml /etc/sloprobe/sloprobe.yaml \
   && chown -R node:node /var/lib/sloprobe
@@ -25,7 +26,11 @@ USER node
 EXPOSE 8080 9464
 VOLUME ["/var/lib/sloprobe"]
 ENV SLOPROBE_CONFIG=/etc/sloprobe/sloprobe.yaml
+# One setting for the admin address, read by both `run` and `health`: change it with
+# `-e SLOPROBE_ADMIN=0.0.0.0:9100` and the health check follows (a wildcard host is asked
+# on loopback).
+ENV SLOPROBE_ADMIN=0.0.0.0:9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "dist/src/cli/main.js", "health", "--timeout", "2s"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["run", "--data-dir", "/var/lib/sloprobe"]

@@ -1,8 +1,8 @@
 /**
  * `sloprobe demo` (what `npm start` runs): a mock payment API answering the config's routes
- * (the shipped Klarna map by default) on loopback, the
- * sidecar in front of it and a gentle traffic generator, so a new user sees every metric
- * move within seconds. Everything listens on 127.0.0.1 only.
+ * (the shipped Klarna map by default) on loopback, the sidecar in front of it and a gentle
+ * traffic generator, so a new user sees every metric move within seconds. Everything
+ * listens on 127.0.0.1 only.
  */
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,6 @@
  * moving the admin port with one setting moves the health check with it.
  */
 import { request } from 'node:http';
-import { applyOverrides } from '../config/load.js';
 import type { HostPort } from '../config/types.js';
 import { formatHostPort, parseDuration, parseHostPort } from '../config/units.js';
 import { ErrorCodes, SloprobeError, UsageError } from '../errors.js';
@@ -45,10 +44,9 @@ export function probeAddress(admin: HostPort): HostPort {
 function adminAddress(values: Record<string, string | boolean | undefined>): HostPort {
   const given = flag(values, 'admin', 'SLOPROBE_ADMIN');
   const configFile = flag(values, 'config', 'SLOPROBE_CONFIG');
-  if (configFile !== undefined) {
-    // Through applyOverrides, so the flag or variable wins over the file exactly as in `run`.
-    return applyOverrides(loadConfig(configFile), { admin: given }).admin;
-  }
+  // The flag or variable wins over the file, as in `run`; then the file is not even read
+  // (the check runs every few seconds: no YAML parse and schema compile when not needed).
+  if (given === undefined && configFile !== undefined) return loadConfig(configFile).admin;
   try {
     return parseHostPort(given ?? DEFAULT_ADMIN);
   } catch (err) {

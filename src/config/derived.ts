@@ -4,7 +4,7 @@
  */
 import type { ResolvedConfig } from './types.js';
 
-/** Statuses counted as timeslice errors: the union over every timeslices SLO (seed 003: HTTP 500). */
+/** Statuses counted as timeslice errors: the union over every timeslices SLO (docs/sla-definitions.md#timeslice-error-rate: HTTP 500). */
 export function timesliceErrorStatuses(cfg: ResolvedConfig): number[] {
   const out = new Set<number>();
   for (const slo of cfg.slos) for (const s of slo.timeslices?.errorStatuses ?? []) out.add(s);
@@ -13,7 +13,7 @@ export function timesliceErrorStatuses(cfg: ResolvedConfig): number[] {
 
 /**
  * Whether requests need a digest (method, target, body): only when a timeslices SLO counts
- * "distinct API Requests" (seed 003). Hashing bodies costs CPU on the request path, so it
+ * "distinct API Requests" (docs/sla-definitions.md#repeated-requests). Hashing bodies costs CPU on the request path, so it
  * is off otherwise.
  */
 export function needsRequestDigest(cfg: ResolvedConfig): boolean {

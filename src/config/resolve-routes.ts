@@ -97,7 +97,7 @@ export function resolveRoutes(
       const same = claims.get(shape) ?? [];
       for (const other of same) {
         // A "*" route beside routes naming methods on the same path is allowed: the named
-        // methods win and "*" takes the rest (seed 000's "Other operations /ordermanagement").
+        // methods win and "*" takes the rest (docs/sla-definitions.md#latency-objectives: "Other operations /ordermanagement").
         // Two "*" routes, or two routes naming the same method, are ambiguous.
         const overlap = anyMethod || other.anyMethod ? [] : methods.filter((m) => other.methods.includes(m));
         if ((anyMethod && other.anyMethod) || overlap.length > 0) {

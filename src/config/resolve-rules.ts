@@ -1,7 +1,7 @@
 /**
  * The budgeting rules an SLO carries: its compliance period ("on a monthly basis", "a given
- * calendar month") and PayWithMyBank's timeslice rules (seed 003), each configurable with
- * the seed's values as defaults.
+ * calendar month") and PayWithMyBank's timeslice rules (docs/sla-definitions.md#timeslice-error-rate),
+ * each configurable with PayWithMyBank's values as defaults.
  */
 import { MINUTE_MS } from '../time.js';
 import type { KeyPath, Problems } from './positions.js';

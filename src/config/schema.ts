@@ -35,7 +35,7 @@ const latency: SchemaObject = {
   'x-hint': 'exactly one percentile and its threshold, e.g. { p99: 200ms }',
 };
 
-/** PayWithMyBank's Downtime rules (seed 003); the defaults are the seed's. */
+/** PayWithMyBank's Downtime rules (docs/sla-definitions.md#timeslice-error-rate); the defaults are PayWithMyBank's. */
 const timeslices: SchemaObject = {
   type: 'object',
   additionalProperties: false,
@@ -102,7 +102,7 @@ const slo: SchemaObject = {
     // availability: good = 2xx/3xx/4xx. latency: good = faster than the threshold.
     sli: { enum: ['availability', 'latency'] },
     // occurrences (default): good events / all events. timeslices: good slices / all slices
-    // (availability only; seed 003).
+    // (availability only; docs/sla-definitions.md#timeslice-error-rate).
     method: { enum: ['occurrences', 'timeslices'] },
     // Default: the target's availability objective; for latency SLIs the percentile (p99 -> 99%).
     objective: percent,
@@ -169,14 +169,14 @@ export const configSchema: SchemaObject = {
     // Directory of the embedded store, or `:memory:`. Default ./.sloprobe-data (relative to
     // the working directory).
     data_dir: { type: 'string', minLength: 1 },
-    // SLA service classes (seed 001): `NAME: { availability: 99%, description? }`.
+    // SLA service classes (docs/sla-definitions.md#service-classes): `NAME: { availability: 99%, description? }`.
     classes: nameMap({
       type: 'object',
       additionalProperties: false,
       required: ['availability'],
       properties: { availability: percent, description },
     }),
-    // SLO categories (seed 001): `NAME: { class: CLASS, availability?: override, description? }`.
+    // SLO categories (docs/sla-definitions.md#slo-categories): `NAME: { class: CLASS, availability?: override, description? }`.
     categories: nameMap({
       type: 'object',
       additionalProperties: false,
@@ -201,7 +201,7 @@ export const configSchema: SchemaObject = {
       additionalProperties: false,
       properties: { minutes: duration, hours: duration },
     },
-    // Refundable fees prepaid per month, for the seed 003 service credit. currency default USD.
+    // Refundable fees prepaid per month, for the service credit (docs/sla-definitions.md#service-credit). currency default USD.
     fees: {
       type: 'object',
       additionalProperties: false,

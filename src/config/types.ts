@@ -49,11 +49,11 @@ export type CompliancePeriod =
   | { readonly kind: 'rolling'; readonly ms: number }
   | { readonly kind: 'calendar-month'; readonly timeZone: string };
 
-/** PayWithMyBank's Downtime rules (seed 003), each configurable. */
+/** PayWithMyBank's Downtime rules (docs/sla-definitions.md#timeslice-error-rate), each configurable. */
 export interface TimesliceRules {
-  /** Slice length; the seed's is one minute. Must be a whole number of minutes. */
+  /** Slice length; PayWithMyBank's is one minute. Must be a whole number of minutes. */
   readonly sliceMs: number;
-  /** Statuses that count as errors; the seed's is HTTP 500 only. */
+  /** Statuses that count as errors; PayWithMyBank's is HTTP 500 only. */
   readonly errorStatuses: readonly number[];
   /** A slice is Downtime when errors / distinct requests is greater than this (0.05). */
   readonly threshold: number;
@@ -111,7 +111,7 @@ export interface StoreConfig {
 }
 
 export interface Fees {
-  /** Refundable fees prepaid for the month, for the seed 003 service credit. */
+  /** Refundable fees prepaid for the month, for the service credit (docs/sla-definitions.md#service-credit). */
   readonly monthly: number;
   readonly currency: string;
 }

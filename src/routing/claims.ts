@@ -6,8 +6,9 @@
  * 1. the path: an exact template or a prefix's wildcard beats the bare path of a prefix
  *    (`GET /ordermanagement` written as its own route beats `/ordermanagement/*` there);
  *    between different patterns find-my-way itself ranks static > parameter > wildcard;
- * 2. the method: a route naming the method beats a `*` route on the same pattern (seed 000:
- *    "Read operations /ordermanagement (GET)" next to "Other operations /ordermanagement").
+ * 2. the method: a route naming the method beats a `*` route on the same pattern
+ *    (docs/sla-definitions.md#latency-objectives: "Read operations /ordermanagement
+ *    (GET)" next to "Other operations /ordermanagement").
  * Two routes equal on both counts are a configuration error.
  */
 
