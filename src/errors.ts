@@ -14,6 +14,7 @@ export const ErrorCodes = {
   PROMETHEUS: 'SLOPROBE_ERR_PROMETHEUS',
   /** An OpenAPI or OpenSLO document given to `sloprobe import` / `openslo` that cannot be used. */
   IMPORT_INPUT: 'SLOPROBE_ERR_IMPORT_INPUT',
+  UNHEALTHY: 'SLOPROBE_ERR_UNHEALTHY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -15,6 +15,7 @@ test('every error code, stable and prefixed SLOPROBE_ERR_', () => {
     'SLOPROBE_ERR_PROMETHEUS',
     'SLOPROBE_ERR_REPLAY_INPUT',
     'SLOPROBE_ERR_STORE',
+    'SLOPROBE_ERR_UNHEALTHY',
     'SLOPROBE_ERR_UPSTREAM',
     'SLOPROBE_ERR_USAGE',
   ]);

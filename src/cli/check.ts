@@ -4,13 +4,11 @@
  * Exit 0 when valid, 2 when not (each problem on its own stderr line, no stack).
  */
 
-import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../config/load.js';
 import { routeTableJson } from '../config/route-table-json.js';
 import type { CompliancePeriod, ResolvedConfig, SloDefinition } from '../config/types.js';
 import { formatDuration, formatHostPort, formatPercent, formatPercentile } from '../config/units.js';
-import { ConfigErrors, SloprobeError } from '../errors.js';
 import { validateMaintenance } from '../slo/maintenance.js';
+import { type CliIo, type CommandRun, execute, type FlagSpec, flag, loadConfig, parseFlags } from './args.js';
 
 export { routeTableJson };
 
@@ -21,11 +19,6 @@ Validates FILE and prints the resolved route table and SLOs.
       --json          print the route table as JSON (what GET /v1/routes serves)
   -h, --help          show this help
 Exit codes: 0 valid, 2 invalid`;
-
-export interface CommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-}
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -113,49 +106,23 @@ export function formatRouteTable(config: ResolvedConfig): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function checkCommand(argv: string[], io: CommandIo = process): Promise<number> {
-  let values: { config?: string | undefined; json?: boolean | undefined; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    io.stderr.write(`sloprobe check: ${(err as Error).message}\n${CHECK_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${CHECK_USAGE}\n`);
-    return 0;
-  }
-  const file = values.config ?? process.env.SLOPROBE_CONFIG;
-  if (!file) {
-    io.stderr.write(`sloprobe check: --config FILE is required (or set SLOPROBE_CONFIG)\n${CHECK_USAGE}\n`);
-    return 2;
-  }
-  let config: ResolvedConfig;
-  try {
-    config = loadConfigFile(file);
-  } catch (err) {
-    if (err instanceof ConfigErrors) {
-      for (const e of err.errors) io.stderr.write(`${e.message}\n`);
-      io.stderr.write(`${file}: ${err.errors.length} problem${err.errors.length === 1 ? '' : 's'}\n`);
-      return err.exitCode;
-    }
-    if (err instanceof SloprobeError) {
-      io.stderr.write(`sloprobe check: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
+const FLAGS: FlagSpec = {
+  command: 'check',
+  usage: CHECK_USAGE,
+  options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
+};
+
+export const command: CommandRun = async (argv, io) => {
+  const flags = parseFlags(argv, FLAGS, io);
+  if (!flags) return 0;
+  const config = loadConfig(flag(flags.values, 'config'));
   io.stdout.write(
-    values.json ? `${JSON.stringify(routeTableJson(config), null, 2)}\n` : formatRouteTable(config),
+    flags.values.json ? `${JSON.stringify(routeTableJson(config), null, 2)}\n` : formatRouteTable(config),
   );
   return 0;
+};
+
+/** `sloprobe check` in-process: what main runs, with its errors printed (tests use it). */
+export function checkCommand(argv: string[], io: CliIo = process): Promise<number> {
+  return execute('check', command, argv, io);
 }

@@ -1,73 +1,69 @@
 /**
- * `sloprobe demo` (what `npm start` runs): a mock Klarna-like payment API on loopback, the
- * sidecar in front of it and a gentle traffic generator, so a new user sees every metric
- * move within seconds. Everything listens on 127.0.0.1 only.
+ * `sloprobe demo` (what `npm start` runs): a mock payment API answering the config's routes
+ * (the shipped Klarna map by default) on loopback, the sidecar in front of it and a gentle
+ * traffic generator, so a new user sees every metric move within seconds. Everything
+ * listens on 127.0.0.1 only.
  */
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { applyOverrides, loadConfigFile } from '../config/load.js';
 import { startMockUpstream } from '../demo/mock-upstream.js';
 import { startTraffic } from '../demo/traffic.js';
 import { startWebhookReceiver } from '../demo/webhook-receiver.js';
 import { UsageError } from '../errors.js';
-import { createAppLog } from '../log/app-log.js';
-import { startSidecar } from '../sidecar.js';
-import { addr, waitForSignal } from './run.js';
+import type { AppLog } from '../log/app-log.js';
+import type { Sidecar } from '../sidecar.js';
+import { type CommandRun, type FlagSpec, flag, parseFlags } from './args.js';
+import { addr, startQuietly, waitForSignal } from './run.js';
 
 /** The embedded default: the Klarna route map shipped in config/. */
 export const DEMO_CONFIG = fileURLToPath(new URL('../../../config/klarna.yaml', import.meta.url));
 
 const USAGE = `Usage: sloprobe demo [options]
 
-  --config FILE        route map (default: the shipped config/klarna.yaml)
+  -c, --config FILE    route map (default: the shipped config/klarna.yaml)
   --listen HOST:PORT   proxy listener (default 127.0.0.1:8080)
   --admin HOST:PORT    admin listener (default 127.0.0.1:9464)
   --rps N              demo traffic, requests per second (default 20; 0 for none)
   --access-log TARGET  off | stdout | FILE (default off, so the terminal stays readable)
   --data-dir DIR       store for the SLO engine (default :memory:)`;
 
-export async function demoCommand(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        config: { type: 'string' },
-        listen: { type: 'string' },
-        admin: { type: 'string' },
-        rps: { type: 'string' },
-        'access-log': { type: 'string' },
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const rps = Number(values.rps ?? 20);
+const FLAGS: FlagSpec = {
+  command: 'demo',
+  usage: USAGE,
+  options: {
+    config: { type: 'string', short: 'c' },
+    listen: { type: 'string' },
+    admin: { type: 'string' },
+    rps: { type: 'string' },
+    'access-log': { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
+};
+
+export const command: CommandRun = async (argv, io) => {
+  const flags = parseFlags(argv, FLAGS, io);
+  if (!flags) return 0;
+  const str = (name: string) => flag(flags.values, name);
+  const rps = Number(str('rps') ?? 20);
   if (!Number.isFinite(rps) || rps < 0 || rps > 1000)
     throw new UsageError('--rps takes a number from 0 to 1000');
 
-  const base = loadConfigFile(typeof values.config === 'string' ? values.config : DEMO_CONFIG);
-  const log = createAppLog();
+  const base = loadConfigFile(str('config') ?? DEMO_CONFIG);
   const mock = await startMockUpstream({ routes: base.routes, host: '127.0.0.1', port: 0 });
   const hooks = await startWebhookReceiver((line) => process.stdout.write(`${line}\n`));
-  const overridden = applyOverrides(base, {
-    upstream: mock.url,
-    listen: typeof values.listen === 'string' ? values.listen : '127.0.0.1:8080',
-    admin: typeof values.admin === 'string' ? values.admin : '127.0.0.1:9464',
-    accessLog: typeof values['access-log'] === 'string' ? values['access-log'] : 'off',
-    dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : ':memory:',
-  });
-  const config = { ...overridden, webhooks: [...overridden.webhooks, hooks.endpoint] };
-  let sidecar: Awaited<ReturnType<typeof startSidecar>>;
+  let sidecar: Sidecar;
+  let log: AppLog;
   try {
-    sidecar = await startSidecar(config, { log });
+    const overridden = applyOverrides(base, {
+      upstream: mock.url,
+      listen: str('listen') ?? '127.0.0.1:8080',
+      admin: str('admin') ?? '127.0.0.1:9464',
+      accessLog: str('access-log') ?? 'off',
+      dataDir: str('data-dir') ?? ':memory:',
+    });
+    const config = { ...overridden, webhooks: [...overridden.webhooks, hooks.endpoint] };
+    ({ sidecar, log } = await startQuietly(config, {}, io.verbose === true));
   } catch (err) {
     await mock.close();
     await hooks.close();
@@ -81,11 +77,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await traffic?.stop();
   }).finally(() => Promise.all([mock.close(), hooks.close()]));
 
-  process.stdout.write(
+  const n = base.routes.length;
+  io.stdout.write(
     [
       '',
       'sloprobe demo is running (Ctrl-C to stop)',
-      `  mock payment API  ${mock.url}  (Klarna-like routes, ~1% 5xx, ~2% slower than objective)`,
+      // The mock answers whatever routes the config has: name the config, not a provider.
+      `  mock payment API  ${mock.url}  (the ${n} route${n === 1 ? '' : 's'} of ${basename(base.source)}, ~1% 5xx, ~2% slower than objective)`,
       `  sidecar (proxy)   ${proxyUrl}  -> ${mock.url}`,
       `  status page       ${adminUrl}/`,
       `  metrics           ${adminUrl}/metrics`,
@@ -99,4 +97,4 @@ export async function demoCommand(argv: string[]): Promise<number> {
     ].join('\n'),
   );
   return stopped;
-}
+};

@@ -1,25 +1,27 @@
 /**
- * `sloprobe replay --config FILE [--from T] [--to T] [--format text|json|html] LOG...`: access
+ * `sloprobe replay --config FILE [--from T] [--to T] [--format text|json|html] [--out DIR] LOG...`: access
  * logs through the SLO rules with their own timestamps, printed as the monthly SLA report
  * of every month they cover (or that --from/--to covers). Exit 0 ok (malformed lines are
  * reported, never fatal), 1 runtime failure, 2 bad input.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import {
-  type CliIo,
-  type Format,
-  fail,
-  isoMinute,
-  loadConfigOrExit,
-  parseFormat,
-  parseTimeArg,
-} from '../replay/cli.js';
 import { type ReplayProgress, type ReplayResult, replayLogs, reportTimeZone } from '../replay/replay.js';
 import { monthsOverlapping, replayReports } from '../replay/report.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
 import { reportDocuments, writeReportDocuments } from '../status/report-output.js';
+import {
+  type CliIo,
+  type CommandRun,
+  execute,
+  type FlagSpec,
+  flag,
+  isoMinute,
+  loadConfig,
+  parseFlags,
+  parseFormat,
+  parseTimeArg,
+} from './args.js';
 
 export const REPLAY_USAGE = `Usage: sloprobe replay --config FILE [--from T] [--to T] [--format text|json|html] [--out DIR] LOG...
 
@@ -105,51 +107,36 @@ function progressLine(p: ReplayProgress): string {
   return `\r\x1b[Kreplaying ${p.file} (${p.fileIndex}/${p.files}): ${count.format(p.lines)} lines, ${count.format(rate)} lines/s`;
 }
 
-export async function replayCommand(argv: string[], io: CliIo = process): Promise<number> {
-  let values: { config?: string; from?: string; to?: string; format?: string; out?: string; help?: boolean };
-  let files: string[];
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        format: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-    values = parsed.values;
-    files = parsed.positionals;
-  } catch (err) {
-    io.stderr.write(`sloprobe replay: ${(err as Error).message}\n${REPLAY_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${REPLAY_USAGE}\n`);
-    return 0;
-  }
-  const cfg = loadConfigOrExit('replay', values.config, io);
-  if (typeof cfg === 'number') return cfg;
+const FLAGS: FlagSpec = {
+  command: 'replay',
+  usage: REPLAY_USAGE,
+  options: {
+    config: { type: 'string', short: 'c' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+  },
+  positionals: true,
+};
+
+export const command: CommandRun = async (argv, io) => {
+  const flags = parseFlags(argv, FLAGS, io);
+  if (!flags) return 0;
+  const { values, positionals: files } = flags;
+  const cfg = loadConfig(flag(values, 'config'));
   const zone = reportTimeZone(cfg);
-  let format: Format;
-  let fromMs: number | undefined;
-  let toMs: number | undefined;
-  try {
-    format = parseFormat(values.format);
-    if (values.out !== undefined && format !== 'html') throw new UsageError('--out is for --format html');
-    if (values.from !== undefined) fromMs = parseTimeArg('--from', values.from, zone);
-    if (values.to !== undefined) toMs = parseTimeArg('--to', values.to, zone);
-    if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) {
-      throw new UsageError(`--to (${values.to}) must be after --from (${values.from})`);
-    }
-    checkReadable(files);
-  } catch (err) {
-    return fail('replay', err, io);
+  const format = parseFormat(flag(values, 'format'));
+  const out = flag(values, 'out');
+  if (out !== undefined && format !== 'html') throw new UsageError('--out is for --format html');
+  const from = flag(values, 'from');
+  const to = flag(values, 'to');
+  const fromMs = from === undefined ? undefined : parseTimeArg('--from', from, zone);
+  const toMs = to === undefined ? undefined : parseTimeArg('--to', to, zone);
+  if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) {
+    throw new UsageError(`--to (${to}) must be after --from (${from})`);
   }
+  checkReadable(files);
 
   const tty = io.stderr.isTTY === true;
   let result: ReplayResult;
@@ -160,8 +147,6 @@ export async function replayCommand(argv: string[], io: CliIo = process): Promis
       stdin: io.stdin,
       onProgress: tty ? (p) => io.stderr.write(progressLine(p)) : undefined,
     });
-  } catch (err) {
-    return fail('replay', err, io);
   } finally {
     if (tty) io.stderr.write('\r\x1b[K');
   }
@@ -176,29 +161,12 @@ export async function replayCommand(argv: string[], io: CliIo = process): Promis
   } else {
     months = s.replayed > 0 ? monthsOverlapping(s.firstMs, s.lastMs + 1, zone) : [];
   }
-  if (months.length === 0) {
-    io.stderr.write(`sloprobe replay: no request lines to replay (${summary(result)})\n`);
-    return 2;
-  }
+  if (months.length === 0) throw new UsageError(`no request lines to replay (${summary(result)})`);
 
-  const now = io.now?.() ?? Date.now();
-  let reports: ReturnType<typeof replayReports>;
-  try {
-    reports = replayReports(cfg, result, months, now);
-  } catch (err) {
-    return fail('replay', err, io);
-  }
+  const reports = replayReports(cfg, result, months, io.now?.() ?? Date.now());
   if (format === 'html') {
-    try {
-      const read = (f: number, t: number) => result.rollups.readRollups(f, t);
-      return writeReportDocuments(
-        reportDocuments(cfg, reports, read, result.bucketBoundsSeconds),
-        values.out,
-        io,
-      );
-    } catch (err) {
-      return fail('replay', err, io);
-    }
+    const read = (f: number, t: number) => result.rollups.readRollups(f, t);
+    return writeReportDocuments(reportDocuments(cfg, reports, read, result.bucketBoundsSeconds), out, io);
   }
   if (format === 'json') {
     const replay = replayJson(result);
@@ -207,4 +175,9 @@ export async function replayCommand(argv: string[], io: CliIo = process): Promis
     io.stdout.write(`${summary(result)}\n\n${reports.map(renderReportText).join('\n')}`);
   }
   return 0;
+};
+
+/** `sloprobe replay` in-process: what main runs, with its errors printed (tests use it). */
+export function replayCommand(argv: string[], io: CliIo = process): Promise<number> {
+  return execute('replay', command, argv, io);
 }

@@ -2,12 +2,11 @@
  * `sloprobe rules --config FILE [--format prometheus|prometheus-operator] [--selector SEL]
  * [--service NAME]`: prints the fleet's recording and alerting rules (src/rules/).
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { type CliIo, fail, loadConfigOrExit } from '../replay/cli.js';
 import { type RulesFormat, renderRules } from '../rules/generate.js';
 import { parseSelector } from '../rules/selector.js';
 import { VERSION } from '../version.js';
+import { type CliIo, type CommandRun, execute, type FlagSpec, flag, loadConfig, parseFlags } from './args.js';
 
 export const RULES_USAGE = `Usage: sloprobe rules --config FILE [--format prometheus|prometheus-operator] [--selector SEL] [--service NAME]
 
@@ -23,54 +22,44 @@ Exit codes: 0 success, 2 bad input (flags, config)`;
 
 const SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-export async function rulesCommand(argv: string[], io: CliIo = process): Promise<number> {
-  let values: {
-    config?: string;
-    format?: string;
-    selector?: string;
-    service?: string;
-    name?: string;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        format: { type: 'string' },
-        selector: { type: 'string' },
-        service: { type: 'string' },
-        name: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    io.stderr.write(`sloprobe rules: ${(err as Error).message}\n${RULES_USAGE}\n`);
-    return 2;
+const FLAGS: FlagSpec = {
+  command: 'rules',
+  usage: RULES_USAGE,
+  options: {
+    config: { type: 'string', short: 'c' },
+    format: { type: 'string' },
+    selector: { type: 'string' },
+    service: { type: 'string' },
+    name: { type: 'string' },
+  },
+};
+
+export const command: CommandRun = async (argv, io) => {
+  const flags = parseFlags(argv, FLAGS, io);
+  if (!flags) return 0;
+  const { values } = flags;
+  const cfg = loadConfig(flag(values, 'config'));
+  const format = flag(values, 'format') ?? 'prometheus';
+  if (format !== 'prometheus' && format !== 'prometheus-operator') {
+    throw new UsageError(`--format must be prometheus or prometheus-operator, not "${format}"`);
   }
-  if (values.help) {
-    io.stdout.write(`${RULES_USAGE}\n`);
-    return 0;
+  const service = flag(values, 'service') ?? 'sloprobe';
+  if (!SERVICE.test(service)) {
+    throw new UsageError(`--service "${service}" must be letters, digits, "_", "." or "-"`);
   }
-  const cfg = loadConfigOrExit('rules', values.config, io);
-  if (typeof cfg === 'number') return cfg;
-  try {
-    const format = values.format ?? 'prometheus';
-    if (format !== 'prometheus' && format !== 'prometheus-operator') {
-      throw new UsageError(`--format must be prometheus or prometheus-operator, not "${format}"`);
-    }
-    const service = values.service ?? 'sloprobe';
-    if (!SERVICE.test(service)) {
-      throw new UsageError(`--service "${service}" must be letters, digits, "_", "." or "-"`);
-    }
-    const selector = parseSelector(values.selector);
-    io.stdout.write(
-      renderRules(cfg, format as RulesFormat, { service, selector, version: VERSION, name: values.name }),
-    );
-    return 0;
-  } catch (err) {
-    return fail('rules', err, io);
-  }
+  const selector = parseSelector(flag(values, 'selector'));
+  io.stdout.write(
+    renderRules(cfg, format as RulesFormat, {
+      service,
+      selector,
+      version: VERSION,
+      name: flag(values, 'name'),
+    }),
+  );
+  return 0;
+};
+
+/** `sloprobe rules` in-process: what main runs, with its errors printed (tests use it). */
+export function rulesCommand(argv: string[], io: CliIo = process): Promise<number> {
+  return execute('rules', command, argv, io);
 }

@@ -2,18 +2,19 @@
  * `sloprobe run`: the sidecar. Flags override environment variables, which override the
  * config file (containers set SLOPROBE_* and mount the file).
  */
-import { parseArgs } from 'node:util';
-import { applyOverrides, loadConfigFile } from '../config/load.js';
+import { applyOverrides } from '../config/load.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { parseDuration } from '../config/units.js';
 import { ConfigErrors, UsageError } from '../errors.js';
-import { type AppLog, createAppLog } from '../log/app-log.js';
-import { type Sidecar, startSidecar } from '../sidecar.js';
+import type { AppLog } from '../log/app-log.js';
+import { type Sidecar, type SidecarOptions, startSidecar } from '../sidecar.js';
+import { type CliIo, type CommandRun, type FlagSpec, flag, loadConfig, parseFlags } from './args.js';
+import { createStartupLog } from './startup-log.js';
 
 export const RUN_USAGE = `Usage: sloprobe run --config FILE [options]
 
 Options (each also read from the environment variable shown):
-  --config FILE          YAML config                                  SLOPROBE_CONFIG
+  -c, --config FILE      YAML config                                  SLOPROBE_CONFIG
   --upstream URL         upstream origin, http or https               SLOPROBE_UPSTREAM
   --listen HOST:PORT     proxy listener (default 0.0.0.0:8080)         SLOPROBE_LISTEN
   --admin HOST:PORT      admin listener: /metrics, /healthz, /readyz   SLOPROBE_ADMIN
@@ -26,17 +27,20 @@ Options (each also read from the environment variable shown):
 SIGHUP reloads the config file (a bad one is logged and the running config stays);
 SIGTERM/SIGINT drain in-flight requests and exit 0.`;
 
-const OPTIONS = {
-  config: { type: 'string' },
-  upstream: { type: 'string' },
-  listen: { type: 'string' },
-  admin: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'access-log': { type: 'string' },
-  'drain-timeout': { type: 'string' },
-  recording: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const FLAGS: FlagSpec = {
+  command: 'run',
+  usage: RUN_USAGE,
+  options: {
+    config: { type: 'string', short: 'c' },
+    upstream: { type: 'string' },
+    listen: { type: 'string' },
+    admin: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'access-log': { type: 'string' },
+    'drain-timeout': { type: 'string' },
+    recording: { type: 'string' },
+  },
+};
 
 export interface RunFlags {
   readonly config: ResolvedConfig;
@@ -44,26 +48,18 @@ export interface RunFlags {
   readonly recording: boolean;
 }
 
-/** Parses flags and environment and loads the config; throws UsageError/ConfigErrors (exit 2). */
-export function resolveRunFlags(argv: string[], env: NodeJS.ProcessEnv): RunFlags | undefined {
-  let values: { [K in keyof typeof OPTIONS]?: string | boolean };
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${RUN_USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${RUN_USAGE}\n`);
-    return undefined;
-  }
-  const str = (flag: keyof typeof OPTIONS, envName?: string): string | undefined => {
-    const v = values[flag];
-    if (typeof v === 'string') return v;
-    return envName ? env[envName] || undefined : undefined;
-  };
-  const file = str('config', 'SLOPROBE_CONFIG');
-  if (!file)
-    throw new UsageError('no config: pass --config FILE or set SLOPROBE_CONFIG (try config/klarna.yaml)');
+/**
+ * Parses flags and environment and loads the config; throws UsageError/ConfigErrors (exit 2).
+ * Undefined when `--help` was printed.
+ */
+export function resolveRunFlags(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CliIo = process,
+): RunFlags | undefined {
+  const flags = parseFlags(argv, FLAGS, io);
+  if (!flags) return undefined;
+  const str = (name: string, envName?: string) => flag(flags.values, name, envName, env);
   const drain = str('drain-timeout') ?? '20s';
   let drainMs: number;
   try {
@@ -73,7 +69,7 @@ export function resolveRunFlags(argv: string[], env: NodeJS.ProcessEnv): RunFlag
   }
   const recording = str('recording') ?? 'on';
   if (recording !== 'on' && recording !== 'off') throw new UsageError('--recording takes "on" or "off"');
-  const config = applyOverrides(loadConfigFile(file), {
+  const config = applyOverrides(loadConfig(str('config'), env), {
     upstream: str('upstream', 'SLOPROBE_UPSTREAM'),
     listen: str('listen', 'SLOPROBE_LISTEN'),
     admin: str('admin', 'SLOPROBE_ADMIN'),
@@ -83,11 +79,35 @@ export function resolveRunFlags(argv: string[], env: NodeJS.ProcessEnv): RunFlag
   return { config, drainMs, recording: recording === 'on' };
 }
 
-export async function runCommand(argv: string[]): Promise<number> {
-  const flags = resolveRunFlags(argv, process.env);
+/**
+ * Starts the sidecar with its log held back: nothing is logged unless the start succeeds,
+ * so a failed start prints only its one error line (main prints it).
+ */
+export async function startQuietly(
+  config: ResolvedConfig,
+  options: Omit<SidecarOptions, 'log'>,
+  verbose: boolean,
+): Promise<{ sidecar: Sidecar; log: AppLog }> {
+  const startup = createStartupLog();
+  let sidecar: Sidecar;
+  try {
+    sidecar = await startSidecar(config, { ...options, log: startup.log });
+  } catch (err) {
+    startup.discard(verbose);
+    throw err;
+  }
+  startup.open();
+  return { sidecar, log: startup.log };
+}
+
+export const command: CommandRun = async (argv, io) => {
+  const flags = resolveRunFlags(argv, process.env, io);
   if (!flags) return 0;
-  const log = createAppLog();
-  const sidecar = await startSidecar(flags.config, { log, recording: flags.recording });
+  const { sidecar, log } = await startQuietly(
+    flags.config,
+    { recording: flags.recording },
+    io.verbose === true,
+  );
   // Signal handlers first: whoever reads "running" may signal at once.
   process.on('SIGHUP', () => reloadOnSignal(sidecar, log, argv));
   const stopped = waitForSignal(sidecar, log, flags.drainMs);
@@ -102,7 +122,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'sloprobe is running',
   );
   return stopped;
-}
+};
 
 let reloading = false;
 

@@ -51,5 +51,3 @@ export function positiveDuration(unit: DurationUnit): (value: unknown) => number
     return ms;
   };
 }
-
-export { MINUTE_MS } from '../time.js';

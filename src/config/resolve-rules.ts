@@ -3,8 +3,9 @@
  * calendar month") and PayWithMyBank's timeslice rules (docs/sla-definitions.md#downtime-period),
  * each configurable with the SLA's values as defaults.
  */
+import { MINUTE_MS } from '../time.js';
 import type { KeyPath, Problems } from './positions.js';
-import { asObject, MINUTE_MS, parseAt } from './resolve-common.js';
+import { asObject, parseAt } from './resolve-common.js';
 import type { CompliancePeriod, TimesliceRules } from './types.js';
 import { formatDuration, parseDuration, parsePercent } from './units.js';
 

@@ -113,7 +113,7 @@ export function explicitSlos(
     if (method === 'timeslices' && sli === 'latency') {
       problems.add(
         at('method'),
-        'timeslices budgeting counts error responses per slice (seed 003): use it with sli: availability',
+        'timeslices budgeting counts error responses per slice (docs/sla-definitions.md#timeslice-error-rate): use it with sli: availability',
       );
     }
     if (s.timeslices !== undefined && method !== 'timeslices') {

@@ -6,6 +6,8 @@ import type { Secret } from './secret.js';
  * durations in milliseconds, percentages as ratios in [0, 1].
  */
 
+import type { LatencyObjective, ResolvedRoute } from '../routing/route.js';
+
 export interface HostPort {
   readonly host: string;
   readonly port: number;
@@ -16,12 +18,6 @@ export interface Timeouts {
   readonly headersMs: number;
   readonly bodyMs: number;
   readonly idleMs: number;
-}
-
-/** `latency: { p99: 200ms }` -> { percentile: 0.99, thresholdMs: 200 }. */
-export interface LatencyObjective {
-  readonly percentile: number;
-  readonly thresholdMs: number;
 }
 
 export interface ServiceClass {
@@ -39,26 +35,11 @@ export interface Category {
   readonly availability: number;
 }
 
-export interface ResolvedRoute {
-  /** Position in the route table; the `unmatched` route comes after the configured ones. */
-  readonly index: number;
-  readonly name: string;
-  /** Upper-case methods; empty when `anyMethod`. */
-  readonly methods: readonly string[];
-  readonly anyMethod: boolean;
-  /** The path as written: `/hpp/v1/sessions`, `/orders/{order_id}`, `/ordermanagement/*`. */
-  readonly path: string;
-  readonly category: string;
-  readonly class: string;
-  readonly latency: LatencyObjective | undefined;
-  /** Availability objective as a ratio (route override, else category, else class). */
-  readonly availability: number;
-  /** Per-route override of `timeouts.headersMs`. */
-  readonly timeoutMs: number | undefined;
-}
-
-export const UNMATCHED_ROUTE = 'unmatched';
-export const UNCLASSIFIED = 'unclassified';
+// What a route is belongs to routing (the table that matches requests to routes); the
+// config only builds them. Re-exported so readers of the config keep one import, while
+// routing never imports config (no config <-> routing cycle).
+export type { LatencyObjective, ResolvedRoute } from '../routing/route.js';
+export { UNCLASSIFIED, UNMATCHED_ROUTE } from '../routing/route.js';
 
 // ---- SLO engine (budgets) ------------------------------------------------------------
 

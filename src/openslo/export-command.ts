@@ -3,9 +3,16 @@
  * the config's SLOs (generated and `slos:`) as OpenSLO v1 documents, one YAML stream.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { Document } from 'yaml';
-import { type CliIo, loadConfigOrExit } from '../replay/cli.js';
+import {
+  type CliIo,
+  type CommandRun,
+  execute,
+  type FlagSpec,
+  flag,
+  loadConfig,
+  parseFlags,
+} from '../cli/args.js';
 import { exportOpenSlo } from './export.js';
 import type { OpenSloDocument } from './spec.js';
 
@@ -26,44 +33,35 @@ export function renderDocuments(docs: readonly OpenSloDocument[]): string {
   return docs.map((d) => `---\n${new Document(d).toString({ lineWidth: 0 })}`).join('');
 }
 
-export async function opensloCommand(argv: string[], io: CliIo = process): Promise<number> {
-  let values: {
-    config?: string;
-    service?: string;
-    'prometheus-url'?: string;
-    output?: string;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        service: { type: 'string' },
-        'prometheus-url': { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    io.stderr.write(`sloprobe openslo: ${(err as Error).message}\n${OPENSLO_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${OPENSLO_USAGE}\n`);
-    return 0;
-  }
-  const config = loadConfigOrExit('openslo', values.config, io);
-  if (typeof config === 'number') return config;
+const FLAGS: FlagSpec = {
+  command: 'openslo',
+  usage: OPENSLO_USAGE,
+  options: {
+    config: { type: 'string', short: 'c' },
+    service: { type: 'string' },
+    'prometheus-url': { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  },
+};
+
+export const command: CommandRun = async (argv, io) => {
+  const flags = parseFlags(argv, FLAGS, io);
+  if (!flags) return 0;
+  const { values } = flags;
+  const config = loadConfig(flag(values, 'config'));
   const text = renderDocuments(
     exportOpenSlo(config, {
-      service: values.service,
-      prometheusUrl: values['prometheus-url'] ?? 'http://localhost:9090',
+      service: flag(values, 'service'),
+      prometheusUrl: flag(values, 'prometheus-url') ?? 'http://localhost:9090',
     }),
   );
-  if (values.output === undefined) io.stdout.write(text);
-  else writeFileSync(values.output, text);
+  const output = flag(values, 'output');
+  if (output === undefined) io.stdout.write(text);
+  else writeFileSync(output, text);
   return 0;
+};
+
+/** `sloprobe openslo` in-process: what main runs, with its errors printed (tests use it). */
+export function opensloCommand(argv: string[], io: CliIo = process): Promise<number> {
+  return execute('openslo', command, argv, io);
 }

@@ -7,10 +7,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Document, isMap, LineCounter, parseAllDocuments, parseDocument, YAMLSeq } from 'yaml';
+import type { CliIo } from '../cli/args.js';
 import { parseConfig } from '../config/load.js';
 import { ConfigErrors } from '../errors.js';
 import { importError } from '../import/input.js';
-import type { CliIo } from '../replay/cli.js';
 import { importOpenSlo, type SloEntry } from './import.js';
 
 export const IMPORT_OPENSLO_USAGE = `Usage: sloprobe import openslo FILE [--config CONFIG] [-o OUT]

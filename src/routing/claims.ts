@@ -11,9 +11,10 @@
  *    (GET)" next to "Other operations /ordermanagement").
  * Two routes equal on both counts are a configuration error.
  */
-import type { ResolvedRoute } from '../config/types.js';
+
 import { ConfigError } from '../errors.js';
 import type { RouteTemplate } from './path-template.js';
+import type { ResolvedRoute } from './route.js';
 
 /** What find-my-way stores for a route: its index, and the parameter keys to check. */
 export interface RouteEntry {

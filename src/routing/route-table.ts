@@ -24,11 +24,11 @@
  */
 import { METHODS } from 'node:http';
 import Router from 'find-my-way';
-import { type ResolvedRoute, UNCLASSIFIED, UNMATCHED_ROUTE } from '../config/types.js';
 import { ConfigError, ConfigErrors } from '../errors.js';
 import { type Claim, ClaimErrors, claimTree, type RouteEntry, type RouteItem } from './claims.js';
 import { hasDotSegment, hasEmptyParam } from './path-checks.js';
 import { parseRouteTemplate } from './path-template.js';
+import { type ResolvedRoute, UNCLASSIFIED, UNMATCHED_ROUTE } from './route.js';
 
 type Fmw = Router.Instance<Router.HTTPVersion.V1>;
 type FmwMethod = Router.HTTPMethod;

@@ -5,9 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CliIo } from '../cli/args.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { CliIo } from '../replay/cli.js';
 import { reportTimeZone } from '../replay/replay.js';
 import { monthRange, parseMonth } from '../slo/period.js';
 import type { MonthlyReport } from '../slo/report.js';

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import { acquireStoreLock, type StoreLock } from './lock.js';
 import { MIGRATIONS, REQUIRED_TABLES, requiredTables, SCHEMA_VERSION } from './schema.js';
 
 export type Db = Database.Database;
@@ -119,28 +120,46 @@ function openFile(file: string, log: StoreLog): Db {
   }
 }
 
-/** Opens the live store (read-write, migrated), recovering from a damaged file. */
-export function openWritable(dataDir: string, log: StoreLog, nowMs: number): { db: Db; file: string } {
+const NO_LOCK: StoreLock = { release() {} };
+
+/**
+ * Opens the live store (read-write, migrated), recovering from a damaged file. The data
+ * dir's writer lock is taken first, before anything is read, migrated or logged: a second
+ * sidecar on the same directory fails here (StoreError naming the holder's PID). The caller
+ * releases `lock` when it closes `db`.
+ */
+export function openWritable(
+  dataDir: string,
+  log: StoreLog,
+  nowMs: number,
+): { db: Db; file: string; lock: StoreLock } {
   if (dataDir === MEMORY) {
     const db = new Database(MEMORY);
     migrate(db, log);
-    return { db, file: MEMORY };
+    return { db, file: MEMORY, lock: NO_LOCK };
   }
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (err) {
     throw new StoreError(`cannot create the data directory ${dataDir}: ${errorMessage(err)}`, { cause: err });
   }
+  const lock = acquireStoreLock(dataDir);
   const file = join(dataDir, DB_FILE);
   try {
-    return { db: openFile(file, log), file };
+    return { db: openFile(file, log), file, lock };
   } catch (err) {
     if (!isDamagedFile(err)) {
+      lock.release();
       throw new StoreError(`cannot open the store ${file}: ${errorMessage(err)}${codeSuffix(err)}`, {
         cause: err,
       });
     }
-    return { db: recover(file, err, log, nowMs), file };
+    try {
+      return { db: recover(file, err, log, nowMs), file, lock };
+    } catch (failed) {
+      lock.release();
+      throw failed;
+    }
   }
 }
 

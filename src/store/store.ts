@@ -23,6 +23,7 @@ import {
 } from './compact.js';
 import { addHdrCounts, encodeHdrCounts, newHdrCounts } from './histograms.js';
 import { expandHourRow, MINUTES_PER_HOUR, rollupOfMinuteRow, type StoredRow } from './hour-rollups.js';
+import type { StoreLock } from './lock.js';
 import {
   codeSuffix,
   type Db,
@@ -78,6 +79,7 @@ export class Store {
   #writeFailures = 0;
   #droppedRows = 0;
   #closed = false;
+  #lock: StoreLock | undefined;
 
   private constructor(
     db: Db,
@@ -103,19 +105,28 @@ export class Store {
    */
   static open(cfg: StoreConfig, log: StoreLog, options: { now?: () => number } = {}): Store {
     const now = options.now ?? Date.now;
-    const { db, file } = openWritable(cfg.dataDir, log, now());
+    const { db, file, lock } = openWritable(cfg.dataDir, log, now());
+    let store: Store;
     try {
-      return new Store(db, file, false, cfg, log, now);
+      store = new Store(db, file, false, cfg, log, now);
     } catch (err) {
       // The constructor reads the routes and state tables: the first pages past the header.
       db.close();
-      if (file === MEMORY || !isDamagedFile(err)) {
-        throw new StoreError(`cannot open the store ${file}: ${message(err)}${codeSuffix(err)}`, {
-          cause: err,
-        });
+      try {
+        if (file === MEMORY || !isDamagedFile(err)) {
+          throw new StoreError(`cannot open the store ${file}: ${message(err)}${codeSuffix(err)}`, {
+            cause: err,
+          });
+        }
+        store = new Store(recover(file, err, log, now()), file, false, cfg, log, now);
+      } catch (failed) {
+        lock.release();
+        throw failed;
       }
-      return new Store(recover(file, err, log, now()), file, false, cfg, log, now);
     }
+    // Held until close(): the data dir has one writer (see lock.ts).
+    store.#lock = lock;
+    return store;
   }
 
   /** Opens an existing store for reading only (`sloprobe report`); throws StoreError if unusable. */
@@ -428,5 +439,6 @@ export class Store {
     } catch (err) {
       this.#log('store close failed', { severity: 'error', code: sqliteCode(err), reason: message(err) });
     }
+    this.#lock?.release();
   }
 }

@@ -2,8 +2,10 @@
  * `npm start` = `sloprobe demo`: a new user must see traffic in /metrics within seconds.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { request } from 'undici';
+import { configDir } from '../helpers/paths.js';
 import { parseSamples, sum } from '../helpers/prom.js';
 import { startCli } from '../helpers/spawn.js';
 
@@ -23,6 +25,29 @@ test('the demo prints its URLs and its traffic shows up in /metrics and /v1/slos
     assert.ok(total >= 20, `traffic counted: ${total}`);
     const slos = (await (await request(`${admin}/v1/slos`)).body.json()) as { slos: Array<{ name: string }> };
     assert.ok(slos.slos.some((s) => s.name === 'payment-request-availability'));
+  } finally {
+    cli.child.kill('SIGINT');
+  }
+  assert.equal(await cli.exited, 0);
+});
+
+test('the banner names the config whose routes the mock answers, not a provider', async () => {
+  const cli = startCli([
+    'demo',
+    '-c',
+    join(configDir, 'paywithmybank.yaml'),
+    '--listen',
+    '127.0.0.1:0',
+    '--admin',
+    '127.0.0.1:0',
+    '--rps',
+    '0',
+  ]);
+  try {
+    const m = await cli.waitFor(/mock payment API\s+\S+\s+\(([^)]*)\)/);
+    // config/paywithmybank.yaml lists 8 routes (transaction-create ... merchants).
+    assert.match(m[1]!, /^the 8 routes of paywithmybank\.yaml, /);
+    assert.doesNotMatch(cli.stdout, /Klarna/);
   } finally {
     cli.child.kill('SIGINT');
   }

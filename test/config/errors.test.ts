@@ -284,7 +284,7 @@ maintenance:
     const expected = [
       /slos\[0\]\.name: "payment-request-availability" is already the name of an SLO generated from the route map/,
       /slos\[1\]\.over\.category: unknown category "payment-requests" \(did you mean "payment-request"\?\)/,
-      /slos\[2\]\.method: timeslices budgeting counts error responses per slice \(seed 003\)/,
+      /slos\[2\]\.method: timeslices budgeting counts error responses per slice \(docs\/sla-definitions\.md#timeslice-error-rate\)/,
       /slos\[3\]\.sli: a latency SLO over a category needs latency: \{ p99: 300ms \}/,
       /maintenance\.windows\[0\]\.end: a window must end after it starts/,
       /maintenance\.windows\[0\]\.announced_at: "2025-02-01" is not an RFC 3339 timestamp/,

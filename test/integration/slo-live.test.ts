@@ -1,10 +1,17 @@
 /**
- * Issue 3, "Done means", on the live sidecar with real sockets: a 20x burn raises `page`,
- * recovery clears it, one log line per transition; `/metrics` and `/v1/slos` agree; the
- * whole exposition passes the real promtool; a restart keeps the budget.
+ * The live sidecar with real sockets: a 20x burn raises `page`, recovery clears it, one log
+ * line per transition; `/metrics` and `/v1/slos` agree; the whole exposition passes the real
+ * promtool; a restart keeps the budget; `report` agrees with the live numbers.
  *
- * Objective 99% (seeds 000/001: "Transaction Critical Services 99%"), so 20% errors is a
- * burn rate of 0.20 / (1 - 0.99) = 20, above the page factor 14.4 for 30 days.
+ * Objective 99% (docs/sla-definitions.md#service-classes: "Transaction Critical Services
+ * 99%"), so 20% errors is a burn rate of 0.20 / (1 - 0.99) = 20, above the page factor 14.4
+ * for 30 days (docs/sla-definitions.md#burn-rate-alerts).
+ *
+ * Each test is self-contained (its own data dir, its own sidecars) and runs at a fixed
+ * instant: node:test's clock (`Date` only; timers and sockets stay real) is set to
+ * 2025-03-10T12:00Z, mid-month, so no test depends on another's state, on the current
+ * month or on crossing a minute while it runs. The clock is the one the proxy stamps
+ * requests with and the engine and store read, so they all agree.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +19,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { request } from 'undici';
 import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
@@ -32,8 +39,18 @@ routes:
 `;
 
 let upstream: Awaited<ReturnType<typeof startFlakyUpstream>>;
-const dataDir = mkdtempSync(join(tmpdir(), 'sloprobe-live-'));
-const logLines: Array<Record<string, unknown>> = [];
+
+/** 2025-03-10T12:00:00Z: a Monday in the middle of March, far from any month edge. */
+const T0 = Date.UTC(2025, 2, 10, 12, 0, 0);
+
+/** Freezes `Date` at T0 for this test; `t.mock.timers.tick(ms)` moves it. */
+function atT0(t: TestContext): void {
+  t.mock.timers.enable({ apis: ['Date'], now: T0 });
+}
+
+function freshDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'sloprobe-live-'));
+}
 
 before(async () => {
   upstream = await startFlakyUpstream();
@@ -43,7 +60,9 @@ after(async () => {
   await upstream.close();
 });
 
-async function start(now?: () => number): Promise<Sidecar> {
+type LogLines = Array<Record<string, unknown>>;
+
+async function start(dataDir: string, logLines: LogLines = [], now?: () => number): Promise<Sidecar> {
   const sink = new PassThrough();
   sink.setEncoding('utf8').on('data', (chunk: string) => {
     for (const line of chunk.split('\n'))
@@ -92,13 +111,15 @@ async function slo(s: Sidecar, name: string): Promise<SloJson> {
   return found;
 }
 
-const transitions = () =>
+const transitions = (logLines: LogLines) =>
   logLines.filter((l) => l.event === 'slo_flag' && l.slo === 'payment-request-availability');
 
 test('a 20x burn raises page, recovery clears it after the hold, /metrics and /v1/slos agree, promtool passes', async (t) => {
-  // The clock only moves when the test says so: the hold before a clear is measured on it.
-  let clock = Date.now();
-  const s = await start(() => clock);
+  atT0(t);
+  // The runtime's clock only moves when the test says so: the hold before a clear is measured on it.
+  let clock = T0;
+  const logLines: LogLines = [];
+  const s = await start(freshDataDir(), logLines, () => clock);
   try {
     // 40 good, then 10 answered 500: error ratio 0.2, burn 20. Good ones first, so that an
     // evaluation of the runtime's own timer in between never sees a worse ratio than 10/50.
@@ -112,7 +133,7 @@ test('a 20x burn raises page, recovery clears it after the hold, /metrics and /v
       Math.abs(burning.windows['5m']!.burn_rate! - 20) < 1e-9,
       `burn ${burning.windows['5m']!.burn_rate}`,
     );
-    const raised = transitions().filter((l) => l.state === 'raised' && l.severity === 'page');
+    const raised = transitions(logLines).filter((l) => l.state === 'raised' && l.severity === 'page');
     assert.equal(raised.length, 1, 'one log line for the page flag being raised');
 
     const metrics = await admin(s, '/metrics');
@@ -152,10 +173,10 @@ test('a 20x burn raises page, recovery clears it after the hold, /metrics and /v
     s.slo!.tick();
     clock += 30 * 60_000 - 1;
     s.slo!.tick();
-    assert.equal(transitions().filter((l) => l.state === 'cleared').length, 0, 'still held');
+    assert.equal(transitions(logLines).filter((l) => l.state === 'cleared').length, 0, 'still held');
     clock += 1;
     s.slo!.tick();
-    const cleared = transitions().filter((l) => l.state === 'cleared' && l.severity === 'page');
+    const cleared = transitions(logLines).filter((l) => l.state === 'cleared' && l.severity === 'page');
     assert.equal(cleared.length, 1, 'page cleared once after recovery');
     assert.equal(
       sum(parseSamples(await admin(s, '/metrics')), 'sloprobe_slo_alert_active', {
@@ -169,42 +190,71 @@ test('a 20x burn raises page, recovery clears it after the hold, /metrics and /v
   }
 });
 
-test('a restart keeps the budget: the store restores every window', async () => {
-  const before = logLines.length;
-  const s = await start();
+test('a restart keeps the budget: the store restores every window', async (t) => {
+  atT0(t);
+  const dataDir = freshDataDir();
+  const first = await start(dataDir);
+  try {
+    await send(first, 50, 10);
+    first.slo!.tick();
+  } finally {
+    await first.close(1000);
+  }
+  // Five minutes later: the first run's minutes are history the store must give back.
+  t.mock.timers.tick(5 * 60_000);
+  const logLines: LogLines = [];
+  const s = await start(dataDir, logLines);
   try {
     const restored = await slo(s, 'payment-request-availability');
-    assert.equal(restored.requests, 1050, 'the 1050 requests of the first run are back');
+    assert.equal(restored.requests, 50, 'the 50 requests of the first run are back');
     assert.equal(restored.bad, 10);
-    assert.ok(logLines.slice(before).some((l) => l.msg === 'restored SLO windows from the store'));
+    assert.ok(logLines.some((l) => l.msg === 'restored SLO windows from the store'));
     assert.ok(existsSync(join(dataDir, 'sloprobe.db')), 'the store is a real file under --data-dir');
     await send(s, 10, 0);
     s.slo!.tick();
     const after = await slo(s, 'payment-request-availability');
-    assert.equal(after.requests, 1060, 'new traffic adds to the restored minute, nothing is lost or doubled');
+    // 50 restored + 10 new = 60: nothing lost or doubled.
+    assert.equal(after.requests, 60, 'new traffic adds to the restored windows');
+    assert.equal(after.bad, 10);
   } finally {
     await s.close(1000);
   }
 });
 
-test('`sloprobe report` on the same store agrees with /v1/slos', async () => {
+test('`sloprobe report` on the same store agrees with /v1/slos', async (t) => {
+  atT0(t);
+  const dataDir = freshDataDir();
   const file = join(dataDir, 'live.yaml');
   writeFileSync(file, CONFIG);
-  const s = await start();
+  const s = await start(dataDir);
   let live: SloJson;
   try {
+    await send(s, 20, 2);
+    s.slo!.tick();
     live = await slo(s, 'payment-request-availability');
   } finally {
     await s.close(1000);
   }
-  const r = await runCli(['report', '--config', file, '--data-dir', dataDir, '--format', 'json']);
+  assert.deepEqual([live.requests, live.good, live.bad], [20, 18, 2]);
+  // The report runs in its own process on the real clock: the month is given, not "now".
+  const r = await runCli([
+    'report',
+    '--config',
+    file,
+    '--data-dir',
+    dataDir,
+    '--month',
+    '2025-03',
+    '--format',
+    'json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout.trim().split('\n')[0]!) as {
     slos: Array<{ name: string; requests: number; good: number; bad: number; met: boolean }>;
   };
   const month = report.slos.find((x) => x.name === 'payment-request-availability');
   assert.ok(month);
-  // Every request of this test falls in the current month and the rolling 30 days alike.
-  assert.deepEqual([month.requests, month.good, month.bad], [live.requests, live.good, live.bad]);
-  assert.equal(month.met, true, '10 bad of 1060 is 99.06% against 99%');
+  // T0 is in March and in the rolling 30 days alike: the same 20 requests.
+  assert.deepEqual([month.requests, month.good, month.bad], [20, 18, 2]);
+  assert.equal(month.met, false, '18 good of 20 is 90% against 99%');
 });

@@ -1,6 +1,6 @@
 /** Runs a command in-process with captured stdout/stderr (imported by the tests). */
 import { Readable } from 'node:stream';
-import type { CliIo } from '../../src/replay/cli.js';
+import type { CliIo } from '../../src/cli/args.js';
 
 export interface CliRun {
   readonly code: number;

@@ -1,0 +1,33 @@
+/**
+ * A route as the route table and everything after it (recorder, engine, exposition) sees
+ * it: resolved by the config loader (src/config), with the category and class defaults
+ * already applied. Defined here, not in src/config, so that routing depends on nothing in
+ * src/config while the config loader uses routing's path templates.
+ */
+
+/** `latency: { p99: 200ms }` -> { percentile: 0.99, thresholdMs: 200 }. */
+export interface LatencyObjective {
+  readonly percentile: number;
+  readonly thresholdMs: number;
+}
+
+export interface ResolvedRoute {
+  /** Position in the route table; the `unmatched` route comes after the configured ones. */
+  readonly index: number;
+  readonly name: string;
+  /** Upper-case methods; empty when `anyMethod`. */
+  readonly methods: readonly string[];
+  readonly anyMethod: boolean;
+  /** The path as written: `/hpp/v1/sessions`, `/orders/{order_id}`, `/ordermanagement/*`. */
+  readonly path: string;
+  readonly category: string;
+  readonly class: string;
+  readonly latency: LatencyObjective | undefined;
+  /** Availability objective as a ratio (route override, else category, else class). */
+  readonly availability: number;
+  /** Per-route override of `timeouts.headersMs`. */
+  readonly timeoutMs: number | undefined;
+}
+
+export const UNMATCHED_ROUTE = 'unmatched';
+export const UNCLASSIFIED = 'unclassified';
