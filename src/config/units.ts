@@ -114,8 +114,8 @@ function shiftDecimal(numeral: string, exponent: number): number {
 /**
  * `"99%"`, `"99.5%"`, `0.99`, `"0.995"` -> a ratio in (0, 1]. A bare number above 1 is
  * refused rather than read as a percentage, because `1` is ambiguous (100% or 1%?).
- * With `allowZero` the range is [0, 1) instead: thresholds such as the seed 003 "greater
- * than five percent" may be zero, but never a whole 100%.
+ * With `allowZero` the range is [0, 1) instead: thresholds such as the Downtime minute's "greater
+ * than five percent" (docs/sla-definitions.md#downtime-minute) may be zero, but never a whole 100%.
  */
 export function parsePercent(value: unknown, options: { allowZero?: boolean } = {}): number {
   let ratio: number;

@@ -9,7 +9,7 @@
  * parsed into an object we would then throw away. Event listeners are module-level
  * functions that find the exchange through `ProxyResponse.exchange`.
  *
- * Timing (DESIGN.md, seed 000 "measured ... at the edge"): `t0` when Node emits the
+ * Timing (docs/sla-definitions.md#latency-p99: "measured ... at the edge"): `t0` when Node emits the
  * request (headers parsed); `tReceived` when the request is fully received, that is `t0`
  * for a request without a body, else the moment its last body byte is read (undici's
  * `onRequestSent`, called from the body's 'end'); the SLI ends at the upstream response

@@ -1,6 +1,6 @@
 /**
- * Issue 3: "A window that breaks its policy is not excluded, and `sloprobe check` ... say[s]
- * which rule it broke." Seeds 000/001: "Communication of maintenance downtime: 7 days in advance".
+ * A window that breaks its policy is not excluded, and `sloprobe check` says
+ * which rule it broke (docs/sla-definitions.md#maintenance-klarna): "Communication of maintenance downtime: 7 days in advance".
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
- * The value syntaxes of the config (issue 2: "Durations accept ms/s/m; percentages accept
- * 99% or 0.99"), their hints, and the "did you mean" used for misspelled keys.
+ * The value syntaxes of the config (README "Configuration": durations accept ms/s/m; percentages accept
+ * 99% or 0.99), their hints, and the "did you mean" used for misspelled keys.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -37,7 +37,7 @@ describe('parseDuration', () => {
     assert.equal(parseDuration('1h30m'), 90 * 60 * 1000);
   });
 
-  test('refuses plain numbers with a hint naming a unit (issue 2 example)', () => {
+  test('refuses plain numbers with a hint naming a unit (as the README shows)', () => {
     assert.equal(
       problemOf(() => parseDuration(200)),
       '"200" is not a duration (try "200ms")',

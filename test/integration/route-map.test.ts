@@ -1,5 +1,5 @@
 /**
- * Issue 2, "Done means": a real route map of 50+ operations (Adyen's public OpenAPI, see
+ * A real route map of 50+ operations (Adyen's public OpenAPI, see
  * test/fixtures/openapi-routes.yaml) routes each request to its own route label with exact
  * counts, through the real sidecar on loopback.
  */

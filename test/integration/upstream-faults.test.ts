@@ -1,6 +1,6 @@
 /**
- * Issue 2, "Done means": each upstream fault yields the right status and outcome, with no
- * request lost from the counts. Seed 001 counts "requests processed correctly (responses
+ * Each upstream fault yields the right status and outcome, with no
+ * request lost from the counts. docs/sla-definitions.md#availability-occurrences counts "requests processed correctly (responses
  * having status code being 2xx, 3xx and 4xx)" as good; everything else the client asked
  * for and did not get is bad.
  */

@@ -29,7 +29,7 @@ export function endpoint(
   };
 }
 
-/** A downtime event as the tracker will produce it (seed 002's entity). */
+/** A downtime event as the tracker will produce it (docs/sla-definitions.md#downtime-entity). */
 export function downtimeEvent(
   event: WebhookEvent,
   id = newEventId(),

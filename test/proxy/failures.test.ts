@@ -1,7 +1,7 @@
 /**
  * "Failures: upstream refused/reset/unreachable -> 502, upstream timeouts (connect,
  * headers, body) -> 504, both with a small JSON body naming the request id; the client's
- * own abort cancels the upstream request." (issue 2). DESIGN.md: proxy-generated failures
+ * own abort cancels the upstream request.". DESIGN.md: proxy-generated failures
  * are bad; "a request the client abandoned before a response is neither".
  */
 import assert from 'node:assert/strict';

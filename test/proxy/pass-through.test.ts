@@ -299,7 +299,7 @@ test('keep-alive on both sides: sequential requests share one client and one ups
   assert.equal(up.connections, 1);
 });
 
-test('digest (seed 003 distinct requests): identical requests share it, a different body does not', async (t) => {
+test('digest (docs/sla-definitions.md#repeated-requests): identical requests share it, a different body does not', async (t) => {
   const { px } = await startPair(t, echo, { digest: true });
   const post = (body: string) =>
     send(px.port, {

@@ -1,6 +1,6 @@
 /**
  * "Not an open proxy: absolute-form targets naming another host and CONNECT are refused
- * (400/405) and never forwarded; only the configured upstream is ever contacted." (issue 2)
+ * (400/405) and never forwarded; only the configured upstream is ever contacted."
  * Each refusal is still observed once, with its status.
  */
 import assert from 'node:assert/strict';

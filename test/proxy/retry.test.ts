@@ -2,7 +2,7 @@
  * The keep-alive race: an upstream closes an idle kept-alive connection just as the pool
  * reuses it. A safe request without a body (RFC 9110 9.2.1: GET, HEAD, OPTIONS) that lost
  * its connection before any response headers is sent once more, as nginx's
- * `proxy_next_upstream error` does; anything else keeps issue 2's rule: "upstream
+ * `proxy_next_upstream error` does; anything else keeps the README's rule: "upstream
  * refused/reset/unreachable -> 502". Either way "the sink is called exactly once per
  * request" (observation.ts), with the outcome the client got.
  */

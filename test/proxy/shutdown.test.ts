@@ -1,6 +1,6 @@
 /**
  * "Graceful shutdown on SIGTERM/SIGINT: stop accepting, let in-flight requests finish up to
- * a deadline (--drain-timeout, default 20s), then exit 0." (issue 2). ProxyServer.close is
+ * a deadline (--drain-timeout, default 20s), then exit 0.". ProxyServer.close is
  * the part the CLI calls on the signal.
  */
 import assert from 'node:assert/strict';
