@@ -198,7 +198,7 @@ test('through the CLI: a bad document is one stderr line with file:line:column a
   assert.equal(bad.stdout, '');
   assert.equal(
     bad.stderr,
-    `sloprobe: ${file}:7:26: x-slo-latency-p99: "fast" is not a duration (use a number and a unit: ms, s, m, h or d, e.g. "200ms")\n`,
+    `sloprobe import: ${file}:7:26: x-slo-latency-p99: "fast" is not a duration (use a number and a unit: ms, s, m, h or d, e.g. "200ms")\n`,
   );
   const unknown = await runCli(['import', 'wsdl', file]);
   assert.equal(unknown.code, 2);
