@@ -12,13 +12,18 @@ import { AdminServer } from './admin/server.js';
 import { needsRequestDigest, sloLatencyThresholdsSeconds, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
+import { registerDowntimeApi } from './downtime/api.js';
+import { DowntimeRuntime } from './downtime/runtime.js';
 import { ErrorCodes, SloprobeError } from './errors.js';
 import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
 import { fanout } from './log/fanout.js';
+import { type EventSink, NO_EVENTS } from './notify/event.js';
 import { ProxyServer } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
+import { slosJson } from './slo/slo-json.js';
+import { renderSloMetrics } from './slo/slo-metrics.js';
 import type { Store } from './store/store.js';
 import { DEFAULT_LATENCY_BOUNDS_SECONDS } from './telemetry/buckets.js';
 import { MetricsEndpoint, type MetricsRenderer } from './telemetry/metrics.js';
@@ -31,6 +36,11 @@ export interface SidecarOptions {
   /** Switch observation recording off entirely (benchmarks the recording cost). */
   readonly recording?: boolean;
   readonly now?: () => number;
+  /**
+   * Where downtime events go (`payment.downtime.*`), called inside the store transaction of
+   * the change: the notification outbox. Default: dropped.
+   */
+  readonly events?: EventSink;
 }
 
 /** Where a listener ended up (port 0 resolved). */
@@ -53,6 +63,8 @@ export interface Sidecar {
   readonly recorder: Recorder;
   readonly table: RouteTable;
   readonly slo: SloRuntime | undefined;
+  /** Payment methods and downtimes (undefined when recording is off). */
+  readonly downtime: DowntimeRuntime | undefined;
   readonly config: ResolvedConfig;
   /**
    * Swaps in a new route map and SLOs (already validated: a bad file never gets here, so
@@ -73,6 +85,7 @@ interface Generation {
   readonly accessLog: AccessLog;
   readonly sink: ObservationSink;
   readonly slo: SloRuntime | undefined;
+  readonly downtime: DowntimeRuntime | undefined;
   readonly routesJson: unknown;
   readonly renderers: MetricsRenderer[];
   /** Date.now() when it took over; requests that started earlier were routed by the previous one. */
@@ -95,20 +108,34 @@ function buildGeneration(config: ResolvedConfig, options: SidecarOptions, store?
   const accessLog = createAccessLog(config.accessLog, table.routes);
   const bounds = recorder.layout.boundsSeconds;
   const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now, store }) : undefined;
+  const downtime = slo
+    ? new DowntimeRuntime(config, {
+        routes: table.routes,
+        store: slo.store,
+        events: options.events ?? NO_EVENTS,
+        log,
+        now,
+      })
+    : undefined;
+  // The per-method recorder only sees requests when some route has a payment method.
+  const methods = downtime && downtime.plan.series.length > 0 ? downtime.recorder : undefined;
   return {
     config,
     table,
     recorder,
     accessLog,
-    sink: recording ? fanout([recorder, accessLog]) : NOOP_SINK,
+    sink: recording ? fanout(methods ? [recorder, accessLog, methods] : [recorder, accessLog]) : NOOP_SINK,
     slo,
+    downtime,
     routesJson: routeTableJson(config),
-    renderers: slo ? [() => slo.renderMetrics()] : [],
+    // One rendering for route and method SLOs: each metric family is written once.
+    renderers: slo ? [() => renderSloMetrics([...slo.current(), ...(downtime?.current() ?? [])])] : [],
     sinceMs: Date.now(),
   };
 }
 
 async function closeGeneration(g: Generation): Promise<void> {
+  g.downtime?.close();
   g.slo?.close();
   await g.accessLog.close();
 }
@@ -185,6 +212,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     routeTimeoutMs: (i) => gen.table.routes[i]?.timeoutMs,
     sink,
     digest: needsRequestDigest(config),
+    paymentVariant: (routeIndex, req) => gen.downtime?.variantOf(routeIndex, req) ?? 0,
   });
 
   // Families of the long-lived parts, kept across reloads.
@@ -208,9 +236,17 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   });
   admin.route('GET', '/v1/slos', () =>
     gen.slo
-      ? { status: 200, json: gen.slo.json() }
+      ? {
+          status: 200,
+          json: { ...gen.slo.json(), payment_methods: slosJson(gen.downtime?.current() ?? []).slos },
+        }
       : { status: 404, json: { error: 'recording is off: no SLOs are evaluated' } },
   );
+  registerDowntimeApi(admin, {
+    tracker: () => gen.downtime?.tracker,
+    token: () => gen.config.adminToken,
+    now: options.now ?? Date.now,
+  });
 
   let proxyAddress: ListenAddress;
   let adminAddress: ListenAddress;
@@ -239,6 +275,9 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     get slo() {
       return gen.slo;
     },
+    get downtime() {
+      return gen.downtime;
+    },
     get config() {
       return gen.config;
     },
@@ -247,6 +286,8 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       // The old runtime flushes its minutes to the store and hands it over; the new one
       // restores its windows from it (the data dir and retention stay until a restart).
       const old = gen;
+      // Stopped first: the new tracker reads the open downtimes the old one last wrote.
+      old.downtime?.close();
       const store = old.slo?.handOver();
       const fresh = buildGeneration(next, options, store);
       // Synchronous up to the swap: no observation reaches the old recorder after this.

@@ -53,6 +53,46 @@ export interface ResolvedRoute {
   readonly availability: number;
   /** Per-route override of `timeouts.headersMs`. */
   readonly timeoutMs: number | undefined;
+  /** The payment method the route serves (route over category); absent when none is set. */
+  readonly payment?: PaymentSpec;
+}
+
+// ---- Payment methods (Curlec's downtime entity: docs/sla-definitions.md#downtime-entity) ----
+
+/** Where a per-request value is read: a request header (lower-case name) or a query parameter. */
+export interface ValueSelector {
+  readonly source: 'header' | 'query';
+  readonly name: string;
+  /** The allowed values; anything else (or nothing) counts as `other`, so cardinality stays bounded. */
+  readonly values: readonly string[];
+}
+
+/** What the instrument fields of a downtime say: issuer, network, bank, card_type, vpa_handle, ... */
+export type Instrument = Readonly<Record<string, string>>;
+
+export interface PaymentSpec {
+  /** Static method (`card`, `fpx`, ...), or undefined when `methodFrom` reads it per request. */
+  readonly method: string | undefined;
+  readonly methodFrom: ValueSelector | undefined;
+  /** Static instrument fields. */
+  readonly instrument: Instrument;
+  /** At most one instrument field read per request (never together with `methodFrom`). */
+  readonly instrumentFrom: { readonly field: string; readonly selector: ValueSelector } | undefined;
+}
+
+/** The value a per-request read falls back to: not in the allowed list, or absent. */
+export const OTHER_VALUE = 'other';
+
+/** `downtime:`: when the tracker opens and closes an unscheduled downtime. */
+export interface DowntimeConfig {
+  /** Consecutive Downtime minutes that open an unscheduled downtime (default 3). */
+  readonly startAfterMinutes: number;
+  /** Resolved after this long without a Downtime minute and without a page (default 5m). */
+  readonly quietMs: number;
+  /** Error ratio at or above which a downtime is `high` (default 50%). */
+  readonly highErrorRatio: number;
+  /** How long resolved and cancelled downtimes stay listed (default 30d). */
+  readonly retentionMs: number;
 }
 
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -115,6 +155,10 @@ export interface MaintenanceWindow {
   readonly all: boolean;
   readonly routes: readonly string[];
   readonly categories: readonly string[];
+  /** Payment methods the window announces a scheduled downtime for (`methods: [card]`). */
+  readonly methods?: readonly string[];
+  /** Static instrument of those scheduled downtimes. */
+  readonly instrument?: Instrument;
 }
 
 export interface AlertingConfig {
@@ -161,4 +205,8 @@ export interface ResolvedConfig {
   readonly alerting: AlertingConfig;
   readonly store: StoreConfig;
   readonly fees: Fees | undefined;
+  /** Unscheduled downtime detection; defaults applied. Optional only for hand-built configs. */
+  readonly downtime?: DowntimeConfig;
+  /** Bearer token for the Downtime API's writes (`admin.token`); env SLOPROBE_ADMIN_TOKEN wins. */
+  readonly adminToken?: string;
 }

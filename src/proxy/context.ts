@@ -27,7 +27,17 @@ export class ProxyContext {
     readonly digest: boolean,
     /** Lower-case `host[:port]` of the upstream, default port omitted. */
     readonly upstreamAuthority: string,
+    readonly paymentVariant?: (routeIndex: number, req: IncomingMessage) => number,
   ) {}
+
+  variantOf(routeIndex: number, req: IncomingMessage): number {
+    if (this.paymentVariant === undefined) return 0;
+    try {
+      return this.paymentVariant(routeIndex, req);
+    } catch {
+      return 0; // guards a bug only: the reader scans strings and cannot throw on input
+    }
+  }
 
   routeOf(method: string, path: string): number {
     try {

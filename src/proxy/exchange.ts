@@ -72,6 +72,7 @@ export class Exchange implements Observation, RawHandler {
   durationNs = 0;
   requestId = '';
   digest: string | null = null;
+  paymentVariant = 0;
 
   // ---- state
   private req: IncomingMessage | null;
@@ -131,6 +132,7 @@ export class Exchange implements Observation, RawHandler {
     // Refused requests are routed too: they count against the route they were aimed at.
     const routeIndex = ctx.routeOf(this.method, plan.path);
     this.routeIndex = routeIndex;
+    this.paymentVariant = ctx.variantOf(routeIndex, req);
     if (plan.refusal !== null) {
       this.refuse(plan.refusal);
       return;

@@ -21,7 +21,7 @@
  *   response headers is retried once (the keep-alive race; exchange.ts says why only
  *   these). It is observed once, with the outcome of the attempt that answered.
  */
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Timeouts } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
@@ -47,6 +47,8 @@ export interface ProxyOptions {
   digest?: boolean;
   /** Connections to the upstream (undici Pool). */
   connections?: number;
+  /** The request's payment-method variant on its route (`Observation.paymentVariant`); default 0. */
+  paymentVariant?(routeIndex: number, req: IncomingMessage): number;
 }
 
 /** Default size of the upstream pool; one in-flight request per connection (no pipelining). */
@@ -121,6 +123,7 @@ export class ProxyServer {
       opts.sink,
       opts.digest === true,
       url.host.toLowerCase(),
+      opts.paymentVariant,
     );
     this.ctx = ctx;
     const server = http.createServer({

@@ -61,6 +61,36 @@ export const MIGRATIONS: readonly string[] = [
      histogram TEXT NOT NULL,
      PRIMARY KEY (hour, route_id)
    ) WITHOUT ROWID;`,
+  // 3: payment downtimes (docs/sla-definitions.md#downtime-entity) and their history. The
+  // entity's columns plus what the tracker needs to continue after a restart: where the
+  // record came from (detected, a maintenance window, the API), the method series that
+  // contribute to it, and when it last had evidence (the quiet time counts from there).
+  `CREATE TABLE downtimes (
+     id TEXT PRIMARY KEY,
+     method TEXT NOT NULL,
+     begin INTEGER NOT NULL,
+     "end" INTEGER,
+     status TEXT NOT NULL,
+     scheduled INTEGER NOT NULL,
+     severity TEXT NOT NULL,
+     instrument TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     source_key TEXT,
+     series TEXT NOT NULL,
+     evidence_at INTEGER
+   );
+   CREATE INDEX downtimes_by_begin ON downtimes (begin DESC, created_at DESC);
+   CREATE INDEX downtimes_open ON downtimes (status) WHERE status IN ('scheduled', 'started');
+   CREATE TABLE downtime_history (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     downtime_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     event TEXT NOT NULL,
+     entity TEXT NOT NULL
+   );
+   CREATE INDEX downtime_history_by_id ON downtime_history (downtime_id, seq);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -73,4 +103,6 @@ export const REQUIRED_TABLES: readonly string[] = [
   'store_state',
   'dirty_hours',
   'hour_latency_hdr',
+  'downtimes',
+  'downtime_history',
 ];
