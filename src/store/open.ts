@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
-import { MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION, TABLE_SINCE } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -191,10 +191,11 @@ export function openReadOnly(dataDir: string): { db: Db; file: string; version: 
       );
     }
     if (version < 1) throw new UnusableStoreFile('not a sloprobe store (schema version 0)');
-    // Version 1 stores lack the histogram table; they stay readable without exact p99s.
+    // Older stores lack the later tables (version 1: no histograms, so no exact p99s); they
+    // stay readable.
     checkTables(
       db,
-      REQUIRED_TABLES.filter((t) => t !== 'hour_latency_hdr' || version >= 2),
+      REQUIRED_TABLES.filter((t) => (TABLE_SINCE[t] ?? 1) <= version),
     );
     return { db, file, version };
   } catch (err) {

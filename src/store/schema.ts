@@ -95,6 +95,16 @@ export const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * The migration that added each table after the first: a read-only reader of an older store
+ * (`sloprobe report`) checks only the tables that store's version has.
+ */
+export const TABLE_SINCE: Readonly<Record<string, number>> = {
+  hour_latency_hdr: 2,
+  downtimes: 3,
+  downtime_history: 3,
+};
+
 /** Tables a store at SCHEMA_VERSION must have; a file that claims the version but lacks one is corrupt. */
 export const REQUIRED_TABLES: readonly string[] = [
   'routes',
