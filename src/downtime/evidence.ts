@@ -27,6 +27,9 @@ export class SeriesEvidence {
   /** Consecutive minutes slower than allowed but not erroring. */
   slowRun = 0;
   slowRunStart = -1;
+  /** Consecutive minutes with any failed request, and the first of them; -1 when none. */
+  failing = 0;
+  failingStart = -1;
   /** Epoch ms at which the latest Downtime or slow minute ended; 0 when none seen. */
   lastBadEndMs = 0;
   private lastMinute = -1;
@@ -65,12 +68,17 @@ export class SeriesEvidence {
       if (this.slowRun === 0) this.slowRunStart = m.minute;
       this.slowRun++;
     } else this.slowRun = 0;
+    if (m.bad > 0) {
+      if (this.failing === 0) this.failingStart = m.minute;
+      this.failing++;
+    } else this.failing = 0;
     if (downtime || slow) this.lastBadEndMs = (m.minute + 1) * 60_000;
   }
 
   private gap(minutes: number): void {
     this.run = 0;
     this.slowRun = 0;
+    this.failing = 0;
     for (let i = 0; i < Math.min(minutes, SEVERITY_MINUTES); i++) {
       const slot = (this.lastMinute + 1 + i) % SEVERITY_MINUTES;
       this.bad[slot] = this.valid[slot] = this.unreachable[slot] = 0;
@@ -78,10 +86,15 @@ export class SeriesEvidence {
     }
   }
 
-  /** The first minute of the current evidence (epoch minute), or -1. */
+  /**
+   * The first bad minute (epoch minute) of the current evidence: the Downtime run's, the
+   * latency run's, else that of the minutes with failures before a page; -1 when the only
+   * failures are in the minute in progress.
+   */
   firstBadMinute(): number {
     if (this.run > 0) return this.runStart;
     if (this.slowRun > 0) return this.slowRunStart;
+    if (this.failing > 0) return this.failingStart;
     return -1;
   }
 

@@ -104,7 +104,7 @@ export class DowntimeRuntime {
     this.opts = opts;
     this.plan = planMethods(opts.routes);
     this.reader = new MethodReader(opts.routes);
-    this.recorder = new MethodRecorder(this.plan, timesliceErrorStatuses(config));
+    this.recorder = new MethodRecorder(this.plan, timesliceErrorStatuses(config), opts.now);
     this.engine = new SloEngine(methodEngineConfig(config, this.plan), {
       bucketBoundsSeconds: [],
       now: opts.now,

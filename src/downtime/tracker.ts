@@ -166,7 +166,8 @@ export class DowntimeTracker {
         rec = {
           id: newDowntimeId(),
           method: s.method,
-          begin: first >= 0 ? first * 60 : now,
+          // Failures only in the minute in progress (a page within it): that minute is the first.
+          begin: (first >= 0 ? first : Math.floor(nowMs / 60_000)) * 60,
           end: null,
           status: 'started',
           scheduled: false,

@@ -6,8 +6,9 @@
  *
  * Hot path: `observe` adds to one preallocated Float64Array row (series x field) of the
  * current minute; a new minute swaps in a second row, so nothing is allocated per request.
- * A request finishing after its minute rolled over counts in the current one: the tracker
- * judges whole minutes, and a few requests on a minute's edge do not move that verdict.
+ * A request counts in the minute it finished in, by the injectable clock (Date.now() costs
+ * no allocation): the tracker judges whole minutes on that same clock, and a request on a
+ * minute's edge does not move that verdict.
  * Repeated identical requests are not de-duplicated here (distinct = total): the per-route
  * timeslice SLOs keep the exact rule, the per-method view is for detection.
  */
@@ -42,8 +43,11 @@ export class MethodRecorder implements ObservationSink {
   private minute = -1;
   private readonly done: MethodMinute[] = [];
 
-  constructor(plan: MethodPlan, timesliceErrorStatuses: readonly number[]) {
+  private readonly now: () => number;
+
+  constructor(plan: MethodPlan, timesliceErrorStatuses: readonly number[], now: () => number = Date.now) {
     this.plan = plan;
+    this.now = now;
     this.errorStatuses = new Uint8Array(1000);
     for (const s of timesliceErrorStatuses) if (s >= 0 && s < 1000) this.errorStatuses[s] = 1;
     this.cur = new Float64Array(plan.series.length * FIELDS);
@@ -60,7 +64,7 @@ export class MethodRecorder implements ObservationSink {
     const v = o.paymentVariant ?? 0;
     // A variant past the table (an observation remapped across a reload) is the route's `other`.
     const s = table[v < table.length ? v : table.length - 1]!;
-    const m = Math.floor(o.startMs / MINUTE_MS);
+    const m = Math.floor(this.now() / MINUTE_MS);
     if (m > this.minute) this.roll(m);
     const row = this.cur;
     const at = s * FIELDS;
