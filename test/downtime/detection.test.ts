@@ -117,7 +117,10 @@ test('per-method figures: /v1/slos and /metrics carry an availability and a time
     assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
   const res = await request(`http://127.0.0.1:${h.sidecar.adminAddress.port}/metrics`);
   const text = await res.body.text();
-  assert.match(text, /sloprobe_slo_objective_ratio\{slo="method:fpx-availability",sli="availability"\} 0\.99/);
+  assert.match(
+    text,
+    /sloprobe_slo_objective_ratio\{slo="method:fpx-availability",sli="availability"\} 0\.99/,
+  );
   // Each family is written once (route and method SLOs share one rendering).
   assert.equal(text.split('\n').filter((l) => l === '# TYPE sloprobe_slo_objective_ratio gauge').length, 1);
 });

@@ -49,7 +49,10 @@ export interface Harness {
   pay(method: string, n: number): Promise<number[]>;
   /** One evaluation of the downtime tracker at the clock's time. */
   tick(): void;
-  admin(path: string, init?: { method?: string; body?: string; token?: string }): Promise<{ status: number; json: any }>;
+  admin(
+    path: string,
+    init?: { method?: string; body?: string; token?: string },
+  ): Promise<{ status: number; json: any }>;
   close(): Promise<void>;
 }
 
@@ -59,7 +62,13 @@ export async function harness(options: { token?: string; dataDir?: string } = {}
   const quiet = new PassThrough();
   quiet.resume();
   const base = parseConfig(CONFIG, 'downtime.yaml');
-  const mock = await startMockUpstream({ routes: base.routes, errorRate: 0, slowRate: 0, timeScale: 0, seed: 7 });
+  const mock = await startMockUpstream({
+    routes: base.routes,
+    errorRate: 0,
+    slowRate: 0,
+    timeScale: 0,
+    seed: 7,
+  });
   let sidecar: Sidecar | undefined;
   const h: Harness = {
     mock,
