@@ -110,6 +110,8 @@ export function resolvePayment(
     instrumentFrom = undefined;
   }
   if (method === undefined && methodFrom === undefined) {
+    // A payment_method that is there but invalid was reported already.
+    if (rawMethod !== undefined) return undefined;
     problems.add(
       [...path, 'instrument'],
       'an instrument needs a payment method: add payment_method (e.g. card) here or on the category',
@@ -150,9 +152,19 @@ export function resolveDowntime(raw: unknown, problems: Problems): DowntimeConfi
   };
 }
 
+/** A bearer token shorter than this is guessable; 16 characters is 96 bits of base64. */
+const MIN_TOKEN_LENGTH = 16;
+
 /** `admin: HOST:PORT` or `admin: { listen, token }` -> the listen string and the token. */
-export function splitAdmin(raw: unknown): { listen: unknown; token: string | undefined } {
+export function splitAdmin(raw: unknown, problems: Problems): { listen: unknown; token: string | undefined } {
   const o = asObject(raw);
   if (!o) return { listen: raw, token: undefined };
-  return { listen: o.listen, token: asString(o.token) };
+  const token = asString(o.token);
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH && !problems.has(['admin', 'token'])) {
+    problems.add(
+      ['admin', 'token'],
+      `a token of ${token.length} characters is guessable: use ${MIN_TOKEN_LENGTH} or more (e.g. the output of openssl rand -hex 24), or set ${ADMIN_TOKEN_ENV}`,
+    );
+  }
+  return { listen: o.listen, token };
 }

@@ -79,7 +79,7 @@ export function resolveConfig(data: unknown, source: string, problems: Problems)
     host: '',
     port: 0,
   });
-  const adminRaw = splitAdmin(raw.admin);
+  const adminRaw = splitAdmin(raw.admin, problems);
   const adminPath =
     typeof raw.admin === 'string' || raw.admin === undefined ? ['admin'] : ['admin', 'listen'];
   const admin = parseAt(problems, adminPath, adminRaw.listen ?? DEFAULTS.admin, parseHostPort, {

@@ -226,7 +226,7 @@ export const configSchema: SchemaObject = {
       additionalProperties: false,
       properties: {
         listen: { type: 'string', 'x-hint': 'host:port such as "0.0.0.0:9464"' },
-        token: { type: 'string', minLength: 16, 'x-hint': 'a secret of 16 characters or more' },
+        token: { type: 'string', 'x-hint': 'a secret of 16 characters or more' },
       },
       'x-hint': 'host:port such as "0.0.0.0:9464", or { listen: HOST:PORT, token: SECRET }',
     },

@@ -33,6 +33,9 @@ export interface RecordedEvent {
   readonly inTransaction: boolean;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, which the tests check field by field
+export type Json = any;
+
 export class Clock {
   t = T0;
   readonly now = (): number => this.t;
@@ -52,7 +55,7 @@ export interface Harness {
   admin(
     path: string,
     init?: { method?: string; body?: string; token?: string },
-  ): Promise<{ status: number; json: any }>;
+  ): Promise<{ status: number; json: Json }>;
   close(): Promise<void>;
 }
 
