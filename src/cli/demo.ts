@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { applyOverrides, loadConfigFile } from '../config/load.js';
+import { INCIDENT_DEFAULTS, startIncidents } from '../demo/incident.js';
 import { startMockUpstream } from '../demo/mock-upstream.js';
 import { startTraffic } from '../demo/traffic.js';
 import { UsageError } from '../errors.js';
@@ -23,7 +24,9 @@ const USAGE = `Usage: sloprobe demo [options]
   --admin HOST:PORT    admin listener (default 127.0.0.1:9464)
   --rps N              demo traffic, requests per second (default 20; 0 for none)
   --access-log TARGET  off | stdout | FILE (default off, so the terminal stays readable)
-  --data-dir DIR       store for the SLO engine (default :memory:)`;
+  --data-dir DIR       store for the SLO engine (default :memory:)
+  --no-incident        no scripted incident (by default one payment method fails for
+                       4 minutes, 2 minutes after start and then every 20 minutes)`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -38,6 +41,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         rps: { type: 'string' },
         'access-log': { type: 'string' },
         'data-dir': { type: 'string' },
+        'no-incident': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -72,8 +76,26 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const proxyUrl = `http://${addr(sidecar.proxyAddress)}`;
   const adminUrl = `http://${addr(sidecar.adminAddress)}`;
   const traffic = rps > 0 ? startTraffic({ target: proxyUrl, routes: base.routes, rps }) : undefined;
+  // The incident fails one value of the first route that reads the method per request.
+  const choices = base.routes.find((r) => r.payment?.methodFrom)?.payment?.methodFrom?.values ?? [];
+  const failing = choices.includes('pay_later') ? 'pay_later' : choices.at(-1);
+  const downtimesUrl = `${adminUrl}/v1/payments/downtimes`;
+  const incident =
+    failing !== undefined && traffic !== undefined && values['no-incident'] !== true
+      ? startIncidents({
+          mock,
+          method: failing,
+          onChange: (down) =>
+            process.stdout.write(
+              down
+                ? `demo incident: payment method ${failing} fails on the mock API now, for ${INCIDENT_DEFAULTS.lastingMs / 60_000} minutes; watch ${downtimesUrl}\n`
+                : `demo incident over: ${failing} answers again; the downtime resolves after 5 quiet minutes\n`,
+            ),
+        })
+      : undefined;
   // Signal handlers first: whoever reads the banner may press Ctrl-C at once.
   const stopped = waitForSignal(sidecar, log, 5_000, async () => {
+    incident?.stop();
     await traffic?.stop();
   }).finally(() => mock.close());
 
@@ -86,6 +108,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
       `  metrics           ${adminUrl}/metrics`,
       `  route table       ${adminUrl}/v1/routes`,
       `  SLOs and budgets  ${adminUrl}/v1/slos`,
+      `  downtimes         ${downtimesUrl}  (Curlec's Payment Downtime API)`,
+      ...(incident
+        ? [
+            `  incident          ${failing} fails ${INCIDENT_DEFAULTS.firstAfterMs / 60_000} min after start for ${INCIDENT_DEFAULTS.lastingMs / 60_000} min, then every ${INCIDENT_DEFAULTS.everyMs / 60_000} min (--no-incident: none)`,
+          ]
+        : []),
       `  health            ${adminUrl}/healthz  ${adminUrl}/readyz`,
       `  traffic           ${rps} requests/s through the sidecar`,
       `  try: curl -s ${adminUrl}/metrics | grep sloprobe_requests_total`,

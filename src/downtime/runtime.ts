@@ -123,6 +123,7 @@ export class DowntimeRuntime {
       series: this.plan.series,
       windows: config.maintenance,
       now: opts.now,
+      log: opts.log,
     });
     const tickMs = opts.tickMs ?? 1000;
     if (tickMs > 0) {

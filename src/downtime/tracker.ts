@@ -19,6 +19,7 @@
  */
 import type { DowntimeConfig, Instrument, MaintenanceWindow } from '../config/types.js';
 import { OTHER_VALUE } from '../config/types.js';
+import type { AppLog } from '../log/app-log.js';
 import type { EventSink } from '../notify/event.js';
 import type { MethodMinute } from '../payments/method-recorder.js';
 import type { MethodSeries } from '../payments/method-series.js';
@@ -28,6 +29,7 @@ import {
   type DowntimeEventName,
   type DowntimeRecord,
   downtimeEvent,
+  entityOf,
   isOpen,
   newDowntimeId,
   seconds,
@@ -44,6 +46,8 @@ export interface TrackerOptions {
   readonly series: readonly MethodSeries[];
   readonly windows: readonly MaintenanceWindow[];
   readonly now: () => number;
+  /** Told about every change that sends an event, once it is committed. */
+  readonly log?: AppLog;
 }
 
 /** What the method engine says about one series at this tick. */
@@ -139,6 +143,13 @@ export class DowntimeTracker {
     for (const c of changes) {
       if (isOpen(c.record.status)) this.open.set(c.record.id, c.record);
       else this.open.delete(c.record.id);
+      if (c.event !== null) {
+        const r = c.record;
+        this.opts.log?.info(
+          { event: c.event, downtime: entityOf(r) },
+          `payment downtime ${r.status}: ${r.method} (${r.id}, severity ${r.severity})`,
+        );
+      }
     }
   }
 
