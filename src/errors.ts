@@ -11,6 +11,7 @@ export const ErrorCodes = {
   LISTEN: 'SLOPROBE_ERR_LISTEN',
   STORE: 'SLOPROBE_ERR_STORE',
   REPLAY_INPUT: 'SLOPROBE_ERR_REPLAY_INPUT',
+  DOWNTIME_INPUT: 'SLOPROBE_ERR_DOWNTIME_INPUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -75,5 +76,15 @@ export class UsageError extends SloprobeError {
 export class StoreError extends SloprobeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.STORE, message, { ...options, exitCode: 1 });
+  }
+}
+
+/** A Downtime API request the sidecar refuses (HTTP 400): `field` names what to fix. */
+export class DowntimeInputError extends SloprobeError {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(ErrorCodes.DOWNTIME_INPUT, message, { exitCode: 2 });
+    this.field = field;
   }
 }

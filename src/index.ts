@@ -6,15 +6,27 @@
 export { applyOverrides, loadConfigFile, parseConfig } from './config/load.js';
 export type {
   Category,
+  Instrument,
   LatencyObjective,
   MaintenanceWindow,
+  PaymentSpec,
   ResolvedConfig,
   ResolvedRoute,
   ServiceClass,
   SloDefinition,
   TimesliceRules,
 } from './config/types.js';
-export { ConfigError, ConfigErrors, ErrorCodes, SloprobeError, StoreError, UsageError } from './errors.js';
+export type { DowntimeEntity, DowntimeSeverity, DowntimeStatus } from './downtime/entity.js';
+export {
+  ConfigError,
+  ConfigErrors,
+  DowntimeInputError,
+  ErrorCodes,
+  SloprobeError,
+  StoreError,
+  UsageError,
+} from './errors.js';
+export type { EventSink, OutboxEvent } from './notify/event.js';
 export { type ProxyOptions, ProxyServer } from './proxy/server.js';
 export { RouteTable } from './routing/route-table.js';
 export { type ListenAddress, type Sidecar, type SidecarOptions, startSidecar } from './sidecar.js';

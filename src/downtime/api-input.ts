@@ -6,17 +6,9 @@
  */
 import { INSTRUMENT_FIELDS, INSTRUMENT_VALUE_PATTERN, METHOD_PATTERN } from '../config/schema.js';
 import type { Instrument } from '../config/types.js';
+import { DowntimeInputError } from '../errors.js';
 import type { DowntimeQuery } from './downtime-store.js';
 import { DOWNTIME_STATUSES, type DowntimeSeverity, type DowntimeStatus, SEVERITIES } from './entity.js';
-
-export class InputError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const METHOD_RE = new RegExp(METHOD_PATTERN);
 const INSTRUMENT_RE = new RegExp(INSTRUMENT_VALUE_PATTERN);
@@ -29,9 +21,10 @@ const MIN_TIME = 946_684_800;
 const MAX_TIME = 4_102_444_800;
 
 function integer(field: string, raw: string, min: number, max: number): number {
-  if (!/^\d{1,12}$/.test(raw)) throw new InputError(field, `${field} must be a whole number, not "${raw}"`);
+  if (!/^\d{1,12}$/.test(raw))
+    throw new DowntimeInputError(field, `${field} must be a whole number, not "${raw}"`);
   const n = Number(raw);
-  if (n < min || n > max) throw new InputError(field, `${field} must be between ${min} and ${max}`);
+  if (n < min || n > max) throw new DowntimeInputError(field, `${field} must be between ${min} and ${max}`);
   return n;
 }
 
@@ -39,16 +32,16 @@ export function parseQuery(params: URLSearchParams): DowntimeQuery {
   const known = new Set(['status', 'method', 'from', 'to', 'count', 'skip']);
   for (const key of params.keys()) {
     if (!known.has(key)) {
-      throw new InputError(key, `${key} is not a filter (use status, method, from, to, count, skip)`);
+      throw new DowntimeInputError(key, `${key} is not a filter (use status, method, from, to, count, skip)`);
     }
   }
   const status = params.get('status') ?? undefined;
   if (status !== undefined && !(DOWNTIME_STATUSES as readonly string[]).includes(status)) {
-    throw new InputError('status', `status is one of ${DOWNTIME_STATUSES.join(', ')}`);
+    throw new DowntimeInputError('status', `status is one of ${DOWNTIME_STATUSES.join(', ')}`);
   }
   const method = params.get('method') ?? undefined;
   if (method !== undefined && !METHOD_RE.test(method)) {
-    throw new InputError('method', 'method is a payment method such as card or fpx');
+    throw new DowntimeInputError('method', 'method is a payment method such as card or fpx');
   }
   const get = (k: string, min: number, max: number) => {
     const v = params.get(k);
@@ -57,7 +50,7 @@ export function parseQuery(params: URLSearchParams): DowntimeQuery {
   const from = get('from', 0, MAX_TIME);
   const to = get('to', 0, MAX_TIME);
   if (from !== undefined && to !== undefined && from > to)
-    throw new InputError('to', 'to must not be before from');
+    throw new DowntimeInputError('to', 'to must not be before from');
   return {
     ...(status !== undefined ? { status: status as DowntimeStatus } : {}),
     ...(method !== undefined ? { method } : {}),
@@ -70,7 +63,7 @@ export function parseQuery(params: URLSearchParams): DowntimeQuery {
 
 function asObject(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new InputError('body', 'the body must be a JSON object');
+    throw new DowntimeInputError('body', 'the body must be a JSON object');
   }
   return body as Record<string, unknown>;
 }
@@ -78,7 +71,7 @@ function asObject(body: unknown): Record<string, unknown> {
 function onlyKeys(o: Record<string, unknown>, allowed: readonly string[]): void {
   for (const key of Object.keys(o)) {
     if (!allowed.includes(key))
-      throw new InputError(key, `${key} is not a field here (use ${allowed.join(', ')})`);
+      throw new DowntimeInputError(key, `${key} is not a field here (use ${allowed.join(', ')})`);
   }
 }
 
@@ -86,7 +79,7 @@ function time(o: Record<string, unknown>, field: string): number | undefined {
   const v = o[field];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < MIN_TIME || v > MAX_TIME) {
-    throw new InputError(field, `${field} must be a Unix timestamp in seconds (e.g. 1767225600)`);
+    throw new DowntimeInputError(field, `${field} must be a Unix timestamp in seconds (e.g. 1767225600)`);
   }
   return v;
 }
@@ -99,7 +92,7 @@ function severity(o: Record<string, unknown>): DowntimeSeverity | undefined {
   const v = o.severity;
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !(SEVERITIES as readonly string[]).includes(v)) {
-    throw new InputError('severity', `severity is one of ${SEVERITIES.join(', ')}`);
+    throw new DowntimeInputError('severity', `severity is one of ${SEVERITIES.join(', ')}`);
   }
   return v as DowntimeSeverity;
 }
@@ -109,14 +102,18 @@ function instrument(o: Record<string, unknown>): Instrument | undefined {
   if (v === undefined) return undefined;
   const obj =
     v === null || typeof v !== 'object' || Array.isArray(v) ? undefined : (v as Record<string, unknown>);
-  if (!obj) throw new InputError('instrument', 'instrument must be an object such as {"network":"VISA"}');
+  if (!obj)
+    throw new DowntimeInputError('instrument', 'instrument must be an object such as {"network":"VISA"}');
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(obj)) {
     if (!(INSTRUMENT_FIELDS as readonly string[]).includes(k)) {
-      throw new InputError(`instrument.${k}`, `instrument fields are ${INSTRUMENT_FIELDS.join(', ')}`);
+      throw new DowntimeInputError(
+        `instrument.${k}`,
+        `instrument fields are ${INSTRUMENT_FIELDS.join(', ')}`,
+      );
     }
     if (typeof val !== 'string' || !INSTRUMENT_RE.test(val)) {
-      throw new InputError(`instrument.${k}`, `instrument.${k} must be a code such as HSBC or VISA`);
+      throw new DowntimeInputError(`instrument.${k}`, `instrument.${k} must be a code such as HSBC or VISA`);
     }
     out[k] = val;
   }
@@ -137,16 +134,16 @@ export function parseDeclaration(body: unknown, now: number): Declaration {
   const o = asObject(body);
   onlyKeys(o, ['method', 'begin', 'end', 'scheduled', 'severity', 'instrument']);
   if (typeof o.method !== 'string' || !METHOD_RE.test(o.method)) {
-    throw new InputError('method', 'method is required: a payment method such as card or fpx');
+    throw new DowntimeInputError('method', 'method is required: a payment method such as card or fpx');
   }
   const begin = time(o, 'begin') ?? now;
   const end = endTime(o) ?? null;
-  if (end !== null && end <= begin) throw new InputError('end', 'end must be after begin');
+  if (end !== null && end <= begin) throw new DowntimeInputError('end', 'end must be after begin');
   if (end !== null && end <= now) {
-    throw new InputError('end', 'end is in the past: a downtime that is over needs no declaration');
+    throw new DowntimeInputError('end', 'end is in the past: a downtime that is over needs no declaration');
   }
   if (o.scheduled !== undefined && typeof o.scheduled !== 'boolean') {
-    throw new InputError('scheduled', 'scheduled must be true or false');
+    throw new DowntimeInputError('scheduled', 'scheduled must be true or false');
   }
   return {
     method: o.method,
@@ -170,10 +167,11 @@ export interface Patch {
 export function parsePatch(body: unknown): Patch {
   const o = asObject(body);
   onlyKeys(o, ['status', 'begin', 'end', 'severity', 'instrument']);
-  if (Object.keys(o).length === 0) throw new InputError('body', 'nothing to change: name at least one field');
+  if (Object.keys(o).length === 0)
+    throw new DowntimeInputError('body', 'nothing to change: name at least one field');
   const status = o.status;
   if (status !== undefined && status !== 'resolved' && status !== 'cancelled') {
-    throw new InputError('status', 'status can be set to resolved or cancelled');
+    throw new DowntimeInputError('status', 'status can be set to resolved or cancelled');
   }
   const begin = time(o, 'begin');
   const end = endTime(o);

@@ -14,10 +14,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AdminReply, AdminServer } from '../admin/server.js';
 import { ADMIN_TOKEN_ENV } from '../config/resolve-payments.js';
+import { DowntimeInputError } from '../errors.js';
 import {
   type Declaration,
   ID_RE,
-  InputError,
   type Patch,
   parseDeclaration,
   parsePatch,
@@ -86,13 +86,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES)
-      throw new InputError('body', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+      throw new DowntimeInputError('body', `the body is larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new InputError('body', 'the body must be JSON (Content-Type: application/json)');
+    throw new DowntimeInputError('body', 'the body must be JSON (Content-Type: application/json)');
   }
 }
 
@@ -118,19 +118,23 @@ function declared(d: Declaration, now: number): Change[] {
 }
 
 function patched(r: DowntimeRecord, p: Patch, now: number): Change {
-  if (!isOpen(r.status)) throw new InputError('status', `the downtime is already ${r.status}`);
+  if (!isOpen(r.status)) throw new DowntimeInputError('status', `the downtime is already ${r.status}`);
   if (p.status === 'cancelled' && r.status !== 'scheduled') {
-    throw new InputError('status', 'only a scheduled downtime can be cancelled; resolve a started one');
+    throw new DowntimeInputError(
+      'status',
+      'only a scheduled downtime can be cancelled; resolve a started one',
+    );
   }
   if (p.begin !== undefined && r.status !== 'scheduled') {
-    throw new InputError('begin', 'begin can change only before the downtime starts');
+    throw new DowntimeInputError('begin', 'begin can change only before the downtime starts');
   }
   const next: DowntimeRecord = { ...r, updatedAt: now };
   if (p.begin !== undefined) next.begin = p.begin;
   if (p.end !== undefined) next.end = p.end;
   if (p.severity !== undefined) next.severity = p.severity;
   if (p.instrument !== undefined) next.instrument = { ...p.instrument };
-  if (next.end !== null && next.end <= next.begin) throw new InputError('end', 'end must be after begin');
+  if (next.end !== null && next.end <= next.begin)
+    throw new DowntimeInputError('end', 'end must be after begin');
   if (p.status === 'resolved') {
     next.status = 'resolved';
     if (next.end === null || next.end > now) next.end = Math.max(now, next.begin);
@@ -147,7 +151,7 @@ export function registerDowntimeApi(admin: AdminServer, opts: DowntimeApiOptions
     try {
       return await fn(t);
     } catch (err) {
-      if (err instanceof InputError) return error(400, err.message, err.field);
+      if (err instanceof DowntimeInputError) return error(400, err.message, err.field);
       throw err;
     }
   };
