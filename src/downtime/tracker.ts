@@ -147,7 +147,7 @@ export class DowntimeTracker {
         const r = c.record;
         this.opts.log?.info(
           { event: c.event, downtime: entityOf(r) },
-          `payment downtime ${r.status}: ${r.method} (${r.id}, severity ${r.severity})`,
+          `${c.event}: ${r.method} ${r.status} (${r.id}, severity ${r.severity})`,
         );
       }
     }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
+import { routeTableJson } from '../../src/config/route-table-json.js';
 import { ConfigErrors } from '../../src/errors.js';
 import { planMethods } from '../../src/payments/method-series.js';
 import { RouteTable } from '../../src/routing/route-table.js';
@@ -62,6 +63,13 @@ describe('payment methods', () => {
     assert.deepEqual(visa.payment?.instrumentFrom, {
       field: 'issuer',
       selector: { source: 'query', name: 'issuer', values: ['HSBC', 'MAYB'] },
+    });
+    // What `check --json` and GET /v1/routes show.
+    assert.deepEqual(routeTableJson(c)[1]!.payment_method, {
+      method: 'card',
+      read_from: null,
+      instrument: { network: 'VISA', card_type: 'credit' },
+      instrument_read_from: { field: 'issuer', query: 'issuer', values: ['HSBC', 'MAYB'] },
     });
     // Series: pay -> card, fpx, other (3); visa -> HSBC, MAYB, other (3); unmatched -> none.
     const plan = planMethods(new RouteTable(c.routes).routes);
