@@ -71,10 +71,17 @@ function knownInstrument(i: Instrument): Record<string, string> {
   return out;
 }
 
-/** Fields both have with the same value stay; fields that differ become `ALL`; others join. */
+/**
+ * The instrument of a downtime two series are in: a field both name with the same value
+ * stays, one they name differently reads `ALL` (Curlec's network value for "every network"),
+ * and one only one of them names is dropped (the other series covers every value of it).
+ */
 export function mergeInstrument(a: Instrument, b: Instrument): Record<string, string> {
-  const out: Record<string, string> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = out[k] === undefined || out[k] === v ? v : 'ALL';
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a)) {
+    const w = b[k];
+    if (w !== undefined) out[k] = w === v ? v : 'ALL';
+  }
   return out;
 }
 
