@@ -116,9 +116,14 @@ export class DowntimeStore {
   }
 
   /** Writes the record and one history row; call inside `store.transaction()`. */
-  save(r: DowntimeRecord, event: DowntimeEventName | 'recorded'): void {
+  save(r: DowntimeRecord, event: DowntimeEventName): void {
     this.upsert.run(params(r));
     this.history.run(r.id, r.updatedAt, event, JSON.stringify(entityOf(r)));
+  }
+
+  /** Writes the record alone: a change no client sees (the tracker's evidence time). */
+  put(r: DowntimeRecord): void {
+    this.upsert.run(params(r));
   }
 
   get(id: string): DowntimeRecord | undefined {

@@ -90,6 +90,9 @@ function sameInstrument(a: Instrument, b: Instrument): boolean {
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
+/** How much newer evidence must be before an evidence-only change is written. */
+const EVIDENCE_WRITE_S = 60;
+
 export class DowntimeTracker {
   readonly db: DowntimeStore;
   private readonly opts: TrackerOptions;
@@ -143,7 +146,8 @@ export class DowntimeTracker {
     if (changes.length === 0) return;
     this.db.store.transaction(() => {
       for (const c of changes) {
-        this.db.save(c.record, c.event ?? 'recorded');
+        if (c.event === null) this.db.put(c.record);
+        else this.db.save(c.record, c.event);
         if (c.event !== null) this.opts.sink.enqueue(downtimeEvent(c.event, c.record));
       }
     });
@@ -248,8 +252,11 @@ export class DowntimeTracker {
         event = DOWNTIME_EVENTS.updated;
       }
       if (event !== null) rec.updatedAt = now;
-      // Evidence moved on without anything a client sees: history only, no event, no updated_at.
-      if (event !== null || before?.evidenceAt !== rec.evidenceAt) changes.push({ record: rec, event });
+      // Evidence moved on without anything a client sees: stored (no event, no history row, no
+      // updated_at) at most once a minute, so a page held for an hour is 60 writes, not 3600.
+      // A restart may so resume up to a minute early into the quiet time.
+      const stale = (rec.evidenceAt ?? 0) - (before?.evidenceAt ?? 0) >= EVIDENCE_WRITE_S;
+      if (event !== null || stale) changes.push({ record: rec, event });
     }
     // Detected downtimes with no series in this tick's plan (a reload removed the method).
     for (const r of this.open.values()) {
