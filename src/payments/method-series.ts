@@ -4,6 +4,9 @@
  * per request (its index in the allowed list, `other` last) to a series. The request path
  * then only does `seriesOf[route][variant]`: no string building, no map lookup.
  *
+ * Memory: every series is two SLOs in the method engine, about 0.55 MB for a 30-day period
+ * (measured: 64 series, 35 MB), hence at most 64 values in a per-request list (schema.ts).
+ *
  * A series is what a downtime is about (docs/sla-definitions.md#downtime-entity): `card`,
  * or `card` with `{ network: VISA }`. Two routes with the same method and instrument share
  * one series, so a checkout split over several routes is judged as one method.
