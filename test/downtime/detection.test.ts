@@ -1,13 +1,15 @@
 /**
- * Issue "Done means", the detection half, with real parts: the demo's mock payment API is
+ * The detection half of downtimes, with real parts: the demo's mock payment API is
  * switched over its own HTTP control route to fail one payment method; the sidecar in front
  * of it opens a downtime that the Downtime API lists `started` with Curlec's fields
  * (docs/sla-definitions.md#downtime-entity); after recovery and `downtime.quiet` it lists it
  * `resolved`. Time is the injectable clock: a minute passes when the test says so.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
+import { requireTool } from '../helpers/tools.js';
 import { ENTITY_KEYS, type Harness, harness, MINUTE, T0 } from './harness.js';
 
 let h: Harness;
@@ -106,7 +108,7 @@ test('a failing method is listed started (high), a healthy one never; recovery r
   assert.equal((h.events.at(-1)!.event.entity as { status: string }).status, 'resolved');
 });
 
-test('per-method figures: /v1/slos and /metrics carry an availability and a timeslices SLO per method', async () => {
+test('per-method figures: /v1/slos and /metrics carry an availability and a timeslices SLO per method', async (t) => {
   const slos = await h.admin('/v1/slos');
   const names = (slos.json.payment_methods as Array<{ name: string }>).map((s) => s.name);
   for (const n of [
@@ -125,6 +127,11 @@ test('per-method figures: /v1/slos and /metrics carry an availability and a time
   );
   // Each family is written once (route and method SLOs share one rendering).
   assert.equal(text.split('\n').filter((l) => l === '# TYPE sloprobe_slo_objective_ratio gauge').length, 1);
+  const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
+  if (promtool) {
+    const r = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
+  }
 });
 
 test('an unknown downtime id gets 404 with a Razorpay-shaped error body', async () => {
