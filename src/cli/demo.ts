@@ -89,7 +89,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
             process.stdout.write(
               down
                 ? `demo incident: payment method ${failing} fails on the mock API now, for ${INCIDENT_DEFAULTS.lastingMs / 60_000} minutes; watch ${downtimesUrl}\n`
-                : `demo incident over: ${failing} answers again; the downtime resolves after 5 quiet minutes\n`,
+                : `demo incident over: ${failing} answers again; the downtime resolves once the method has had 5 quiet minutes and no page\n`,
             ),
         })
       : undefined;
