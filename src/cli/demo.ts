@@ -25,8 +25,8 @@ const USAGE = `Usage: sloprobe demo [options]
   --rps N              demo traffic, requests per second (default 20; 0 for none)
   --access-log TARGET  off | stdout | FILE (default off, so the terminal stays readable)
   --data-dir DIR       store for the SLO engine (default :memory:)
-  --no-incident        no scripted incident (by default one payment method fails for
-                       4 minutes, 2 minutes after start and then every 20 minutes)`;
+  --no-incident        no scripted incident (by default 30% of one payment method's
+                       requests fail for 4 minutes, 2 minutes after start, then every 30)`;
 
 export async function demoCommand(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -88,7 +88,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
           onChange: (down) =>
             process.stdout.write(
               down
-                ? `demo incident: payment method ${failing} fails on the mock API now, for ${INCIDENT_DEFAULTS.lastingMs / 60_000} minutes; watch ${downtimesUrl}\n`
+                ? `demo incident: ${INCIDENT_DEFAULTS.share * 100}% of payment method ${failing}'s requests fail on the mock API now, for ${INCIDENT_DEFAULTS.lastingMs / 60_000} minutes; watch ${downtimesUrl}\n`
                 : `demo incident over: ${failing} answers again; the downtime resolves once the method has had 5 quiet minutes and no page\n`,
             ),
         })
@@ -111,7 +111,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       `  downtimes         ${downtimesUrl}  (Curlec's Payment Downtime API)`,
       ...(incident
         ? [
-            `  incident          ${failing} fails ${INCIDENT_DEFAULTS.firstAfterMs / 60_000} min after start for ${INCIDENT_DEFAULTS.lastingMs / 60_000} min, then every ${INCIDENT_DEFAULTS.everyMs / 60_000} min (--no-incident: none)`,
+            `  incident          ${INCIDENT_DEFAULTS.share * 100}% of ${failing} fails ${INCIDENT_DEFAULTS.firstAfterMs / 60_000} min after start for ${INCIDENT_DEFAULTS.lastingMs / 60_000} min, then every ${INCIDENT_DEFAULTS.everyMs / 60_000} min (--no-incident: none)`,
           ]
         : []),
       `  health            ${adminUrl}/healthz  ${adminUrl}/readyz`,

@@ -33,10 +33,11 @@ export interface MockUpstream {
   readonly url: string;
   readonly port: number;
   /**
-   * Fail every request of one payment method with HTTP 500 (null: recover). Also over HTTP:
-   * `PUT /__mock/fail/{method}` and `DELETE /__mock/fail` on the mock itself.
+   * Fail the requests of one payment method with HTTP 500 (null: recover): all of them, or
+   * `share` of them (0.3: 3 in every 10, counted, not drawn, so the random faults stay as
+   * seeded). Also over HTTP: `PUT /__mock/fail/{method}[?share=0.3]` and `DELETE /__mock/fail`.
    */
-  failMethod(method: string | null): void;
+  failMethod(method: string | null, share?: number): void;
   /** The method failing now, or null. */
   readonly failing: string | null;
   close(): Promise<void>;
@@ -156,6 +157,15 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
   const table = opts.routes.map(compile).sort(bySpecificity);
   const timers = new Set<NodeJS.Timeout>();
   let methodDown: string | null = null;
+  let downShare = 1;
+  let downCount = 0;
+  const setDown = (method: string | null, share = 1) => {
+    methodDown = method;
+    downShare = checkRatio('share', share);
+    downCount = 0;
+  };
+  // Of every 10 requests of the failing method, the first share x 10 fail.
+  const failsNow = () => (downCount++ % 10) + 1 <= Math.round(downShare * 10);
 
   function send(res: ServerResponse, status: number, body: object, delayMs: number): void {
     const payload = JSON.stringify(body);
@@ -191,8 +201,10 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
     const pathname = q === -1 ? target : target.slice(0, q);
     if (pathname === MOCK_CONTROL_PREFIX || pathname.startsWith(`${MOCK_CONTROL_PREFIX}/`)) {
       const method = pathname.slice(MOCK_CONTROL_PREFIX.length + 1);
-      if (req.method === 'DELETE') methodDown = null;
-      else if (req.method === 'PUT' && /^[a-z][a-z0-9_]{0,31}$/.test(method)) methodDown = method;
+      const share = Number(new URLSearchParams(q === -1 ? '' : target.slice(q + 1)).get('share') ?? 1);
+      if (req.method === 'DELETE') setDown(null);
+      else if (req.method === 'PUT' && /^[a-z][a-z0-9_]{0,31}$/.test(method) && share >= 0 && share <= 1)
+        setDown(method, share);
       else
         return send(
           res,
@@ -229,7 +241,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
     // Typical answers take 4-24% of the objective (mostly the low end); slow ones 110-200%.
     const delayMs = slow ? threshold * (1.1 + 0.9 * u) : threshold * (0.04 + 0.2 * u * u);
 
-    if (failingMethod !== null && requestMethod(match.route, req, target) === failingMethod) {
+    if (failingMethod !== null && requestMethod(match.route, req, target) === failingMethod && failsNow()) {
       return send(res, 500, errorBody('INTERNAL_ERROR', 'The payment method is unavailable', rng), delayMs);
     }
     if (failing) {
@@ -264,8 +276,8 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
   return {
     url: `http://${urlHost}:${port}`,
     port,
-    failMethod(method: string | null) {
-      methodDown = method;
+    failMethod(method: string | null, share?: number) {
+      setDown(method, share);
     },
     get failing() {
       return methodDown;

@@ -1,6 +1,7 @@
 /**
  * The demo's scripted incident switches the real mock upstream: one method fails, then
- * recovers, then fails again; stop() leaves it healthy. Synchronised on the incident's own
+ * recovers, then fails again; stop() leaves it healthy. The mock fails all of a method or a
+ * counted share of it, also over its own control route. Synchronised on the incident's own
  * callbacks, with intervals of a millisecond.
  */
 import assert from 'node:assert/strict';
@@ -56,6 +57,21 @@ test('the incident fails one method on the mock, recovers it, repeats, and stop(
     mock.failMethod('card');
     assert.equal(await status('card'), 500);
     assert.equal(await status('fpx'), 201, 'the other method is unaffected');
+    // A share of 0.3: of every 10 card requests, the first 3 fail.
+    mock.failMethod('card', 0.3);
+    const got: number[] = [];
+    for (let i = 0; i < 20; i++) got.push(await status('card'));
+    assert.deepEqual(
+      got,
+      [500, 500, 500, 201, 201, 201, 201, 201, 201, 201, 500, 500, 500, 201, 201, 201, 201, 201, 201, 201],
+    );
+    // Over the mock's own control route.
+    const put = await request(`${mock.url}/__mock/fail/fpx?share=1`, { method: 'PUT' });
+    assert.deepEqual(await put.body.json(), { failing: 'fpx' });
+    assert.equal(await status('fpx'), 500);
+    const del = await request(`${mock.url}/__mock/fail`, { method: 'DELETE' });
+    await del.body.dump();
+    assert.equal(await status('fpx'), 201);
   } finally {
     incidents.stop();
     await mock.close();
