@@ -15,6 +15,7 @@ export const ErrorCodes = {
   /** An OpenAPI or OpenSLO document given to `sloprobe import` / `openslo` that cannot be used. */
   IMPORT_INPUT: 'SLOPROBE_ERR_IMPORT_INPUT',
   UNHEALTHY: 'SLOPROBE_ERR_UNHEALTHY',
+  DOWNTIME_INPUT: 'SLOPROBE_ERR_DOWNTIME_INPUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -86,5 +87,15 @@ export class StoreError extends SloprobeError {
 export class PrometheusError extends SloprobeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.PROMETHEUS, message, { ...options, exitCode: 1 });
+  }
+}
+
+/** A Downtime API request the sidecar refuses (HTTP 400): `field` names what to fix. */
+export class DowntimeInputError extends SloprobeError {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(ErrorCodes.DOWNTIME_INPUT, message, { exitCode: 2 });
+    this.field = field;
   }
 }

@@ -6,17 +6,21 @@
 export { applyOverrides, loadConfigFile, parseConfig } from './config/load.js';
 export type {
   Category,
+  Instrument,
   LatencyObjective,
   MaintenanceWindow,
+  PaymentSpec,
   ResolvedConfig,
   ResolvedRoute,
   ServiceClass,
   SloDefinition,
   TimesliceRules,
 } from './config/types.js';
+export type { DowntimeEntity, DowntimeSeverity, DowntimeStatus } from './downtime/entity.js';
 export {
   ConfigError,
   ConfigErrors,
+  DowntimeInputError,
   ErrorCodes,
   PrometheusError,
   SloprobeError,
@@ -24,6 +28,7 @@ export {
   UsageError,
 } from './errors.js';
 export { prometheusReport } from './fleet/prometheus-report.js';
+export type { EventSink, OutboxEvent } from './notify/event.js';
 export { type ProxyOptions, ProxyServer, type Routing } from './proxy/server.js';
 export { RouteTable } from './routing/route-table.js';
 export { type RulesFormat, type RulesOptions, renderRules, ruleGroups } from './rules/generate.js';

@@ -12,6 +12,8 @@ import { AdminServer } from './admin/server.js';
 import { needsRequestDigest, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
+import { registerDowntimeApi } from './downtime/api.js';
+import { DowntimeRuntime } from './downtime/runtime.js';
 import { ErrorCodes, SloprobeError } from './errors.js';
 import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
@@ -21,6 +23,8 @@ import { Outbox } from './notify/outbox.js';
 import { ProxyServer, type Routing } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
+import { slosJson } from './slo/slo-json.js';
+import { renderSloMetrics } from './slo/slo-metrics.js';
 import { registerStatusRoutes } from './status/service.js';
 import type { StatusSources } from './status/sources.js';
 import { DIGEST_KEY_ENV, resolveDigestKey } from './store/digest-key.js';
@@ -38,6 +42,11 @@ export interface SidecarOptions {
   readonly now?: () => number;
   /** Downtimes for the status views; default: the config's maintenance windows only. */
   readonly statusSources?: (config: ResolvedConfig, runtime: SloRuntime) => StatusSources;
+  /**
+   * Where downtime events go (`payment.downtime.*`), called inside the store transaction of
+   * the change: the notification outbox. Default: dropped.
+   */
+  readonly events?: EventSink;
 }
 
 /** Where a listener ended up (port 0 resolved). */
@@ -60,6 +69,8 @@ export interface Sidecar {
   readonly recorder: Recorder;
   readonly table: RouteTable;
   readonly slo: SloRuntime | undefined;
+  /** Payment methods and downtimes (undefined when recording is off). */
+  readonly downtime: DowntimeRuntime | undefined;
   readonly config: ResolvedConfig;
   /**
    * Swaps in a new route map and SLOs (already validated: a bad file never gets here, so
@@ -80,6 +91,7 @@ interface Generation {
   readonly accessLog: AccessLog;
   readonly sink: ObservationSink;
   readonly slo: SloRuntime | undefined;
+  readonly downtime: DowntimeRuntime | undefined;
   readonly routesJson: unknown;
   readonly renderers: MetricsRenderer[];
 }
@@ -104,19 +116,33 @@ function buildGeneration(
   const accessLog = createAccessLog(config.accessLog, table.routes);
   const bounds = recorder.layout.boundsSeconds;
   const slo = recording ? SloRuntime.start(config, { recorder, bounds, log, now, store, events }) : undefined;
+  const downtime = slo
+    ? new DowntimeRuntime(config, {
+        routes: table.routes,
+        store: slo.store,
+        events: options.events ?? events(slo.store),
+        log,
+        now,
+      })
+    : undefined;
+  // The per-method recorder only sees requests when some route has a payment method.
+  const methods = downtime && downtime.plan.series.length > 0 ? downtime.recorder : undefined;
   return {
     config,
     table,
     recorder,
     accessLog,
-    sink: recording ? fanout([recorder, accessLog]) : NOOP_SINK,
+    sink: recording ? fanout(methods ? [recorder, accessLog, methods] : [recorder, accessLog]) : NOOP_SINK,
     slo,
+    downtime,
     routesJson: routeTableJson(config),
-    renderers: slo ? [() => slo.renderMetrics()] : [],
+    // One rendering for route and method SLOs: each metric family is written once.
+    renderers: slo ? [() => renderSloMetrics([...slo.current(), ...(downtime?.current() ?? [])])] : [],
   };
 }
 
 async function closeGeneration(g: Generation): Promise<void> {
+  g.downtime?.close();
   g.slo?.close();
   await g.accessLog.close();
 }
@@ -218,6 +244,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     return {
       lookup: (method, path) => g.table.lookup(method, path),
       routeTimeoutMs: (i) => g.table.routes[i]?.timeoutMs,
+      paymentVariant: (i, req) => g.downtime?.variantOf(i, req) ?? 0,
       sink: {
         observe(o) {
           const now = gen;
@@ -261,7 +288,10 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   });
   admin.route('GET', '/v1/slos', () =>
     gen.slo
-      ? { status: 200, json: gen.slo.json() }
+      ? {
+          status: 200,
+          json: { ...gen.slo.json(), payment_methods: slosJson(gen.downtime?.current() ?? []).slos },
+        }
       : { status: 404, json: { error: 'recording is off: no SLOs are evaluated' } },
   );
   registerStatusRoutes(admin, {
@@ -269,6 +299,11 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     slo: () => gen.slo,
     sources: options.statusSources,
     now: options.now,
+  });
+  registerDowntimeApi(admin, {
+    tracker: () => gen.downtime?.tracker,
+    token: () => gen.config.adminToken,
+    now: options.now ?? Date.now,
   });
 
   let proxyAddress: ListenAddress;
@@ -299,6 +334,9 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     get slo() {
       return gen.slo;
     },
+    get downtime() {
+      return gen.downtime;
+    },
     get config() {
       return gen.config;
     },
@@ -307,6 +345,8 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       // The old runtime flushes its minutes to the store and hands it over; the new one
       // restores its windows from it (the data dir and retention stay until a restart).
       const old = gen;
+      // Stopped first: the new tracker reads the open downtimes the old one last wrote.
+      old.downtime?.close();
       const store = old.slo?.handOver();
       const fresh = buildGeneration(next, options, events, store);
       // Synchronous up to the swap: no observation reaches the old recorder after this.

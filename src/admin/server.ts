@@ -34,6 +34,8 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 export class AdminServer {
   private readonly routes = new Map<string, Map<string, AdminHandler>>();
+  /** Paths under a prefix (`/v1/payments/downtimes/` + id), tried when no exact path matches. */
+  private readonly prefixes = new Map<string, Map<string, AdminHandler>>();
   private readonly server: Server;
   private readonly onError: (err: unknown) => void;
 
@@ -71,6 +73,26 @@ export class AdminServer {
     }
     byMethod.set(method.toUpperCase(), handler);
     return this;
+  }
+
+  /** Registers a handler for every path under `prefix` (which ends with `/`). Returns this. */
+  routePrefix(method: string, prefix: string, handler: AdminHandler): this {
+    let byMethod = this.prefixes.get(prefix);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.prefixes.set(prefix, byMethod);
+    }
+    byMethod.set(method.toUpperCase(), handler);
+    return this;
+  }
+
+  private lookup(pathname: string): Map<string, AdminHandler> | undefined {
+    const exact = this.routes.get(pathname);
+    if (exact !== undefined) return exact;
+    for (const [prefix, byMethod] of this.prefixes) {
+      if (pathname.length > prefix.length && pathname.startsWith(prefix)) return byMethod;
+    }
+    return undefined;
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
@@ -112,7 +134,7 @@ export class AdminServer {
       send(res, req, { status: 400, json: { error: 'bad_request', message: 'unparsable request target' } });
       return;
     }
-    const byMethod = this.routes.get(url.pathname);
+    const byMethod = this.lookup(url.pathname);
     if (byMethod === undefined) {
       send(res, req, { status: 404, json: { error: 'not_found', message: 'no such admin endpoint' } });
       return;

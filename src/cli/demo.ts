@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyOverrides, loadConfigFile } from '../config/load.js';
+import { INCIDENT_DEFAULTS, startIncidents } from '../demo/incident.js';
 import { startMockUpstream } from '../demo/mock-upstream.js';
 import { startTraffic } from '../demo/traffic.js';
 import { startWebhookReceiver } from '../demo/webhook-receiver.js';
@@ -26,7 +27,9 @@ const USAGE = `Usage: sloprobe demo [options]
   --admin HOST:PORT    admin listener (default 127.0.0.1:9464)
   --rps N              demo traffic, requests per second (default 20; 0 for none)
   --access-log TARGET  off | stdout | FILE (default off, so the terminal stays readable)
-  --data-dir DIR       store for the SLO engine (default :memory:)`;
+  --data-dir DIR       store for the SLO engine (default :memory:)
+  --no-incident        no scripted incident (by default 30% of one payment method's
+                       requests fail for 4 minutes, 2 minutes after start, then every 30)`;
 
 const FLAGS: FlagSpec = {
   command: 'demo',
@@ -38,6 +41,7 @@ const FLAGS: FlagSpec = {
     rps: { type: 'string' },
     'access-log': { type: 'string' },
     'data-dir': { type: 'string' },
+    'no-incident': { type: 'boolean' },
   },
 };
 
@@ -72,8 +76,26 @@ export const command: CommandRun = async (argv, io) => {
   const proxyUrl = `http://${addr(sidecar.proxyAddress)}`;
   const adminUrl = `http://${addr(sidecar.adminAddress)}`;
   const traffic = rps > 0 ? startTraffic({ target: proxyUrl, routes: base.routes, rps }) : undefined;
+  // The incident fails one value of the first route that reads the method per request.
+  const choices = base.routes.find((r) => r.payment?.methodFrom)?.payment?.methodFrom?.values ?? [];
+  const failing = choices.includes('pay_later') ? 'pay_later' : choices.at(-1);
+  const downtimesUrl = `${adminUrl}/v1/payments/downtimes`;
+  const incident =
+    failing !== undefined && traffic !== undefined && flags.values['no-incident'] !== true
+      ? startIncidents({
+          mock,
+          method: failing,
+          onChange: (down) =>
+            io.stdout.write(
+              down
+                ? `demo incident: ${INCIDENT_DEFAULTS.share * 100}% of payment method ${failing}'s requests fail on the mock API now, for ${INCIDENT_DEFAULTS.lastingMs / 60_000} minutes; watch ${downtimesUrl}\n`
+                : `demo incident over: ${failing} answers again; the downtime resolves once the method has had 5 quiet minutes and no page\n`,
+            ),
+        })
+      : undefined;
   // Signal handlers first: whoever reads the banner may press Ctrl-C at once.
   const stopped = waitForSignal(sidecar, log, 5_000, async () => {
+    incident?.stop();
     await traffic?.stop();
   }).finally(() => Promise.all([mock.close(), hooks.close()]));
 
@@ -90,7 +112,13 @@ export const command: CommandRun = async (argv, io) => {
       `  route table       ${adminUrl}/v1/routes`,
       `  SLOs and budgets  ${adminUrl}/v1/slos`,
       `  health            ${adminUrl}/healthz  ${adminUrl}/readyz`,
+      `  downtimes         ${downtimesUrl}  (Curlec's Payment Downtime API)`,
       `  webhooks          ${hooks.url}  (both signatures checked; one line per event)`,
+      ...(incident
+        ? [
+            `  incident          ${INCIDENT_DEFAULTS.share * 100}% of ${failing} fails ${INCIDENT_DEFAULTS.firstAfterMs / 60_000} min after start for ${INCIDENT_DEFAULTS.lastingMs / 60_000} min, then every ${INCIDENT_DEFAULTS.everyMs / 60_000} min (--no-incident: none)`,
+          ]
+        : []),
       `  traffic           ${rps} requests/s through the sidecar`,
       `  try: curl -s ${adminUrl}/metrics | grep sloprobe_requests_total`,
       '',

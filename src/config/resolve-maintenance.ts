@@ -60,10 +60,33 @@ export function resolveMaintenance(
       problems.add(at('all'), 'all: true covers every route; remove routes and categories, or all', {
         key: true,
       });
-    } else if (!all && w.routes === undefined && w.categories === undefined) {
-      problems.add(at(), 'say what the window covers: routes: [...], categories: [...] or all: true');
+    } else if (!all && w.routes === undefined && w.categories === undefined && w.methods === undefined) {
+      problems.add(
+        at(),
+        'say what the window covers: routes: [...], categories: [...], all: true or payment methods: [...]',
+      );
     }
-    windows.push({ id, startMs, endMs, announcedAtMs, all, routes: routeList, categories: categoryList });
+    const methods = asArray(w.methods).filter((m): m is string => typeof m === 'string');
+    const instrument = Object.fromEntries(
+      Object.entries(asObject(w.instrument) ?? {}).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    );
+    if (w.instrument !== undefined && methods.length === 0) {
+      problems.add(at('instrument'), 'an instrument needs the methods it belongs to: add methods: [card]', {
+        key: true,
+      });
+    }
+    windows.push({
+      id,
+      startMs,
+      endMs,
+      announcedAtMs,
+      all,
+      routes: routeList,
+      categories: categoryList,
+      ...(methods.length > 0 ? { methods, instrument } : {}),
+    });
   });
   return { policy, windows };
 }

@@ -8,7 +8,8 @@ import { parseRouteTemplate } from '../routing/path-template.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Problems } from './positions.js';
 import { asArray, asObject, asString, parseAt, positiveDuration } from './resolve-common.js';
-import type { Category, LatencyObjective, ResolvedRoute, ServiceClass } from './types.js';
+import { resolvePayment } from './resolve-payments.js';
+import type { Category, LatencyObjective, PaymentSpec, ResolvedRoute, ServiceClass } from './types.js';
 import { UNMATCHED_ROUTE } from './types.js';
 import { parseDuration, parsePercent, parsePercentile } from './units.js';
 
@@ -68,6 +69,7 @@ export function resolveRoutes(
   categories: ReadonlyMap<string, Category>,
   categoryOverrides: ReadonlyMap<string, number>,
   problems: Problems,
+  payments: ReadonlyMap<string, PaymentSpec> = new Map(),
 ): ResolvedRoute[] {
   const routes: ResolvedRoute[] = [];
   const names = new Map<string, number>();
@@ -135,7 +137,9 @@ export function resolveRoutes(
       categoryOverrides.get(categoryName) ??
       classes.get(className)?.availability ??
       0;
+    const payment = resolvePayment(r, at(), payments.get(categoryName), problems);
     routes.push({
+      ...(payment ? { payment } : {}),
       index,
       name,
       methods,

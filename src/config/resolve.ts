@@ -9,11 +9,19 @@ import { deepFreeze, FrozenMap } from './freeze.js';
 import type { Problems } from './positions.js';
 import { asObject, asString, parseAt, positiveDuration } from './resolve-common.js';
 import { resolveMaintenance } from './resolve-maintenance.js';
+import { resolveDowntime, resolvePayment, splitAdmin } from './resolve-payments.js';
 import { knownList, resolveRoutes } from './resolve-routes.js';
 import { parsePeriod, parseTimesliceRules, SEED_TIMESLICE_RULES } from './resolve-rules.js';
 import { explicitSlos, generatedSlos } from './resolve-slos.js';
 import { resolveWebhooks } from './resolve-webhooks.js';
-import type { AccessLogTarget, Category, HostPort, ResolvedConfig, ServiceClass } from './types.js';
+import type {
+  AccessLogTarget,
+  Category,
+  HostPort,
+  PaymentSpec,
+  ResolvedConfig,
+  ServiceClass,
+} from './types.js';
 import { UNCLASSIFIED } from './types.js';
 import { isTimeZone, parseHostPort, parseOrigin, parsePercent } from './units.js';
 
@@ -77,7 +85,10 @@ export function resolveConfig(
     host: '',
     port: 0,
   });
-  const admin = parseAt(problems, ['admin'], raw.admin ?? DEFAULTS.admin, parseHostPort, {
+  const adminRaw = splitAdmin(raw.admin, problems);
+  const adminPath =
+    typeof raw.admin === 'string' || raw.admin === undefined ? ['admin'] : ['admin', 'listen'];
+  const admin = parseAt(problems, adminPath, adminRaw.listen ?? DEFAULTS.admin, parseHostPort, {
     host: '',
     port: 0,
   });
@@ -120,6 +131,7 @@ export function resolveConfig(
   }
   const categories = new Map<string, Category>();
   const overrides = new Map<string, number>();
+  const payments = new Map<string, PaymentSpec>();
   for (const [name, value] of Object.entries(asObject(raw.categories) ?? {})) {
     const c = asObject(value) ?? {};
     if (name === UNCLASSIFIED) {
@@ -142,11 +154,13 @@ export function resolveConfig(
       undefined,
     );
     if (own !== undefined) overrides.set(name, own);
+    const payment = resolvePayment(c, ['categories', name], undefined, problems);
+    if (payment) payments.set(name, payment);
     const availability = own ?? classes.get(className)?.availability ?? 0;
     categories.set(name, { name, description: asString(c.description), class: className, availability });
   }
 
-  const routes = resolveRoutes(raw.routes, classes, categories, overrides, problems);
+  const routes = resolveRoutes(raw.routes, classes, categories, overrides, problems, payments);
   const timeslices = parseTimesliceRules(raw.timeslices, ['timeslices'], SEED_TIMESLICE_RULES, problems);
   const ctx = { routes, classes, categories, period, timeZone, timeslices };
   const generated = generatedSlos(ctx);
@@ -209,5 +223,7 @@ export function resolveConfig(
         }
       : undefined,
     webhooks,
+    downtime: resolveDowntime(raw.downtime, problems),
+    adminToken: adminRaw.token,
   });
 }

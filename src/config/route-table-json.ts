@@ -3,7 +3,7 @@
  * `sloprobe check --json` prints. Ratios stay ratios (0.99) and thresholds milliseconds, so
  * a script can compare them with the metrics without parsing "99%" or "200ms".
  */
-import type { ResolvedConfig } from './types.js';
+import type { ResolvedConfig, ValueSelector } from './types.js';
 
 export interface RouteJson {
   name: string;
@@ -14,6 +14,17 @@ export interface RouteJson {
   class: string;
   latency: { percentile: number; threshold_ms: number } | null;
   availability: number;
+  /** Present only on routes with a payment method: static values, or where they are read. */
+  payment_method?: {
+    method: string | null;
+    read_from: Record<string, unknown> | null;
+    instrument: Record<string, string>;
+    instrument_read_from: Record<string, unknown> | null;
+  };
+}
+
+function selectorJson(s: ValueSelector | undefined): Record<string, unknown> | null {
+  return s ? { [s.source]: s.name, values: [...s.values] } : null;
 }
 
 export function routeTableJson(config: ResolvedConfig): RouteJson[] {
@@ -25,5 +36,17 @@ export function routeTableJson(config: ResolvedConfig): RouteJson[] {
     class: r.class,
     latency: r.latency ? { percentile: r.latency.percentile, threshold_ms: r.latency.thresholdMs } : null,
     availability: r.availability,
+    ...(r.payment
+      ? {
+          payment_method: {
+            method: r.payment.method ?? null,
+            read_from: selectorJson(r.payment.methodFrom),
+            instrument: { ...r.payment.instrument },
+            instrument_read_from: r.payment.instrumentFrom
+              ? { field: r.payment.instrumentFrom.field, ...selectorJson(r.payment.instrumentFrom.selector) }
+              : null,
+          },
+        }
+      : {}),
   }));
 }

@@ -58,6 +58,56 @@ const timeslices: SchemaObject = {
   },
 };
 
+/** Payment method identifiers (`card`, `fpx`, `netbanking`, `upi`, `wallet`, `emandate`, ...). */
+export const METHOD_PATTERN = '^[a-z][a-z0-9_]{0,31}$';
+const METHOD_HINT = 'a payment method of lower-case letters, digits and _ (e.g. card, fpx, upi)';
+const methodId: SchemaObject = { type: 'string', pattern: METHOD_PATTERN, 'x-hint': METHOD_HINT };
+/** Instrument values: bank and issuer codes, networks, card types, VPA handles. */
+export const INSTRUMENT_VALUE_PATTERN = '^[A-Za-z0-9@][A-Za-z0-9@._-]{0,63}$';
+const instrumentValue: SchemaObject = {
+  type: 'string',
+  pattern: INSTRUMENT_VALUE_PATTERN,
+  'x-hint': 'a code of letters, digits and @ . _ - (e.g. HSBC, VISA, credit)',
+};
+/**
+ * A value read per request (never from the body): `{ header: x-payment-method, values: [card, fpx] }`
+ * or `{ query: method, values: [...] }`. Values outside the list count as `other`.
+ */
+const selector = (value: SchemaObject): SchemaObject => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['values'],
+  minProperties: 2,
+  maxProperties: 2,
+  properties: {
+    header: { type: 'string', pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$", 'x-hint': 'a header name' },
+    query: { type: 'string', minLength: 1, maxLength: 64 },
+    values: { type: 'array', minItems: 1, maxItems: 64, uniqueItems: true, items: value },
+  },
+  'x-hint': 'a selector such as { header: x-payment-method, values: [card, fpx] }',
+});
+/** A static method, or one read per request. */
+const paymentMethod: SchemaObject = {
+  ...selector(methodId),
+  type: ['string', 'object'],
+  pattern: METHOD_PATTERN,
+  'x-hint': `${METHOD_HINT}, or { header: NAME, values: [...] }`,
+};
+const instrumentField: SchemaObject = {
+  ...selector(instrumentValue),
+  type: ['string', 'object'],
+  pattern: INSTRUMENT_VALUE_PATTERN,
+  'x-hint': 'a code such as HSBC or VISA, or { header: NAME, values: [...] }',
+};
+/** Curlec's instrument fields (docs/sla-definitions.md#downtime-entity). At most one read per request. */
+export const INSTRUMENT_FIELDS = ['issuer', 'network', 'bank', 'card_type', 'vpa_handle', 'wallet'] as const;
+const instrument: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: Object.fromEntries(INSTRUMENT_FIELDS.map((f) => [f, instrumentField])),
+};
+
 const route: SchemaObject = {
   type: 'object',
   additionalProperties: false,
@@ -87,6 +137,12 @@ const route: SchemaObject = {
     availability: percent,
     // Optional per-route override of `timeouts.headers`.
     timeout: duration,
+    // The payment method the route serves (overrides the category's): `card`, or read per
+    // request: `{ header: x-payment-method, values: [card, fpx] }` (anything else is `other`).
+    payment_method: paymentMethod,
+    // Static instrument `{ issuer, network, bank, card_type, vpa_handle, wallet }`; at most one
+    // field (and not together with a per-request method) may be a selector as above.
+    instrument,
     // Free text (the operation's summary); shown nowhere else.
     description,
   },
@@ -140,6 +196,15 @@ const window: SchemaObject = {
     routes: { type: 'array', minItems: 1, uniqueItems: true, items: name },
     categories: { type: 'array', minItems: 1, uniqueItems: true, items: name },
     all: { type: 'boolean' },
+    // Payment methods the window announces as a scheduled downtime (Downtime API, webhooks).
+    methods: { type: 'array', minItems: 1, uniqueItems: true, items: methodId },
+    // Static instrument of those downtimes, e.g. { bank: MB2U }.
+    instrument: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: Object.fromEntries(INSTRUMENT_FIELDS.map((f) => [f, instrumentValue])),
+    },
     description,
   },
 };
@@ -177,8 +242,33 @@ export const configSchema: SchemaObject = {
     upstream: { type: 'string', 'x-hint': 'an http or https origin such as "http://127.0.0.1:9000"' },
     // Proxy listener, `host:port` (`[::1]:8080` for IPv6, `:8080` or `8080` for all interfaces). Default 0.0.0.0:8080.
     listen: { type: ['string', 'integer'], 'x-hint': 'host:port such as "0.0.0.0:8080", or a port' },
-    // Admin listener (metrics, health, JSON API). Default 0.0.0.0:9464.
-    admin: { type: ['string', 'integer'], 'x-hint': 'host:port such as "0.0.0.0:9464", or a port' },
+    // Admin listener (metrics, health, JSON API). Default 0.0.0.0:9464. The long form
+    // `{ listen: HOST:PORT, token: SECRET }` also enables the Downtime API's writes (POST,
+    // PATCH) for `Authorization: Bearer SECRET`; env SLOPROBE_ADMIN_TOKEN takes precedence.
+    admin: {
+      type: ['string', 'integer', 'object'],
+      additionalProperties: false,
+      properties: {
+        listen: { type: ['string', 'integer'], 'x-hint': 'host:port such as "0.0.0.0:9464", or a port' },
+        token: { type: 'string', 'x-hint': 'a secret of 16 characters or more' },
+      },
+      'x-hint': 'host:port such as "0.0.0.0:9464", a port, or { listen: HOST:PORT, token: SECRET }',
+    },
+    // Unscheduled downtimes of payment methods (docs/sla-definitions.md#downtime-detection).
+    // start_after: consecutive Downtime minutes that start one (default 3); quiet: resolved
+    // after this long with no Downtime minute and no page (default 5m); high_error_ratio:
+    // `high` severity at or above it (default 50%); retention: how long past downtimes stay
+    // listed (default 30d).
+    downtime: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        start_after: { type: 'integer', minimum: 1, maximum: 1440, 'x-hint': 'a number of minutes, 1-1440' },
+        quiet: duration,
+        high_error_ratio: percent,
+        retention: duration,
+      },
+    },
     // Upstream timeouts. connect: TCP/TLS connect (2s); headers: until response headers (30s,
     // per-route `timeout` overrides it); body: between body chunks (60s); idle: keep-alive
     // sockets (60s).
@@ -213,7 +303,13 @@ export const configSchema: SchemaObject = {
       type: 'object',
       additionalProperties: false,
       required: ['class'],
-      properties: { class: name, availability: percent, description },
+      properties: {
+        class: name,
+        availability: percent,
+        payment_method: paymentMethod,
+        instrument,
+        description,
+      },
     }),
     // The route map, matched by specificity (not by order); see `route` above.
     routes: { type: 'array', items: route },

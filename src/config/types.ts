@@ -38,8 +38,31 @@ export interface Category {
 // What a route is belongs to routing (the table that matches requests to routes); the
 // config only builds them. Re-exported so readers of the config keep one import, while
 // routing never imports config (no config <-> routing cycle).
-export type { LatencyObjective, ResolvedRoute } from '../routing/route.js';
+export type {
+  Instrument,
+  LatencyObjective,
+  PaymentSpec,
+  ResolvedRoute,
+  ValueSelector,
+} from '../routing/route.js';
 export { UNCLASSIFIED, UNMATCHED_ROUTE } from '../routing/route.js';
+
+import type { Instrument } from '../routing/route.js';
+
+/** The value a per-request read falls back to: not in the allowed list, or absent. */
+export const OTHER_VALUE = 'other';
+
+/** `downtime:`: when the tracker opens and closes an unscheduled downtime. */
+export interface DowntimeConfig {
+  /** Consecutive Downtime minutes that open an unscheduled downtime (default 3). */
+  readonly startAfterMinutes: number;
+  /** Resolved after this long without a Downtime minute and without a page (default 5m). */
+  readonly quietMs: number;
+  /** Error ratio at or above which a downtime is `high` (default 50%). */
+  readonly highErrorRatio: number;
+  /** How long resolved and cancelled downtimes stay listed (default 30d). */
+  readonly retentionMs: number;
+}
 
 // ---- SLO engine (budgets) ------------------------------------------------------------
 
@@ -98,6 +121,10 @@ export interface MaintenanceWindow {
   readonly all: boolean;
   readonly routes: readonly string[];
   readonly categories: readonly string[];
+  /** Payment methods the window announces a scheduled downtime for (`methods: [card]`). */
+  readonly methods?: readonly string[];
+  /** Static instrument of those scheduled downtimes. */
+  readonly instrument?: Instrument;
 }
 
 export interface AlertingConfig {
@@ -175,4 +202,8 @@ export interface ResolvedConfig {
   readonly store: StoreConfig;
   readonly fees: Fees | undefined;
   readonly webhooks: readonly WebhookEndpoint[];
+  /** Unscheduled downtime detection; defaults applied. Optional only for hand-built configs. */
+  readonly downtime?: DowntimeConfig;
+  /** Bearer token for the Downtime API's writes (`admin.token`); env SLOPROBE_ADMIN_TOKEN wins. */
+  readonly adminToken?: string;
 }

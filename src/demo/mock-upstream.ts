@@ -33,7 +33,35 @@ export interface MockUpstreamOptions {
 export interface MockUpstream {
   readonly url: string;
   readonly port: number;
+  /**
+   * Fail the requests of one payment method with HTTP 500 (null: recover): all of them, or
+   * `share` of them (0.3: 3 in every 10, counted, not drawn, so the random faults stay as
+   * seeded). Also over HTTP: `PUT /__mock/fail/{method}[?share=0.3]` and `DELETE /__mock/fail`.
+   */
+  failMethod(method: string | null, share?: number): void;
+  /** The method failing now, or null. */
+  readonly failing: string | null;
   close(): Promise<void>;
+}
+
+/** The mock's own control routes (never a configured route: no payment API lives under it). */
+export const MOCK_CONTROL_PREFIX = '/__mock/fail';
+
+/** The payment method a request names on its route: the static one, or the one read per request. */
+export function requestMethod(
+  route: ResolvedRoute,
+  req: IncomingMessage,
+  target: string,
+): string | undefined {
+  const p = route.payment;
+  if (!p) return undefined;
+  const from = p.methodFrom;
+  if (!from) return p.method;
+  const raw =
+    from.source === 'header'
+      ? req.headers[from.name]
+      : new URLSearchParams(target.includes('?') ? target.slice(target.indexOf('?') + 1) : '').get(from.name);
+  return typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
 }
 
 /** Response header carrying the delay the mock meant to add, in whole milliseconds. */
@@ -129,6 +157,16 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
   const rng: Rng = mulberry32(seed ^ 0x5eed5eed);
   const table = opts.routes.map(compile).sort(bySpecificity);
   const timers = new Set<NodeJS.Timeout>();
+  let methodDown: string | null = null;
+  let downShare = 1;
+  let downCount = 0;
+  const setDown = (method: string | null, share = 1) => {
+    methodDown = method;
+    downShare = checkRatio('share', share);
+    downCount = 0;
+  };
+  // Of every 10 requests of the failing method, the first share x 10 fail.
+  const failsNow = () => (downCount++ % 10) + 1 <= Math.round(downShare * 10);
 
   function send(res: ServerResponse, status: number, body: object, delayMs: number): void {
     const payload = JSON.stringify(body);
@@ -162,6 +200,21 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
     }
     const q = target.indexOf('?');
     const pathname = q === -1 ? target : target.slice(0, q);
+    if (pathname === MOCK_CONTROL_PREFIX || pathname.startsWith(`${MOCK_CONTROL_PREFIX}/`)) {
+      const method = pathname.slice(MOCK_CONTROL_PREFIX.length + 1);
+      const share = Number(new URLSearchParams(q === -1 ? '' : target.slice(q + 1)).get('share') ?? 1);
+      if (req.method === 'DELETE') setDown(null);
+      else if (req.method === 'PUT' && /^[a-z][a-z0-9_]{0,31}$/.test(method) && share >= 0 && share <= 1)
+        setDown(method, share);
+      else
+        return send(
+          res,
+          400,
+          errorBody('BAD_VALUE', 'PUT /__mock/fail/{method} or DELETE /__mock/fail', rng),
+          0,
+        );
+      return send(res, 200, { failing: methodDown }, 0);
+    }
 
     let onPath: CompiledRoute | undefined;
     let match: CompiledRoute | undefined;
@@ -179,6 +232,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
       return send(res, 405, errorBody('METHOD_NOT_ALLOWED', `${method} is not allowed here`, rng), 0);
     }
 
+    const failingMethod = methodDown;
     // Four draws per matched request, whatever the outcome, so the sequence stays aligned.
     const failing = faults() < errorRate;
     const failStatus = faults() < 0.5 ? 500 : 503;
@@ -188,6 +242,9 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
     // Typical answers take 4-24% of the objective (mostly the low end); slow ones 110-200%.
     const delayMs = slow ? threshold * (1.1 + 0.9 * u) : threshold * (0.04 + 0.2 * u * u);
 
+    if (failingMethod !== null && requestMethod(match.route, req, target) === failingMethod && failsNow()) {
+      return send(res, 500, errorBody('INTERNAL_ERROR', 'The payment method is unavailable', rng), delayMs);
+    }
     if (failing) {
       const code = failStatus === 500 ? 'INTERNAL_ERROR' : 'TEMPORARILY_UNAVAILABLE';
       return send(res, failStatus, errorBody(code, 'Please try again later', rng), delayMs);
@@ -220,6 +277,12 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    failMethod(method: string | null, share?: number) {
+      setDown(method, share);
+    },
+    get failing() {
+      return methodDown;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);

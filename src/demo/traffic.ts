@@ -88,6 +88,23 @@ interface Planned {
   readonly method: string;
   readonly path: string;
   readonly body: string | undefined;
+  /** The payment-method header a route reads per request, as [name, value]. */
+  readonly payment?: readonly [string, string];
+}
+
+/** Sends the value a route reads per request (header or query), one of its allowed values. */
+function paymentValue(
+  route: ResolvedRoute,
+  path: string,
+  rng: Rng,
+): { path: string; payment?: [string, string] } {
+  const p = route.payment;
+  const sel = p?.methodFrom ?? p?.instrumentFrom?.selector;
+  if (!sel) return { path };
+  const value = pick(rng, sel.values);
+  if (sel.source === 'header') return { path, payment: [sel.name, value] };
+  const sep = path.includes('?') ? '&' : '?';
+  return { path: `${path}${sep}${encodeURIComponent(sel.name)}=${encodeURIComponent(value)}` };
 }
 
 export function startTraffic(opts: TrafficOptions): Traffic {
@@ -107,7 +124,10 @@ export function startTraffic(opts: TrafficOptions): Traffic {
     throw new UsageError(`traffic: concurrency must be a whole number above 0, got ${concurrency}`);
   }
 
-  const rng = mulberry32(opts.seed ?? randomSeed());
+  const seed = opts.seed ?? randomSeed();
+  const rng = mulberry32(seed);
+  // Payment values draw from their own sequence, so route maps without them see the same traffic.
+  const payRng = mulberry32(seed ^ 0x0a7e0a7e);
   const routes = opts.routes;
   // Cumulative weights, searched by bisection (same shape as the sidecar's bucket lookup).
   const cumulative = new Float64Array(routes.length);
@@ -144,7 +164,13 @@ export function startTraffic(opts: TrafficOptions): Traffic {
     const method = methodFor(route, rng);
     const path = fillTemplate(route.path, rng);
     const body = BODY_METHODS.has(method) ? JSON.stringify(requestBody(method, path, rng)) : undefined;
-    return { method, path, body };
+    const withPayment = paymentValue(route, path, payRng);
+    return {
+      method,
+      path: withPayment.path,
+      body,
+      ...(withPayment.payment ? { payment: withPayment.payment } : {}),
+    };
   }
 
   const pool = new Pool(origin.origin, {
@@ -161,7 +187,8 @@ export function startTraffic(opts: TrafficOptions): Traffic {
 
   async function send(p: Planned): Promise<void> {
     try {
-      const headers = p.body === undefined ? READ_HEADERS : WRITE_HEADERS;
+      const base = p.body === undefined ? READ_HEADERS : WRITE_HEADERS;
+      const headers = p.payment ? { ...base, [p.payment[0]]: p.payment[1] } : base;
       const res = await pool.request({ path: p.path, method: p.method, headers, body: p.body });
       await res.body.dump();
       completed++;

@@ -23,6 +23,8 @@ export interface Routing {
   routeTimeoutMs(routeIndex: number): number | undefined;
   /** Receives the observation of every request routed by `lookup`. */
   readonly sink: ObservationSink;
+  /** The request's payment-method variant on its route (`Observation.paymentVariant`); default 0. */
+  paymentVariant?(routeIndex: number, req: IncomingMessage): number;
 }
 
 /** Everything an exchange needs from its server; one per ProxyServer. */
@@ -60,6 +62,16 @@ export class ProxyContext {
     readonly upstreamAuthority: string,
   ) {
     this.routing = routing;
+  }
+
+  /** The request's payment-method variant on its route, by the routing that routed it. */
+  variantOf(routing: Routing, routeIndex: number, req: IncomingMessage): number {
+    if (routing.paymentVariant === undefined) return 0;
+    try {
+      return routing.paymentVariant(routeIndex, req);
+    } catch {
+      return 0; // guards a bug only: the reader scans strings and cannot throw on input
+    }
   }
 
   routeOf(routing: Routing, method: string, path: string): number {

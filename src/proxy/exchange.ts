@@ -73,6 +73,7 @@ export class Exchange implements Observation, RawHandler {
   durationNs = 0;
   requestId = '';
   digest: string | null = null;
+  paymentVariant = 0;
 
   // ---- state
   private req: IncomingMessage | null;
@@ -140,6 +141,7 @@ export class Exchange implements Observation, RawHandler {
     // Refused requests are routed too: they count against the route they were aimed at.
     const routeIndex = ctx.routeOf(this.routing, this.method, plan.path);
     this.routeIndex = routeIndex;
+    this.paymentVariant = ctx.variantOf(this.routing, routeIndex, req);
     // Pipelined behind a response that closes the connection: this request can never be
     // answered, so it is not sent (a refused request cannot carry a second one upstream).
     // It ends with the connection, recorded as abandoned, as Node drops such requests.

@@ -27,6 +27,31 @@ export interface ResolvedRoute {
   readonly availability: number;
   /** Per-route override of `timeouts.headersMs`. */
   readonly timeoutMs: number | undefined;
+  /** The payment method the route serves (route over category); absent when none is set. */
+  readonly payment?: PaymentSpec;
+}
+
+// ---- Payment methods (Curlec's downtime entity: docs/sla-definitions.md#downtime-entity) ----
+
+/** Where a per-request value is read: a request header (lower-case name) or a query parameter. */
+export interface ValueSelector {
+  readonly source: 'header' | 'query';
+  readonly name: string;
+  /** The allowed values; anything else (or nothing) counts as `other`, so cardinality stays bounded. */
+  readonly values: readonly string[];
+}
+
+/** What the instrument fields of a downtime say: issuer, network, bank, card_type, vpa_handle, ... */
+export type Instrument = Readonly<Record<string, string>>;
+
+export interface PaymentSpec {
+  /** Static method (`card`, `fpx`, ...), or undefined when `methodFrom` reads it per request. */
+  readonly method: string | undefined;
+  readonly methodFrom: ValueSelector | undefined;
+  /** Static instrument fields. */
+  readonly instrument: Instrument;
+  /** At most one instrument field read per request (never together with `methodFrom`). */
+  readonly instrumentFrom: { readonly field: string; readonly selector: ValueSelector } | undefined;
 }
 
 export const UNMATCHED_ROUTE = 'unmatched';

@@ -91,6 +91,36 @@ export const MIGRATIONS: readonly string[] = [
      rule TEXT,
      PRIMARY KEY (slo, severity)
    ) WITHOUT ROWID;`,
+  // 4: payment downtimes (docs/sla-definitions.md#downtime-entity) and their history. The
+  // entity's columns plus what the tracker needs to continue after a restart: where the
+  // record came from (detected, a maintenance window, the API), the method series that
+  // contribute to it, and when it last had evidence (the quiet time counts from there).
+  `CREATE TABLE downtimes (
+     id TEXT PRIMARY KEY,
+     method TEXT NOT NULL,
+     begin INTEGER NOT NULL,
+     "end" INTEGER,
+     status TEXT NOT NULL,
+     scheduled INTEGER NOT NULL,
+     severity TEXT NOT NULL,
+     instrument TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     source_key TEXT,
+     series TEXT NOT NULL,
+     evidence_at INTEGER
+   );
+   CREATE INDEX downtimes_by_begin ON downtimes (begin DESC, created_at DESC);
+   CREATE INDEX downtimes_open ON downtimes (status) WHERE status IN ('scheduled', 'started');
+   CREATE TABLE downtime_history (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     downtime_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     event TEXT NOT NULL,
+     entity TEXT NOT NULL
+   );
+   CREATE INDEX downtime_history_by_id ON downtime_history (downtime_id, seq);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -106,6 +136,8 @@ export const REQUIRED_TABLES: readonly string[] = [
   'outbox',
   'webhook_endpoints',
   'slo_alerts',
+  'downtimes',
+  'downtime_history',
 ];
 
 /** The migration (1-based) that created each table that came after the first. */
@@ -114,6 +146,8 @@ const TABLE_SINCE: Readonly<Record<string, number>> = {
   outbox: 3,
   webhook_endpoints: 3,
   slo_alerts: 3,
+  downtimes: 4,
+  downtime_history: 4,
 };
 
 /** The tables a store at `version` has (an older store opened read-only by `report`). */

@@ -38,6 +38,11 @@ export interface Observation {
   readonly requestId: string;
   /** Hex digest of method, target and body, when distinct-request counting is on; else null. */
   readonly digest: string | null;
+  /**
+   * Which of its route's payment-method values the request named (src/payments/method-reader.ts):
+   * its index in the allowed list, the list's length for `other`; 0 for a static method.
+   */
+  readonly paymentVariant?: number;
 }
 
 export interface ObservationSink {
@@ -62,5 +67,6 @@ export function copyObservation(o: Observation, routeIndex: number = o.routeInde
     durationNs: o.durationNs,
     requestId: o.requestId,
     digest: o.digest,
+    paymentVariant: o.paymentVariant ?? 0,
   };
 }

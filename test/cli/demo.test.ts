@@ -15,6 +15,10 @@ test('the demo prints its URLs and its traffic shows up in /metrics and /v1/slos
     const m = await cli.waitFor(/metrics\s+(http:\/\/127\.0\.0\.1:\d+)\/metrics/);
     const admin = m[1]!;
     await cli.waitFor(/sidecar \(proxy\)\s+http:\/\/127\.0\.0\.1:\d+/);
+    // The banner names the Downtime API, and it answers with an (empty) Curlec collection.
+    const d = await cli.waitFor(/downtimes\s+(http:\/\/127\.0\.0\.1:\d+\/v1\/payments\/downtimes)/);
+    const list = (await (await request(d[1]!)).body.json()) as { entity: string; count: number };
+    assert.equal(list.entity, 'collection');
     let total = 0;
     // Bounded: the generator sends 200/s; the loop ends as soon as traffic is counted.
     for (let i = 0; i < 200 && total < 20; i++) {

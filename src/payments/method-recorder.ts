@@ -1,0 +1,132 @@
+/**
+ * Per payment-method series counts per minute: the same counters as a route's minute rollup
+ * (docs/sla-definitions.md#availability-occurrences, #timeslice-error-rate) plus the requests
+ * the upstream never answered (refused, unreachable, connect timeout), which make a downtime
+ * `high` (docs/sla-definitions.md#downtime-severity).
+ *
+ * Hot path: `observe` adds to one preallocated Float64Array row (series x field) of the
+ * current minute; a new minute swaps in a second row, so nothing is allocated per request.
+ * A request counts in the minute it finished in, by the injectable clock (Date.now() costs
+ * no allocation): the tracker judges whole minutes on that same clock, and a request on a
+ * minute's edge does not move that verdict.
+ * Repeated identical requests are not de-duplicated here (distinct = total): the per-route
+ * timeslice SLOs keep the exact rule, the per-method view is for detection.
+ */
+import { BAD, EXCLUDED, GOOD, outcomeCode } from '../telemetry/classify.js';
+import type { Observation, ObservationSink } from '../telemetry/observation.js';
+import type { MinuteRollup } from '../telemetry/rollup.js';
+import { MINUTE_MS } from '../time.js';
+import type { MethodPlan } from './method-series.js';
+
+const F_TOTAL = 0;
+const F_GOOD = 1;
+const F_BAD = 2;
+const F_EXCLUDED = 3;
+const F_SLOW = 4;
+const F_ERRORS = 5;
+const F_UNREACHABLE = 6;
+const FIELDS = 7;
+
+/** A method series' minute: a MinuteRollup (route = series name) plus what detection needs. */
+export interface MethodMinute extends MinuteRollup {
+  /** Requests the upstream never answered: refused, unreachable, connect timeout. */
+  readonly unreachable: number;
+}
+
+const NO_BUCKETS: readonly number[] = Object.freeze([]);
+
+export class MethodRecorder implements ObservationSink {
+  private readonly plan: MethodPlan;
+  private readonly errorStatuses: Uint8Array;
+  private cur: Float64Array;
+  private spare: Float64Array;
+  private minute = -1;
+  private readonly done: MethodMinute[] = [];
+
+  private readonly now: () => number;
+
+  constructor(plan: MethodPlan, timesliceErrorStatuses: readonly number[], now: () => number = Date.now) {
+    this.plan = plan;
+    this.now = now;
+    this.errorStatuses = new Uint8Array(1000);
+    for (const s of timesliceErrorStatuses) if (s >= 0 && s < 1000) this.errorStatuses[s] = 1;
+    this.cur = new Float64Array(plan.series.length * FIELDS);
+    this.spare = new Float64Array(plan.series.length * FIELDS);
+  }
+
+  get empty(): boolean {
+    return this.plan.series.length === 0;
+  }
+
+  observe(o: Observation): void {
+    const table = this.plan.seriesOf[o.routeIndex];
+    if (table === undefined || table.length === 0) return;
+    const v = o.paymentVariant ?? 0;
+    // A variant past the table (an observation remapped across a reload) is the route's `other`.
+    const s = table[v < table.length ? v : table.length - 1]!;
+    const m = Math.floor(this.now() / MINUTE_MS);
+    if (m > this.minute) this.roll(m);
+    const row = this.cur;
+    const at = s * FIELDS;
+    const outcome = outcomeCode(o.status, o.errorReason, o.clientAborted);
+    row[at + F_TOTAL]!++;
+    if (outcome === GOOD) row[at + F_GOOD]!++;
+    else if (outcome === BAD) row[at + F_BAD]!++;
+    else if (outcome === EXCLUDED) row[at + F_EXCLUDED]!++;
+    if (outcome !== EXCLUDED) {
+      const ns = o.sliNs >= 0 ? o.sliNs : o.durationNs;
+      if (ns > this.plan.thresholdNs[o.routeIndex]!) row[at + F_SLOW]!++;
+      const r = o.errorReason;
+      // A failure the sidecar answered itself (502/504) is an error of the method too: the
+      // upstream gave no answer at all, which is worse than an HTTP 500.
+      if ((o.status > 0 && o.status < 1000 && this.errorStatuses[o.status] === 1) || r !== null)
+        row[at + F_ERRORS]!++;
+      if (r === 'refused' || r === 'unreachable' || r === 'timeout_connect') row[at + F_UNREACHABLE]!++;
+    }
+  }
+
+  /** Closes the current minute (once a minute, off the request path: rows are built here). */
+  private roll(next: number): void {
+    if (this.minute >= 0) this.done.push(...this.rows(this.cur, this.minute));
+    const t = this.spare;
+    this.spare = this.cur;
+    this.cur = t;
+    this.cur.fill(0);
+    this.minute = next;
+  }
+
+  private rows(row: Float64Array, minute: number): MethodMinute[] {
+    const out: MethodMinute[] = [];
+    for (const s of this.plan.series) {
+      const at = s.index * FIELDS;
+      const total = row[at + F_TOTAL]!;
+      if (total === 0) continue;
+      out.push({
+        minute,
+        route: s.name,
+        total,
+        good: row[at + F_GOOD]!,
+        bad: row[at + F_BAD]!,
+        excluded: row[at + F_EXCLUDED]!,
+        slow: row[at + F_SLOW]!,
+        errors: row[at + F_ERRORS]!,
+        distinct: total - row[at + F_EXCLUDED]!,
+        unreachable: row[at + F_UNREACHABLE]!,
+        buckets: NO_BUCKETS,
+      });
+    }
+    return out;
+  }
+
+  /** Completed minutes since the last drain (rolling over when `nowMs` is past the current one). */
+  drain(nowMs: number): MethodMinute[] {
+    const m = Math.floor(nowMs / MINUTE_MS);
+    if (this.minute >= 0 && m > this.minute) this.roll(m);
+    return this.done.splice(0, this.done.length);
+  }
+
+  /** The minute in progress, re-sent every tick (the engine replaces it). */
+  peek(): MethodMinute[] {
+    return this.minute < 0 ? [] : this.rows(this.cur, this.minute);
+  }
+}
