@@ -14,6 +14,7 @@ import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
 import { registerDowntimeApi } from './downtime/api.js';
 import { DowntimeRuntime } from './downtime/runtime.js';
+import { trackerSources } from './downtime/status-source.js';
 import { ErrorCodes, SloprobeError } from './errors.js';
 import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
@@ -40,7 +41,7 @@ export interface SidecarOptions {
   /** Switch observation recording off entirely (benchmarks the recording cost). */
   readonly recording?: boolean;
   readonly now?: () => number;
-  /** Downtimes for the status views; default: the config's maintenance windows only. */
+  /** Downtimes for the status views; default: the downtime tracker's and the maintenance windows. */
   readonly statusSources?: (config: ResolvedConfig, runtime: SloRuntime) => StatusSources;
   /**
    * Where downtime events go (`payment.downtime.*`), called inside the store transaction of
@@ -297,7 +298,10 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   registerStatusRoutes(admin, {
     config: () => gen.config,
     slo: () => gen.slo,
-    sources: options.statusSources,
+    sources:
+      options.statusSources ??
+      ((c, r) =>
+        trackerSources(c, r.engine.maintenance, () => gen.downtime?.tracker, options.now ?? Date.now)),
     now: options.now,
   });
   registerDowntimeApi(admin, {

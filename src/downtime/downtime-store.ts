@@ -7,6 +7,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Store } from '../store/store.js';
 import {
+  type DowntimeEntity,
   type DowntimeEventName,
   type DowntimeRecord,
   type DowntimeSeverity,
@@ -85,6 +86,7 @@ export class DowntimeStore {
   private readonly upsert: Statement;
   private readonly history: Statement;
   private readonly byId: Statement;
+  private readonly historyById: Statement;
   private readonly open: Statement;
   private readonly bySource: Statement;
   private readonly prune: Statement;
@@ -103,6 +105,9 @@ export class DowntimeStore {
       'INSERT INTO downtime_history (downtime_id, at, event, entity) VALUES (?, ?, ?, ?)',
     );
     this.byId = db.prepare('SELECT * FROM downtimes WHERE id = ?');
+    this.historyById = db.prepare(
+      'SELECT at, event, entity FROM downtime_history WHERE downtime_id = ? ORDER BY seq',
+    );
     this.open = db.prepare(
       "SELECT * FROM downtimes WHERE status IN ('scheduled', 'started') ORDER BY created_at, id",
     );
@@ -129,6 +134,12 @@ export class DowntimeStore {
   get(id: string): DowntimeRecord | undefined {
     const row = this.byId.get(id) as Row | undefined;
     return row ? fromRow(row) : undefined;
+  }
+
+  /** Every change of one downtime, oldest first: the event and the entity as it was sent. */
+  historyOf(id: string): { at: number; event: string; entity: DowntimeEntity }[] {
+    const rows = this.historyById.all(id) as { at: number; event: string; entity: string }[];
+    return rows.map((h) => ({ at: h.at, event: h.event, entity: JSON.parse(h.entity) as DowntimeEntity }));
   }
 
   /** Whether any record (open or finished) came from this source key. */
