@@ -27,7 +27,7 @@
  *   response headers is retried once (the keep-alive race; exchange.ts says why only
  *   these). It is observed once, with the outcome of the attempt that answered.
  */
-import http, { type IncomingMessage } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Timeouts } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
