@@ -103,6 +103,23 @@ export function formatRouteTable(config: ResolvedConfig): string {
       );
     }
   }
+  const mail = config.email;
+  if (mail) {
+    // Where the password comes from, never what it is.
+    const tls = mail.secure ? 'TLS' : mail.starttls === 'off' ? 'no TLS' : `STARTTLS ${mail.starttls}`;
+    const auth = mail.user ? `, user ${mail.user} (password from $${mail.passwordEnv})` : ', no login';
+    out.push(
+      '',
+      `email: via ${mail.host}:${mail.port} (${tls}${auth}), from ${mail.from}, ${mail.subscribers.length} subscriber${mail.subscribers.length === 1 ? '' : 's'}`,
+    );
+    for (const s of mail.subscribers) {
+      const only = [
+        s.categories ? `categories ${s.categories.join(', ')}` : '',
+        s.methods ? `methods ${s.methods.join(', ')}` : '',
+      ].filter(Boolean);
+      out.push(`  ${s.address}: ${only.length > 0 ? only.join('; ') : 'every downtime and maintenance'}`);
+    }
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -8,6 +8,7 @@ import { didYouMean } from './did-you-mean.js';
 import { deepFreeze, FrozenMap } from './freeze.js';
 import type { Problems } from './positions.js';
 import { asObject, asString, parseAt, positiveDuration } from './resolve-common.js';
+import { resolveEmail } from './resolve-email.js';
 import { resolveMaintenance } from './resolve-maintenance.js';
 import { knownList, resolveRoutes } from './resolve-routes.js';
 import { parsePeriod, parseTimesliceRules, SEED_TIMESLICE_RULES } from './resolve-rules.js';
@@ -176,6 +177,7 @@ export function resolveConfig(
   const fees = asObject(raw.fees);
   const holdMs = parseAt(problems, ['alerting', 'hold'], alerting.hold, positiveDuration('m'), undefined);
   const webhooks = resolveWebhooks(raw.webhooks, problems, env);
+  const email = resolveEmail(raw.notify, new Set(categories.keys()), problems, env);
 
   return deepFreeze<ResolvedConfig>({
     source,
@@ -209,5 +211,6 @@ export function resolveConfig(
         }
       : undefined,
     webhooks,
+    email,
   });
 }
