@@ -7,7 +7,20 @@ import { didYouMean } from './did-you-mean.js';
 import type { Problems } from './positions.js';
 import { asArray, asObject, asString, type RawObject } from './resolve-common.js';
 import { Secret } from './secret.js';
-import type { EmailConfig, EmailSubscriber, SmtpStartTls } from './types.js';
+import {
+  type EmailConfig,
+  type EmailSubscriber,
+  type SmtpStartTls,
+  WEBHOOK_EVENTS,
+  type WebhookEvent,
+} from './types.js';
+
+/** What a subscriber gets without `events`: incidents and maintenance, not the SLO flags. */
+export const DEFAULT_MAIL_EVENTS: readonly WebhookEvent[] = [
+  'payment.downtime.started',
+  'payment.downtime.updated',
+  'payment.downtime.resolved',
+];
 
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** local@domain, nothing a header could be split on: no spaces, angle brackets, commas or line breaks. */
@@ -122,7 +135,20 @@ function parseSubscribers(
         methods?.push(mth);
       });
     }
-    if (ok && address !== undefined) out.push({ address, categories: cats, methods });
+    let events: WebhookEvent[] = [...DEFAULT_MAIL_EVENTS];
+    if (Array.isArray(raw.events)) {
+      events = [];
+      raw.events.forEach((e, j) => {
+        if (typeof e !== 'string' || problems.has([...path, 'events', j])) return;
+        if (!(WEBHOOK_EVENTS as readonly string[]).includes(e)) {
+          const hint = didYouMean(e, WEBHOOK_EVENTS) || ` (one of ${WEBHOOK_EVENTS.join(', ')})`;
+          problems.add([...path, 'events', j], `unknown event "${e}"${hint}`);
+          return;
+        }
+        events.push(e as WebhookEvent);
+      });
+    }
+    if (ok && address !== undefined) out.push({ address, categories: cats, methods, events });
   });
   return out;
 }

@@ -184,6 +184,14 @@ const subscriber: SchemaObject = {
       items: { type: 'string', minLength: 1 },
       'x-hint': 'a list of payment methods such as [card, upi]',
     },
+    // Default: the three payment.downtime.* events; slo.alert.raised|cleared on request.
+    events: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string' },
+      'x-hint': 'a list of events such as [payment.downtime.started, slo.alert.raised]',
+    },
   },
 };
 

@@ -140,8 +140,10 @@ export interface EmailSubscriber {
   readonly address: string;
   /** Only downtimes of methods served by routes of these SLO categories; undefined: all. */
   readonly categories: readonly string[] | undefined;
-  /** Only downtimes of these payment methods; undefined: all. */
+  /** Only downtimes of these payment methods; undefined: all. An SLO alert names no method. */
   readonly methods: readonly string[] | undefined;
+  /** The events mailed; default the three `payment.downtime.*` (incidents and maintenance). */
+  readonly events: readonly WebhookEvent[];
 }
 
 /** `notify.email` (docs/sla-definitions.md#downtime-webhooks: the same events, by mail). */

@@ -1,8 +1,9 @@
 /**
  * Email as an outbox channel: one channel per subscriber (its own row per event, its own
  * order and backoff, so a full mailbox does not hold up the others), all sending through one
- * nodemailer SMTP transport. Only `payment.downtime.*` events are mailed: incidents and
- * maintenance announcements (docs/sla-definitions.md#downtime-entity).
+ * nodemailer SMTP transport. By default a subscriber gets the `payment.downtime.*` events:
+ * incidents and maintenance announcements (docs/sla-definitions.md#downtime-entity); the SLO
+ * flags (`slo.alert.*`, docs/sla-definitions.md#burn-rate-alerts) when it asks for them.
  *
  * The SMTP password is revealed only into the transport's options; nodemailer's own logger
  * is off (it would print the AUTH exchange at debug level), and what a failed attempt logs
@@ -54,12 +55,20 @@ class MailChannel implements Channel {
   }
 
   accepts(event: OutboxEvent): boolean {
-    if (event.contains !== DOWNTIME) return false;
-    const method = typeof event.entity.method === 'string' ? event.entity.method.toLowerCase() : '';
-    const { methods, categories } = this.#subscriber;
-    if (methods && !methods.includes(method)) return false;
+    const { methods, categories, events } = this.#subscriber;
+    if (!(events as readonly string[]).includes(event.event)) return false;
+    const e = event.entity;
+    const method = typeof e.method === 'string' ? e.method.toLowerCase() : undefined;
+    if (methods && (method === undefined || !methods.includes(method))) return false;
     if (categories) {
-      const of = this.#categoriesOf(method);
+      // A downtime is of a method: the categories whose routes serve it. An SLO alert names
+      // its category itself (null for an SLO over a class or everything).
+      const of =
+        event.contains === DOWNTIME
+          ? this.#categoriesOf(method ?? '')
+          : typeof e.category === 'string'
+            ? [e.category]
+            : [];
       if (!categories.some((c) => of.includes(c))) return false;
     }
     return true;

@@ -1,15 +1,16 @@
 /**
- * The email for one downtime event (docs/sla-definitions.md#downtime-entity): a subject that
- * says what happened at a glance ("[sloprobe] card downtime started (high)"), the same facts
+ * The email for one downtime event (docs/sla-definitions.md#downtime-entity) or SLO flag
+ * (docs/sla-definitions.md#burn-rate-alerts): a subject that says what happened at a glance
+ * ("[sloprobe] card downtime started (high)"), the same facts
  * as plain text and as HTML, and headers that make duplicates and threads recognisable:
  *
  * - `Message-ID: <evt_…@from-domain>`: derived from the event id alone, so a resend after a
  *   crash (at-least-once) carries the same id and mail clients and archives fold it.
- * - `References: <down_…@from-domain>`: every message of one downtime names the downtime, so
+ * - `References: <down_…@from-domain>`: every message of one downtime (or alert) names it, so
  *   started, updated and resolved read as one thread.
  *
  * Built once per (event, subscriber) at enqueue and kept in the outbox row as JSON: every
- * retry sends the same message. Nothing from a request is in it: only the downtime entity.
+ * retry sends the same message. Nothing from a request is in it: only the event's entity.
  */
 import type { OutboxEvent } from './event.js';
 
@@ -52,7 +53,45 @@ function happened(event: string, status: string): string {
   return status;
 }
 
+/** `20.1x over 6h, 31.5x over 30m` from an alert's burn rates and windows. */
+function burnText(e: Readonly<Record<string, unknown>>): string | undefined {
+  const b = e.burn_rates as { long?: unknown; short?: unknown } | null | undefined;
+  const w = e.windows as { long?: unknown; short?: unknown } | null | undefined;
+  if (!b || !w || typeof b.long !== 'number' || typeof b.short !== 'number') return undefined;
+  const x = (v: number) => `${Math.round(v * 10) / 10}x`;
+  return `${x(b.long)} over ${String(w.long)}, ${x(b.short)} over ${String(w.short)}`;
+}
+
+/** An SLO flag (docs/sla-definitions.md#burn-rate-alerts): "[sloprobe] SLO pay-availability: page raised". */
+function alertSubject(event: OutboxEvent): string {
+  const e = event.entity;
+  const status = str(e.status) ?? event.event.split('.').pop() ?? 'raised';
+  return `[sloprobe] SLO ${str(e.slo) ?? 'unknown'}: ${str(e.severity) ?? 'flag'} ${status}`;
+}
+
+function alertFacts(event: OutboxEvent): [string, string | undefined][] {
+  const e = event.entity;
+  const threshold = typeof e.burn_rate_threshold === 'number' ? `${e.burn_rate_threshold}x` : undefined;
+  const objective = typeof e.objective === 'number' ? `${Math.round(e.objective * 1e6) / 1e4}%` : undefined;
+  return [
+    ['SLO', str(e.slo)],
+    ['Category', str(e.category)],
+    ['Class', str(e.class)],
+    ['Route', str(e.route)],
+    ['Objective', objective],
+    ['Severity', str(e.severity)],
+    ['Status', str(e.status)],
+    ['Rule', str(e.rule)],
+    ['Burn rates', burnText(e)],
+    ['Threshold', threshold],
+    ['Raised', when(e.raised_at)],
+    ['Cleared', when(e.cleared_at) ?? (e.status === 'cleared' ? undefined : 'not yet')],
+    ['Alert id', str(e.id)],
+  ];
+}
+
 export function subjectOf(event: OutboxEvent): string {
+  if (event.contains === 'slo.alert') return alertSubject(event);
   const e = event.entity;
   const method = str(e.method) ?? 'payment';
   const status = str(e.status) ?? event.event.split('.').pop() ?? 'updated';
@@ -68,17 +107,23 @@ export function subjectOf(event: OutboxEvent): string {
 /** The facts, in order, as label/value pairs; both parts render these. */
 function facts(event: OutboxEvent): [string, string][] {
   const e = event.entity;
-  const rows: [string, string | undefined][] = [
-    ['Payment method', str(e.method)],
-    ['Instrument', instrumentText(e.instrument)],
-    ['Status', str(e.status)],
-    ['Severity', str(e.severity)],
-    ['Scheduled', e.scheduled === true ? 'yes (maintenance)' : 'no'],
-    [e.scheduled === true && e.status === 'scheduled' ? 'Starts' : 'Began', when(e.begin)],
-    [e.scheduled === true && e.status !== 'resolved' ? 'Ends' : 'Ended', when(e.end) ?? 'not yet (ongoing)'],
-    ['Downtime id', str(e.id)],
-    ['Event', `${event.event} (${event.id})`],
-  ];
+  const rows: [string, string | undefined][] =
+    event.contains === 'slo.alert'
+      ? [...alertFacts(event), ['Event', `${event.event} (${event.id})`]]
+      : [
+          ['Payment method', str(e.method)],
+          ['Instrument', instrumentText(e.instrument)],
+          ['Status', str(e.status)],
+          ['Severity', str(e.severity)],
+          ['Scheduled', e.scheduled === true ? 'yes (maintenance)' : 'no'],
+          [e.scheduled === true && e.status === 'scheduled' ? 'Starts' : 'Began', when(e.begin)],
+          [
+            e.scheduled === true && e.status !== 'resolved' ? 'Ends' : 'Ended',
+            when(e.end) ?? 'not yet (ongoing)',
+          ],
+          ['Downtime id', str(e.id)],
+          ['Event', `${event.event} (${event.id})`],
+        ];
   return rows.filter((r): r is [string, string] => r[1] !== undefined);
 }
 
@@ -88,7 +133,7 @@ export function renderText(event: OutboxEvent, subject: string): string {
   const rows = facts(event);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   const lines = rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`);
-  const id = str(event.entity.id);
+  const id = event.contains === 'slo.alert' ? undefined : str(event.entity.id);
   return [
     subject.replace(/^\[sloprobe\] /, ''),
     '',
@@ -107,7 +152,7 @@ export function renderHtml(event: OutboxEvent, subject: string): string {
         `<tr><th scope="row" style="text-align:left;padding:2px 12px 2px 0">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`,
     )
     .join('\n');
-  const id = str(event.entity.id);
+  const id = event.contains === 'slo.alert' ? undefined : str(event.entity.id);
   const api = id
     ? `<p>The Downtime API on the sidecar's admin listener has it: <code>GET /v1/payments/downtimes/${escapeHtml(id)}</code></p>\n`
     : '';

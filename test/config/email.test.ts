@@ -133,6 +133,21 @@ describe('notify.email config', () => {
     ]);
   });
 
+  test('events: the downtime events by default, SLO alerts on request, an unknown one with a did-you-mean', () => {
+    const ok = `${BASE}notify:\n  email: { host: smtp.example.com, from: a@example.com, subscribers: [{ address: b@example.com }, { address: c@example.com, events: [slo.alert.raised] }] }\n`;
+    assert.deepEqual(
+      parseConfig(ok, FILE, {}).email?.subscribers.map((s) => s.events),
+      [
+        ['payment.downtime.started', 'payment.downtime.updated', 'payment.downtime.resolved'],
+        ['slo.alert.raised'],
+      ],
+    );
+    const text = ok.replace('[slo.alert.raised]', '[slo.alert.raise]');
+    assert.deepEqual(problems(text), [
+      `${FILE}:${at(text, 'slo.alert.raise]')}: notify.email.subscribers[1].events[0]: unknown event "slo.alert.raise" (did you mean "slo.alert.raised"?)`,
+    ]);
+  });
+
   test('a host with a port in it says where the port goes', () => {
     const text = `${BASE}notify:\n  email: { host: "smtp.example.com:25", from: a@example.com, subscribers: [{ address: b@example.com }] }\n`;
     assert.deepEqual(problems(text), [

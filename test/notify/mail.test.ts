@@ -31,7 +31,16 @@ function clock(start = T) {
 }
 
 function sub(address: string, only: Partial<Omit<EmailSubscriber, 'address'>> = {}): EmailSubscriber {
-  return { address, categories: only.categories, methods: only.methods };
+  return {
+    address,
+    categories: only.categories,
+    methods: only.methods,
+    events: only.events ?? [
+      'payment.downtime.started',
+      'payment.downtime.updated',
+      'payment.downtime.resolved',
+    ],
+  };
 }
 
 function mailConfig(
@@ -150,7 +159,7 @@ describe('downtime emails on a loopback SMTP server', () => {
     assert.match(m?.text ?? '', /Scheduled: +yes \(maintenance\)/);
   });
 
-  it('each subscriber gets only the methods and categories it asked for; SLO alerts are not mailed', async (t) => {
+  it('each subscriber gets only the events, methods and categories it asked for; SLO alerts only on request', async (t) => {
     const smtp = await startSmtp();
     t.after(() => smtp.close());
     const store = memoryStore();
@@ -162,6 +171,7 @@ describe('downtime emails on a loopback SMTP server', () => {
         sub('upi@example.org', { methods: ['upi'] }),
         sub('payments@example.org', { categories: ['payment-request'] }),
         sub('everything@example.org'),
+        sub('flags@example.org', { events: ['slo.alert.raised'], categories: ['payment-request'] }),
       ]),
       // Routes of payment-request serve card; upi is served by another category.
       categoriesOf: (m) => (m === 'card' ? ['payment-request'] : m === 'upi' ? ['wallets'] : []),
@@ -175,13 +185,26 @@ describe('downtime emails on a loopback SMTP server', () => {
       id: newEventId(),
       event: 'slo.alert.raised',
       contains: 'slo.alert',
-      entity: { slo: 'pay-availability' },
+      entity: {
+        id: 'alert_A1b2C3d4E5f6G7',
+        slo: 'pay-availability',
+        category: 'payment-request',
+        severity: 'page',
+        status: 'raised',
+      },
       createdAt: 1_733_040_000,
+    };
+    // Another category's flag: not for flags@.
+    const otherAlert: OutboxEvent = {
+      ...alert,
+      id: newEventId(),
+      entity: { ...alert.entity, slo: 'wallet-availability', category: 'wallets' },
     };
     store.transaction(() => {
       outbox.enqueue(card);
       outbox.enqueue(upi);
       outbox.enqueue(alert);
+      outbox.enqueue(otherAlert);
     });
     await outbox.deliverDue();
     const got = new Map<string, string[]>();
@@ -192,6 +215,7 @@ describe('downtime emails on a loopback SMTP server', () => {
         '[sloprobe] card downtime started (high)',
         '[sloprobe] upi downtime started (medium)',
       ],
+      'flags@example.org': ['[sloprobe] SLO pay-availability: page raised'],
       'payments@example.org': ['[sloprobe] card downtime started (high)'],
       'upi@example.org': ['[sloprobe] upi downtime started (medium)'],
     });
