@@ -22,16 +22,23 @@ export interface SmtpReceiver {
   readonly attempts: ParsedMail[];
   /** Failed AUTH commands. */
   authFailures: number;
+  /** Resolves once `count` messages were accepted: tests wait on mail, never on time. */
+  waitFor(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpReceiver> {
   let rejectLeft = options.rejectFirst ?? 0;
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
   const rx: SmtpReceiver = {
     port: 0,
     received: [],
     attempts: [],
     authFailures: 0,
+    waitFor(count) {
+      if (rx.received.length >= count) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ count, resolve }));
+    },
     close: async () => {},
   };
   const server = new SMTPServer({
@@ -56,7 +63,11 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpReceiver
             return cb(Object.assign(new Error('Try again later'), { responseCode: 451 }));
           }
           rx.received.push(mail);
-          return cb();
+          cb();
+          for (const w of waiters.filter((x) => rx.received.length >= x.count)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
         })
         .catch((err: Error) => cb(err));
     },
