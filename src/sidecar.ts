@@ -17,6 +17,7 @@ import { type AccessLog, createAccessLog } from './log/access-log.js';
 import type { AppLog } from './log/app-log.js';
 import { fanout } from './log/fanout.js';
 import { type EventSink, NO_EVENTS } from './notify/event.js';
+import { categoriesByMethod } from './notify/mail-categories.js';
 import { Outbox } from './notify/outbox.js';
 import { ProxyServer, type Routing } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
@@ -208,7 +209,14 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       log.warn(
         'webhooks and email with data_dir :memory: are not durable: pending deliveries are lost on restart',
       );
-    outbox ??= new Outbox({ store, endpoints: config.webhooks, email: config.email, log, now: options.now });
+    outbox ??= new Outbox({
+      store,
+      endpoints: config.webhooks,
+      email: config.email,
+      categoriesOf: categoriesByMethod(config.routes),
+      log,
+      now: options.now,
+    });
     return outbox;
   };
   let gen = buildGeneration(config, options, events);

@@ -15,6 +15,7 @@ import { Secret } from '../../src/config/secret.js';
 import type { EmailConfig, EmailSubscriber } from '../../src/config/types.js';
 import type { OutboxEvent } from '../../src/notify/event.js';
 import { newEventId } from '../../src/notify/ids.js';
+import { categoriesByMethod } from '../../src/notify/mail-categories.js';
 import { Outbox } from '../../src/notify/outbox.js';
 import { Store } from '../../src/store/store.js';
 import { capturedLog, downtimeEvent, memoryStore } from './fixtures.js';
@@ -372,5 +373,19 @@ describe('downtime emails on a loopback SMTP server', () => {
     ].join('\n');
     assert.ok(lines.length >= 3, 'there were log lines to search');
     assert.equal(everything.includes(PASSWORD), false);
+  });
+});
+
+describe('categories of a payment method', () => {
+  it('a method maps to the categories of the routes that serve it, statically or among the values read per request', () => {
+    const of = categoriesByMethod([
+      { category: 'payment-request', payment: { method: 'card' } },
+      { category: 'refunds', payment: { method: 'CARD' } },
+      { category: 'payment-request', payment: { methodFrom: { values: ['upi', 'card'] } } },
+      { category: 'settlements' },
+    ]);
+    assert.deepEqual(of('card'), ['payment-request', 'refunds']);
+    assert.deepEqual(of('upi'), ['payment-request']);
+    assert.deepEqual(of('wallet'), [], 'no route serves it');
   });
 });
