@@ -376,6 +376,57 @@ describe('downtime emails on a loopback SMTP server', () => {
   });
 });
 
+describe('transport security and rendering', () => {
+  it('starttls: required refuses a server that offers no STARTTLS: nothing is sent, the password never goes out in clear', async (t) => {
+    const auth = { user: 'sloprobe', pass: PASSWORD };
+    const smtp = await startSmtp({ auth });
+    t.after(() => smtp.close());
+    const store = memoryStore();
+    const { log, lines } = capturedLog();
+    const outbox = new Outbox({
+      store,
+      endpoints: [],
+      email: { ...mailConfig(smtp.port, [sub('oncall@example.org')], auth), starttls: 'required' },
+      log,
+      tickMs: 0,
+    });
+    t.after(() => outbox.close());
+    store.transaction(() => outbox.enqueue(downtimeEvent('payment.downtime.started')));
+    assert.equal(await outbox.deliverDue(), 1);
+    assert.equal(smtp.attempts.length, 0);
+    assert.equal(smtp.authFailures, 0, 'no AUTH was tried');
+    assert.match(outbox.renderMetrics(), /^sloprobe_email_pending 1$/m, 'kept for a retry');
+    assert.ok(lines.some((l) => l.includes('email delivery failed; will retry')));
+    assert.ok(!lines.join('\n').includes(PASSWORD));
+  });
+
+  it('entity values are escaped in the HTML part', async (t) => {
+    const smtp = await startSmtp();
+    t.after(() => smtp.close());
+    const store = memoryStore();
+    const outbox = new Outbox({
+      store,
+      endpoints: [],
+      email: mailConfig(smtp.port, [sub('oncall@example.org')]),
+      log: capturedLog().log,
+      tickMs: 0,
+    });
+    t.after(() => outbox.close());
+    const base = downtimeEvent('payment.downtime.started');
+    const ev = { ...base, entity: { ...base.entity, instrument: { issuer: '<b>Bank & "Co"</b>' } } };
+    store.transaction(() => outbox.enqueue(ev));
+    await outbox.deliverDue();
+    const html = String(smtp.received[0]?.html);
+    assert.ok(html.includes('issuer &#60;b&#62;Bank &#38; &#34;Co&#34;&#60;/b&#62;'), html);
+    assert.ok(!html.includes('<b>Bank'));
+    assert.match(
+      smtp.received[0]?.text ?? '',
+      /Instrument: +issuer <b>Bank & "Co"<\/b>/,
+      'plain text as it is',
+    );
+  });
+});
+
 describe('categories of a payment method', () => {
   it('a method maps to the categories of the routes that serve it, statically or among the values read per request', () => {
     const of = categoriesByMethod([
