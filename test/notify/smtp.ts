@@ -10,6 +10,8 @@ import { SMTPServer } from 'smtp-server';
 export interface SmtpOptions {
   /** Answer the first N messages `451` (a temporary failure), then accept. */
   readonly rejectFirst?: number;
+  /** Never answer the message of this attempt (1-based): a server that hangs mid-DATA. */
+  readonly hangAt?: number;
   /** Require AUTH with these credentials (over plain text: loopback only). */
   readonly auth?: { readonly user: string; readonly pass: string };
 }
@@ -24,12 +26,20 @@ export interface SmtpReceiver {
   authFailures: number;
   /** Resolves once `count` messages were accepted: tests wait on mail, never on time. */
   waitFor(count: number): Promise<void>;
+  /** Resolves once `count` messages were handed over in DATA, accepted or not. */
+  waitForAttempts(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpReceiver> {
   let rejectLeft = options.rejectFirst ?? 0;
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const waiters: Array<{ count: number; of: 'received' | 'attempts'; resolve: () => void }> = [];
+  const wake = () => {
+    for (const w of waiters.filter((x) => rx[x.of].length >= x.count)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
   const rx: SmtpReceiver = {
     port: 0,
     received: [],
@@ -37,7 +47,11 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpReceiver
     authFailures: 0,
     waitFor(count) {
       if (rx.received.length >= count) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ count, resolve }));
+      return new Promise((resolve) => waiters.push({ count, of: 'received', resolve }));
+    },
+    waitForAttempts(count) {
+      if (rx.attempts.length >= count) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ count, of: 'attempts', resolve }));
     },
     close: async () => {},
   };
@@ -58,16 +72,15 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpReceiver
       simpleParser(stream)
         .then((mail) => {
           rx.attempts.push(mail);
+          wake();
+          if (rx.attempts.length === options.hangAt) return;
           if (rejectLeft > 0) {
             rejectLeft--;
             return cb(Object.assign(new Error('Try again later'), { responseCode: 451 }));
           }
           rx.received.push(mail);
           cb();
-          for (const w of waiters.filter((x) => rx.received.length >= x.count)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve();
-          }
+          wake();
         })
         .catch((err: Error) => cb(err));
     },
