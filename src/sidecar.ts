@@ -21,6 +21,7 @@ import type { AppLog } from './log/app-log.js';
 import { fanout } from './log/fanout.js';
 import { type EventSink, NO_EVENTS } from './notify/event.js';
 import { Outbox } from './notify/outbox.js';
+import { categoriesByMethod } from './payments/method-categories.js';
 import { ProxyServer, type Routing } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
@@ -167,6 +168,8 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
   const hooks = (c: ResolvedConfig) =>
     c.webhooks.map((w) => [w.url, w.events, w.accountId, w.secret.reveal()]);
   if (!same(hooks(a), hooks(b))) out.push('webhooks');
+  if (!same(a.email ?? null, b.email ?? null) || a.email?.password?.reveal() !== b.email?.password?.reveal())
+    out.push('notify.email');
   return out;
 }
 
@@ -224,14 +227,23 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   const { log } = options;
   // Before anything opens: a bad key must stop the start with nothing to close.
   const digest = needsRequestDigest(config) ? digestKeyFor(config, log) : false;
-  // The webhook outbox lives in the store the first SLO runtime opens, and outlives reloads
-  // (they hand the same store over). No webhooks configured: events go nowhere.
+  // The outbox (webhooks and email) lives in the store the first SLO runtime opens, and
+  // outlives reloads (they hand the same store over). Neither configured: events go nowhere.
   let outbox: Outbox | undefined;
   const events = (store: Store): EventSink => {
-    if (config.webhooks.length === 0) return NO_EVENTS;
+    if (config.webhooks.length === 0 && !config.email) return NO_EVENTS;
     if (!outbox && store.file === ':memory:')
-      log.warn('webhooks with data_dir :memory: are not durable: pending deliveries are lost on restart');
-    outbox ??= new Outbox({ store, endpoints: config.webhooks, log, now: options.now });
+      log.warn(
+        'webhooks and email with data_dir :memory: are not durable: pending deliveries are lost on restart',
+      );
+    outbox ??= new Outbox({
+      store,
+      endpoints: config.webhooks,
+      email: config.email,
+      categoriesOf: categoriesByMethod(config.routes),
+      log,
+      now: options.now,
+    });
     return outbox;
   };
   let gen = buildGeneration(config, options, events);

@@ -4,6 +4,7 @@
  * Exit 0 when valid, 2 when not (each problem on its own stderr line, no stack).
  */
 
+import { DEFAULT_MAIL_EVENTS } from '../config/resolve-email.js';
 import { routeTableJson } from '../config/route-table-json.js';
 import type { CompliancePeriod, ResolvedConfig, SloDefinition } from '../config/types.js';
 import { formatDuration, formatHostPort, formatPercent, formatPercentile } from '../config/units.js';
@@ -101,6 +102,25 @@ export function formatRouteTable(config: ResolvedConfig): string {
           ? '    accepted: excluded from every SLI it covers'
           : `    REJECTED (${v.rule}): ${v.reason}; it is not excluded from any SLI`,
       );
+    }
+  }
+  const mail = config.email;
+  if (mail) {
+    // Where the password comes from, never what it is.
+    const tls = mail.secure ? 'TLS' : mail.starttls === 'off' ? 'no TLS' : `STARTTLS ${mail.starttls}`;
+    const auth = mail.user ? `, user ${mail.user} (password from $${mail.passwordEnv})` : ', no login';
+    out.push(
+      '',
+      `email: via ${mail.host}:${mail.port} (${tls}${auth}), from ${mail.from}, ${mail.subscribers.length} subscriber${mail.subscribers.length === 1 ? '' : 's'}`,
+    );
+    for (const s of mail.subscribers) {
+      const events = s.events.join(', ');
+      const only = [
+        events === DEFAULT_MAIL_EVENTS.join(', ') ? '' : `events ${events}`,
+        s.categories ? `categories ${s.categories.join(', ')}` : '',
+        s.methods ? `methods ${s.methods.join(', ')}` : '',
+      ].filter(Boolean);
+      out.push(`  ${s.address}: ${only.length > 0 ? only.join('; ') : 'every downtime and maintenance'}`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -8,6 +8,7 @@ import { didYouMean } from './did-you-mean.js';
 import { deepFreeze, FrozenMap } from './freeze.js';
 import type { Problems } from './positions.js';
 import { asObject, asString, parseAt, positiveDuration } from './resolve-common.js';
+import { resolveEmail } from './resolve-email.js';
 import { resolveMaintenance } from './resolve-maintenance.js';
 import { resolveDowntime, resolvePayment, splitAdmin } from './resolve-payments.js';
 import { knownList, resolveRoutes } from './resolve-routes.js';
@@ -190,6 +191,7 @@ export function resolveConfig(
   const fees = asObject(raw.fees);
   const holdMs = parseAt(problems, ['alerting', 'hold'], alerting.hold, positiveDuration('m'), undefined);
   const webhooks = resolveWebhooks(raw.webhooks, problems, env);
+  const email = resolveEmail(raw.notify, new Set(categories.keys()), problems, env);
 
   return deepFreeze<ResolvedConfig>({
     source,
@@ -225,5 +227,6 @@ export function resolveConfig(
     webhooks,
     downtime: resolveDowntime(raw.downtime, problems),
     adminToken: adminRaw.token,
+    email,
   });
 }

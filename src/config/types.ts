@@ -160,6 +160,38 @@ export interface WebhookEndpoint {
   readonly accountId: string | null;
 }
 
+/** How the SMTP connection is secured: `secure` (TLS from the first byte, port 465) or STARTTLS. */
+export type SmtpStartTls = 'required' | 'opportunistic' | 'off';
+
+export interface EmailSubscriber {
+  readonly address: string;
+  /** Only downtimes of methods served by routes of these SLO categories; undefined: all. */
+  readonly categories: readonly string[] | undefined;
+  /** Only downtimes of these payment methods; undefined: all. An SLO alert names no method. */
+  readonly methods: readonly string[] | undefined;
+  /** The events mailed; default the three `payment.downtime.*` (incidents and maintenance). */
+  readonly events: readonly WebhookEvent[];
+}
+
+/** `notify.email` (docs/sla-definitions.md#downtime-webhooks: the same events, by mail). */
+export interface EmailConfig {
+  readonly host: string;
+  readonly port: number;
+  /** TLS from the first byte (SMTPS); false: plain, upgraded by STARTTLS as `starttls` says. */
+  readonly secure: boolean;
+  readonly starttls: SmtpStartTls;
+  readonly user: string | undefined;
+  /** From `password_env`; prints as a placeholder everywhere. */
+  readonly password: Secret | undefined;
+  /** The environment variable's name, for `check` to say where the password comes from. */
+  readonly passwordEnv: string | undefined;
+  /** The From address (`sloprobe@example.com` or `"Status" <status@example.com>`). */
+  readonly from: string;
+  /** The domain of `from`: the right-hand side of every Message-ID. */
+  readonly fromDomain: string;
+  readonly subscribers: readonly EmailSubscriber[];
+}
+
 export interface StoreConfig {
   /** Directory of the SQLite store, or `:memory:`. */
   readonly dataDir: string;
@@ -206,4 +238,6 @@ export interface ResolvedConfig {
   readonly downtime?: DowntimeConfig;
   /** Bearer token for the Downtime API's writes (`admin.token`); env SLOPROBE_ADMIN_TOKEN wins. */
   readonly adminToken?: string;
+  /** `notify.email`; undefined when not configured. */
+  readonly email?: EmailConfig | undefined;
 }

@@ -6,6 +6,7 @@
  * that serve the method.
  */
 import type { ResolvedConfig } from '../config/types.js';
+import { type CategoriesOf, categoriesByMethod } from '../payments/method-categories.js';
 import type { MaintenanceVerdict } from '../slo/maintenance.js';
 import {
   type DowntimeUpdate,
@@ -20,16 +21,6 @@ import type { DowntimeTracker } from './tracker.js';
 /** At most this many downtimes per view: the page and the feeds show the recent ones. */
 const MAX_LISTED = 100;
 
-function categoriesOf(config: ResolvedConfig, method: string): string[] {
-  const out = new Set<string>();
-  for (const r of config.routes) {
-    const p = r.payment;
-    if (p === undefined) continue;
-    if (p.method === method || p.methodFrom?.values.includes(method)) out.add(r.category);
-  }
-  return [...out];
-}
-
 const SENTENCE: Record<string, (r: DowntimeRecord, status: DowntimeStatus) => string> = {
   'payment.downtime.started': (r) =>
     `${r.scheduled ? 'Scheduled downtime' : 'Downtime'} of ${r.method} started (severity ${r.severity}).`,
@@ -40,7 +31,7 @@ const SENTENCE: Record<string, (r: DowntimeRecord, status: DowntimeStatus) => st
   'payment.downtime.resolved': (r) => `Downtime of ${r.method} resolved.`,
 };
 
-function view(config: ResolvedConfig, tracker: DowntimeTracker, r: DowntimeRecord): DowntimeView {
+function view(categoriesOf: CategoriesOf, tracker: DowntimeTracker, r: DowntimeRecord): DowntimeView {
   const updates: DowntimeUpdate[] = tracker.db.historyOf(r.id).map((h) => ({
     at: h.at,
     status: h.entity.status,
@@ -65,7 +56,7 @@ function view(config: ResolvedConfig, tracker: DowntimeTracker, r: DowntimeRecor
     instrument: r.instrument,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
-    categories: categoriesOf(config, r.method),
+    categories: [...categoriesOf(r.method)],
     title: `${r.scheduled ? 'Scheduled downtime' : 'Downtime'} of ${r.method}${instrument ? ` (${instrument})` : ''}`,
     updates,
     policy: undefined,
@@ -78,6 +69,7 @@ export function trackerSources(
   tracker: () => DowntimeTracker | undefined,
   now: () => number,
 ): StatusSources {
+  const categoriesOf = categoriesByMethod(config.routes);
   return {
     downtimes(fromSec, toSec) {
       const at = now();
@@ -86,7 +78,7 @@ export function trackerSources(
         .map((v) => maintenanceDowntime(v, config, at));
       const t = tracker();
       const records = t ? t.db.list({ from: fromSec, to: toSec, count: MAX_LISTED, skip: 0 }) : [];
-      const all = [...windows, ...records.map((r) => view(config, t as DowntimeTracker, r))];
+      const all = [...windows, ...records.map((r) => view(categoriesOf, t as DowntimeTracker, r))];
       return all.filter((d) => overlaps(d, fromSec, toSec)).sort((a, b) => a.begin - b.begin);
     },
   };

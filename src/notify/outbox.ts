@@ -1,30 +1,32 @@
 /**
  * The transactional outbox: producers `enqueue` events inside their store transaction (one
- * row per subscribed endpoint, the exact body included); a timer off the request path
- * delivers them with undici, one endpoint at a time in order
- * (docs/sla-definitions.md#downtime-webhooks).
+ * row per subscribed channel: a webhook endpoint or an email subscriber, its exact bytes
+ * included); a timer off the request path delivers them, one channel at a time in order
+ * (docs/sla-definitions.md#downtime-webhooks). Webhooks and email share this loop, so they
+ * share its guarantees:
  *
  * - At-least-once with the same event id on every attempt: a row is marked delivered only
- *   after a 2xx, so a crash between the receiver's 2xx and the mark sends it once more,
- *   with the same id, which receivers deduplicate on.
- * - Per-endpoint order: only an endpoint's oldest pending row may be sent, so its next event
+ *   after the receiver accepted it (a 2xx, an SMTP 250), so a crash between the acceptance
+ *   and the mark sends it once more, with the same id (`webhook-id`, the email's Message-ID),
+ *   which receivers deduplicate on.
+ * - Per-channel order: only a channel's oldest pending row may be sent, so its next event
  *   waits until the previous one is delivered or given up (a `resolved` never overtakes its
- *   `started`). Endpoints do not wait for each other.
- * - 5 s per attempt; 2xx = delivered; backoff with jitter, or `Retry-After`, for 24 hours;
- *   410 Gone disables the endpoint (persisted, logged). undici's request follows no
- *   redirect: a 3xx is a failed attempt, and no URL but the configured one is contacted.
+ *   `started`). Channels do not wait for each other.
+ * - 5 s per attempt; backoff with jitter, or `Retry-After`, for 24 hours; a webhook's 410
+ *   Gone disables the endpoint (persisted, logged).
  * - A restart resumes: the rows are in the store, the schedule (`next_ms`) too.
  */
-import { Client } from 'undici';
-import type { WebhookEndpoint } from '../config/types.js';
+import type { EmailConfig, WebhookEndpoint } from '../config/types.js';
 import type { AppLog } from '../log/app-log.js';
+import type { CategoriesOf } from '../payments/method-categories.js';
 import type { Store } from '../store/store.js';
-import { VERSION } from '../version.js';
-import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF, GIVE_UP_AFTER_MS, retryAfterMs } from './backoff.js';
-import { envelope } from './envelope.js';
+import { type BackoffPolicy, backoffMs, DEFAULT_BACKOFF, GIVE_UP_AFTER_MS } from './backoff.js';
+import type { Channel, Outcome } from './channel.js';
+import { EmailCounters, renderEmailMetrics } from './email-metrics.js';
 import type { EventSink, OutboxEvent } from './event.js';
+import { mailChannels, NO_CATEGORIES } from './mail-channel.js';
 import { type OutboxRow, OutboxTable } from './outbox-table.js';
-import { signedHeaders } from './sign.js';
+import { WebhookChannel } from './webhook-channel.js';
 import { DeliveryCounters, renderWebhookMetrics } from './webhook-metrics.js';
 
 export const ATTEMPT_TIMEOUT_MS = 5_000;
@@ -32,6 +34,10 @@ export const ATTEMPT_TIMEOUT_MS = 5_000;
 export interface OutboxOptions {
   readonly store: Store;
   readonly endpoints: readonly WebhookEndpoint[];
+  /** `notify.email`: the SMTP server and the subscribers; none when not configured. */
+  readonly email?: EmailConfig | undefined;
+  /** The SLO categories a payment method's routes belong to (a subscriber's `categories` filter). */
+  readonly categoriesOf?: CategoriesOf;
   readonly log: AppLog;
   /** Epoch ms; schedules and ages read it (`webhook-timestamp` is always the wall clock). */
   readonly now?: () => number;
@@ -41,29 +47,23 @@ export interface OutboxOptions {
   readonly backoff?: BackoffPolicy;
 }
 
-/** What one attempt got back. */
-type Answer = { status: number; retryAfter: string | string[] | undefined } | { error: string };
-
-interface Endpoint {
-  readonly config: WebhookEndpoint;
-  readonly client: Client;
-  /** Path and query of the URL, as the request line sends them. */
-  readonly path: string;
+interface Lane {
+  readonly channel: Channel;
   disabled: boolean;
   busy: Promise<number> | undefined;
   abort: AbortController | undefined;
 }
 
-const USER_AGENT = `sloprobe/${VERSION} (webhooks)`;
-
 export class Outbox implements EventSink {
   readonly #table: OutboxTable;
-  readonly #endpoints: Endpoint[];
+  readonly #lanes: Lane[];
   readonly #log: AppLog;
   readonly #now: () => number;
   readonly #timeoutMs: number;
   readonly #backoff: BackoffPolicy;
   readonly #counters = new DeliveryCounters();
+  readonly #email = new EmailCounters();
+  readonly #hasEmail: boolean;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   #lastPruneMs = 0;
@@ -75,63 +75,65 @@ export class Outbox implements EventSink {
     this.#now = options.now ?? Date.now;
     this.#timeoutMs = options.timeoutMs ?? ATTEMPT_TIMEOUT_MS;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.#endpoints = options.endpoints.map((config) => {
-      const url = new URL(config.url);
-      return {
-        config,
-        client: new Client(url.origin, { connectTimeout: this.#timeoutMs }),
-        path: url.pathname + url.search,
-        disabled: this.#table.disabledSince(config.url) !== undefined,
-        busy: undefined,
-        abort: undefined,
-      };
-    });
-    for (const ep of this.#endpoints) {
-      const since = this.#table.disabledSince(ep.config.url);
-      if (since !== undefined) {
+    const channels: Channel[] = options.endpoints.map((c) => new WebhookChannel(c, this.#timeoutMs));
+    this.#hasEmail = options.email !== undefined;
+    if (options.email)
+      channels.push(...mailChannels(options.email, this.#timeoutMs, options.categoriesOf ?? NO_CATEGORIES));
+    this.#lanes = channels.map((channel) => ({
+      channel,
+      disabled: this.#table.disabledSince(channel.key) !== undefined,
+      busy: undefined,
+      abort: undefined,
+    }));
+    for (const { channel, disabled } of this.#lanes) {
+      if (disabled) {
+        const since = this.#table.disabledSince(channel.key) ?? 0;
         this.#log.warn(
-          { endpoint: ep.config.label, disabled_at: new Date(since).toISOString() },
+          { endpoint: channel.label, disabled_at: new Date(since).toISOString() },
           'webhook endpoint disabled: it answered 410 Gone; no event is sent to it (configure another URL to send again)',
         );
         continue;
       }
-      const { n } = this.#table.pending(ep.config.url);
+      const { n } = this.#table.pending(channel.key);
       if (n > 0)
-        this.#log.info({ endpoint: ep.config.label, pending: n }, 'resuming pending webhook deliveries');
+        this.#log.info(
+          { endpoint: channel.label, pending: n },
+          `resuming pending ${noun(channel)} deliveries`,
+        );
     }
     const tickMs = options.tickMs ?? 1000;
-    if (tickMs > 0 && this.#endpoints.length > 0) {
+    if (tickMs > 0 && this.#lanes.length > 0) {
       this.#timer = setInterval(() => void this.deliverDue(), tickMs);
       this.#timer.unref();
     }
   }
 
   /**
-   * One row per endpoint subscribed to the event. Call inside the producer's
+   * One row per channel that takes the event. Call inside the producer's
    * `store.transaction()`: the rows commit or roll back with the state change.
    */
   enqueue(event: OutboxEvent): void {
     const now = this.#now();
-    for (const ep of this.#endpoints) {
-      if (ep.disabled || !(ep.config.events as readonly string[]).includes(event.event)) continue;
-      this.#table.insert(ep.config.url, event.id, event.event, envelope(event, ep.config.accountId), now);
+    for (const { channel, disabled } of this.#lanes) {
+      if (disabled || !channel.accepts(event)) continue;
+      this.#table.insert(channel.key, event.id, event.event, channel.body(event), now);
     }
   }
 
   /**
-   * Sends what is due on every endpoint that is not already sending; resolves when those
+   * Sends what is due on every channel that is not already sending; resolves when those
    * sends are done, with the number of attempts made. The timer calls it; tests call it
    * after moving the clock.
    */
   async deliverDue(): Promise<number> {
     if (this.#closed) return 0;
     const started: Promise<number>[] = [];
-    for (const ep of this.#endpoints) {
-      if (ep.disabled || ep.busy) continue;
-      const run = this.#drain(ep).finally(() => {
-        ep.busy = undefined;
+    for (const lane of this.#lanes) {
+      if (lane.disabled || lane.busy) continue;
+      const run = this.#drain(lane).finally(() => {
+        lane.busy = undefined;
       });
-      ep.busy = run;
+      lane.busy = run;
       started.push(run);
     }
     const now = this.#now();
@@ -144,87 +146,76 @@ export class Outbox implements EventSink {
     return attempts;
   }
 
-  /** Delivers the endpoint's due rows in order, stopping at the first that must wait. */
-  async #drain(ep: Endpoint): Promise<number> {
+  /** Delivers the channel's due rows in order, stopping at the first that must wait. */
+  async #drain(lane: Lane): Promise<number> {
     let attempts = 0;
-    while (!this.#closed && !ep.disabled) {
-      const row = this.#guard(() => this.#table.head(ep.config.url));
+    while (!this.#closed && !lane.disabled) {
+      const row = this.#guard(() => this.#table.head(lane.channel.key));
       if (!row || row.next_ms > this.#now()) break;
-      const answer = await this.#attempt(ep, row);
+      const outcome = await this.#attempt(lane, row);
       attempts++;
       // Settled even while closing: an answered attempt is recorded, so a graceful stop does
       // not make the next start send it again.
-      const delivered = this.#guard(() => this.#settle(ep, row, answer)) ?? false;
-      if (!delivered) break;
+      const done = this.#guard(() => this.#settle(lane, row, outcome)) ?? false;
+      if (!done) break;
     }
     return attempts;
   }
 
-  async #attempt(ep: Endpoint, row: OutboxRow): Promise<Answer> {
-    // webhook-timestamp is the wall clock of this attempt, whatever the injected schedule
-    // clock says: receivers compare it with their own clock to refuse replays.
-    const headers = signedHeaders(row.event_id, row.body, ep.config.secret.reveal(), Date.now(), USER_AGENT);
+  async #attempt(lane: Lane, row: OutboxRow): Promise<Outcome> {
     const abort = new AbortController();
-    ep.abort = abort;
+    lane.abort = abort;
     // A network deadline, not a schedule: real time, whatever the injected clock says.
     const timer = setTimeout(() => abort.abort(), this.#timeoutMs);
     try {
-      const res = await ep.client.request({
-        path: ep.path,
-        method: 'POST',
-        headers,
-        body: row.body,
-        signal: abort.signal,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      await res.body.dump({ limit: 65_536 }).catch(() => {});
-      return { status: res.statusCode, retryAfter: res.headers['retry-after'] };
-    } catch (err) {
-      const e = err as { code?: string; name?: string };
-      return { error: abort.signal.aborted ? 'timeout' : (e.code ?? e.name ?? 'error') };
+      return await lane.channel.send(row, abort.signal, this.#now());
     } finally {
       clearTimeout(timer);
-      ep.abort = undefined;
+      lane.abort = undefined;
     }
   }
 
+  #count(channel: Channel, event: string, outcome: Outcome['result']): void {
+    if (channel.kind === 'email') this.#email.add(outcome);
+    else this.#counters.add(channel.label, event, outcome);
+  }
+
   /** Records the attempt's outcome; true when the row is done and the next one may go. */
-  #settle(ep: Endpoint, row: OutboxRow, answer: Answer): boolean {
+  #settle(lane: Lane, row: OutboxRow, outcome: Outcome): boolean {
+    const { channel } = lane;
     const now = this.#now();
+    const what = noun(channel);
     const fields = {
-      endpoint: ep.config.label,
+      endpoint: channel.label,
       event: row.event,
       event_id: row.event_id,
       attempt: row.attempts + 1,
     };
-    const status = 'status' in answer ? answer.status : null;
-    if (status !== null && status >= 200 && status < 300) {
+    const { status, result } = outcome;
+    this.#count(channel, row.event, result);
+    if (result === 'delivered') {
       this.#table.finish(row.seq, 'delivered', status, now);
-      this.#counters.add(ep.config.label, row.event, 'delivered');
-      this.#log.debug({ ...fields, status }, 'webhook delivered');
+      this.#log.debug({ ...fields, status }, `${what} delivered`);
       return true;
     }
-    if (status === 410) {
-      ep.disabled = true;
-      this.#table.disable(ep.config.url, status, now);
-      this.#counters.add(ep.config.label, row.event, 'gone');
+    if (result === 'gone') {
+      lane.disabled = true;
+      this.#table.disable(channel.key, status ?? 0, now);
       this.#log.error(
         { ...fields, status },
         'webhook endpoint answered 410 Gone: disabled for good, its pending events dropped (configure another URL to send again)',
       );
       return false;
     }
-    const result = status === null ? 'error' : status >= 300 && status < 400 ? 'redirect' : 'rejected';
-    this.#counters.add(ep.config.label, row.event, result);
-    const asked = 'status' in answer ? retryAfterMs(answer.retryAfter, now) : undefined;
+    const asked = outcome.retryAfterMs;
     const delay = asked ?? backoffMs(row.attempts + 1, this.#backoff);
     const next = now + delay;
-    const why = 'error' in answer ? { error: answer.error } : { status };
+    const why = result === 'error' ? { error: outcome.error } : { status };
     if (next > row.created_ms + GIVE_UP_AFTER_MS) {
       this.#table.finish(row.seq, 'expired', status, now);
-      this.#counters.giveUp(ep.config.label);
-      this.#log.error({ ...fields, ...why }, 'webhook not delivered within 24 hours: given up');
+      if (channel.kind === 'email') this.#email.givenUp++;
+      else this.#counters.giveUp(channel.label);
+      this.#log.error({ ...fields, ...why }, `${what} not delivered within 24 hours: given up`);
       return true;
     }
     this.#table.retryAt(row.seq, status, next);
@@ -232,7 +223,7 @@ export class Outbox implements EventSink {
       { ...fields, ...why, retry_in_s: Math.round(delay / 1000), retry_after: asked !== undefined },
       result === 'redirect'
         ? 'webhook answered a redirect, which is not followed: configure the final URL'
-        : 'webhook delivery failed; will retry',
+        : `${what} delivery failed; will retry`,
     );
     return false;
   }
@@ -242,39 +233,53 @@ export class Outbox implements EventSink {
     try {
       return fn();
     } catch (err) {
-      if (this.#failures++ % 100 === 0)
-        this.#log.error({ err, failures: this.#failures }, 'webhook outbox failed');
+      if (this.#failures++ % 100 === 0) this.#log.error({ err, failures: this.#failures }, 'outbox failed');
       return undefined;
     }
   }
 
   renderMetrics(): string {
     const now = this.#now();
-    const pending = this.#endpoints.map((ep) => {
-      const p = ep.disabled
+    const pending = [];
+    let mailPending = 0;
+    let mailOldest: number | null = null;
+    for (const { channel, disabled } of this.#lanes) {
+      const p = disabled
         ? { n: 0, oldest: null }
-        : (this.#guard(() => this.#table.pending(ep.config.url)) ?? { n: 0, oldest: null });
-      return {
-        label: ep.config.label,
-        disabled: ep.disabled,
+        : (this.#guard(() => this.#table.pending(channel.key)) ?? { n: 0, oldest: null });
+      if (channel.kind === 'email') {
+        mailPending += p.n;
+        if (p.oldest !== null) mailOldest = Math.min(mailOldest ?? p.oldest, p.oldest);
+        continue;
+      }
+      pending.push({
+        label: channel.label,
+        disabled,
         count: p.n,
         oldestMs: p.oldest === null ? 0 : now - p.oldest,
-      };
-    });
-    return renderWebhookMetrics(this.#counters, pending);
+      });
+    }
+    const hooks = renderWebhookMetrics(this.#counters, pending);
+    if (!this.#hasEmail) return hooks;
+    return hooks + renderEmailMetrics(this.#email, mailPending, mailOldest === null ? 0 : now - mailOldest);
   }
 
   /**
    * Stops the timer and lets the attempts in flight finish (each within its 5 s timeout) and
-   * be recorded, so a graceful stop sends nothing twice; then closes the sockets. The store
-   * must still be open. `abort`: give up on them at once (they stay pending, resent later).
+   * be recorded, so a graceful stop sends nothing twice; then closes the connections. The
+   * store must still be open. `abort`: give up on them at once (they stay pending, resent later).
    */
   async close(options: { abort?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    if (options.abort) for (const ep of this.#endpoints) ep.abort?.abort();
-    await Promise.all(this.#endpoints.map((ep) => ep.busy?.catch(() => 0)));
-    await Promise.all(this.#endpoints.map((ep) => ep.client.close().catch(() => {})));
+    if (options.abort) for (const lane of this.#lanes) lane.abort?.abort();
+    await Promise.all(this.#lanes.map((lane) => lane.busy?.catch(() => 0)));
+    await Promise.all(this.#lanes.map((lane) => lane.channel.close()));
   }
+}
+
+/** How log lines name what a channel sends. */
+function noun(channel: Channel): string {
+  return channel.kind === 'email' ? 'email' : 'webhook';
 }

@@ -4,8 +4,9 @@
  * its query (which may carry a token); secrets never reach a label.
  */
 import { PromWriter } from '../telemetry/exposition.js';
+import type { DeliveryResult } from './channel.js';
 
-export type DeliveryResult = 'delivered' | 'rejected' | 'redirect' | 'gone' | 'error';
+export type { DeliveryResult } from './channel.js';
 
 export class DeliveryCounters {
   /** `endpoint\0event\0result` -> attempts. */
