@@ -86,7 +86,11 @@ test('real traffic: operational with today filled in, then a major outage on a 2
     /\d{4}-\d{2}-\d{2}: 100% \(50 of 50 requests good\)<\/title><\/rect>(<rect class="maint[^>]*>)?<\/svg>/,
   );
 
-  await send(50, 10);
+  // 20 of the next 50 fail: 20 bad of 100, a ratio of 0.2, a burn of 20 against 99%. The
+  // page rests on evidence (docs/sla-definitions.md#flag-evidence): the 95% Wilson lower
+  // bound of 20/100 is (0.2 + 0.019208 - 1.96 sqrt(0.0016 + 0.000096)) / 1.038416 = 0.133,
+  // above page-slow's 6 x 1% = 0.06, so page-slow raises `page`: a major outage.
+  await send(50, 20);
   sidecar.slo!.tick();
   doc = await summary();
   assert.equal(stateOf(doc, 'payment-request'), 'major_outage');
