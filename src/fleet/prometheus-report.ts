@@ -6,9 +6,10 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import type { Matcher } from '../rules/selector.js';
-import { DAY_MS, MINUTE_MS, monthRange, parseMonth } from '../slo/period.js';
+import { monthRange, parseMonth } from '../slo/period.js';
 import { buildMonthlyReport, type MonthlyReport } from '../slo/report.js';
 import { configBucketBounds } from '../telemetry/buckets.js';
+import { DAY_MS, MINUTE_MS } from '../time.js';
 import { PrometheusApi } from './prometheus-api.js';
 import { prometheusRollups } from './prometheus-rollups.js';
 

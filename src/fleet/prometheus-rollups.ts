@@ -17,9 +17,9 @@
 import { timesliceErrorStatuses } from '../config/derived.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { type Matcher, quote, regexLiteral, renderMatchers } from '../rules/selector.js';
-import { MINUTE_MS } from '../slo/period.js';
 import { BucketLayout, configBucketBounds } from '../telemetry/buckets.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
+import { MINUTE_MS } from '../time.js';
 import type { PrometheusApi, PromSeries } from './prometheus-api.js';
 
 /** One day of minute marks per range query, well under Prometheus' 11,000 points. */

@@ -13,9 +13,9 @@
 
 import type { ResolvedConfig, SloDefinition } from '../config/types.js';
 import { errorBudget } from '../slo/burn.js';
-import { MINUTE_MS } from '../slo/period.js';
 import { slowFromBucket } from '../slo/sli.js';
 import { configBucketBounds, formatLe } from '../telemetry/buckets.js';
+import { MINUTE_MS } from '../time.js';
 import { type Matcher, quote, regexLiteral, renderMatchers } from './selector.js';
 
 /** Labels summed away: the replica's identity plus sloprobe's per-request labels. */

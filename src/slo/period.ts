@@ -6,8 +6,6 @@
  */
 import type { CompliancePeriod } from '../config/types.js';
 
-export { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
-
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
 export interface ZonedParts {

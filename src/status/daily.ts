@@ -12,16 +12,10 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { SloEngine } from '../slo/engine.js';
 import { estimateQuantile } from '../slo/hour-buckets.js';
-import {
-  DAY_MS,
-  MINUTE_MS,
-  rangeMinutes,
-  type TimeRange,
-  zonedParts,
-  zonedTimeToEpoch,
-} from '../slo/period.js';
+import { rangeMinutes, type TimeRange, zonedParts, zonedTimeToEpoch } from '../slo/period.js';
 import { periodOutcome } from '../slo/slo-track.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
+import { DAY_MS, MINUTE_MS } from '../time.js';
 
 export interface DayFigure {
   readonly startMs: number;
