@@ -31,6 +31,10 @@ const USAGE = `Usage: sloprobe demo [options]
   --no-incident        no scripted incident (by default 30% of one payment method's
                        requests fail for 4 minutes, 2 minutes after start, then every 30)`;
 
+/** Background faults of the demo's mock between incidents. */
+const DEMO_FAULTS = { errorRate: 0.001, slowRate: 0.002 } as const;
+const DEMO_MIN_REQUESTS = 30;
+
 const FLAGS: FlagSpec = {
   command: 'demo',
   usage: USAGE,
@@ -54,7 +58,9 @@ export const command: CommandRun = async (argv, io) => {
     throw new UsageError('--rps takes a number from 0 to 1000');
 
   const base = loadConfigFile(str('config') ?? DEMO_CONFIG);
-  const mock = await startMockUpstream({ routes: base.routes, host: '127.0.0.1', port: 0 });
+  // A healthy API between incidents: faults well inside a 99% objective's budget (a tenth of
+  // it for errors, a fifth for slow answers), so the flags stay down until the incident.
+  const mock = await startMockUpstream({ routes: base.routes, host: '127.0.0.1', port: 0, ...DEMO_FAULTS });
   const hooks = await startWebhookReceiver((line) => process.stdout.write(`${line}\n`));
   let sidecar: Sidecar;
   let log: AppLog;
@@ -66,7 +72,16 @@ export const command: CommandRun = async (argv, io) => {
       accessLog: str('access-log') ?? 'off',
       dataDir: str('data-dir') ?? ':memory:',
     });
-    const config = { ...overridden, webhooks: [...overridden.webhooks, hooks.endpoint] };
+    const config = {
+      ...overridden,
+      webhooks: [...overridden.webhooks, hooks.endpoint],
+      // The demo starts with empty windows and its traffic spreads over ~30 routes: a flag
+      // waits for DEMO_MIN_REQUESTS in its windows, so a lone early error does not raise one.
+      alerting: {
+        ...overridden.alerting,
+        minRequests: Math.max(overridden.alerting.minRequests, DEMO_MIN_REQUESTS),
+      },
+    };
     ({ sidecar, log } = await startQuietly(config, {}, io.verbose === true));
   } catch (err) {
     await mock.close();
@@ -105,7 +120,7 @@ export const command: CommandRun = async (argv, io) => {
       '',
       'sloprobe demo is running (Ctrl-C to stop)',
       // The mock answers whatever routes the config has: name the config, not a provider.
-      `  mock payment API  ${mock.url}  (the ${n} route${n === 1 ? '' : 's'} of ${basename(base.source)}, ~1% 5xx, ~2% slower than objective)`,
+      `  mock payment API  ${mock.url}  (the ${n} route${n === 1 ? '' : 's'} of ${basename(base.source)}, ~${DEMO_FAULTS.errorRate * 100}% 5xx, ~${DEMO_FAULTS.slowRate * 100}% slower than objective)`,
       `  sidecar (proxy)   ${proxyUrl}  -> ${mock.url}`,
       `  status page       ${adminUrl}/`,
       `  metrics           ${adminUrl}/metrics`,
