@@ -6,6 +6,15 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import {
+  detectFormat,
+  INPUT_FORMATS,
+  type InputFormat,
+  type LineFormat,
+  lineFormat,
+  parseFieldMappings,
+} from '../replay/formats/index.js';
+import { backfillStore, describeRange } from '../replay/into-store.js';
 import { type ReplayProgress, type ReplayResult, replayLogs, reportTimeZone } from '../replay/replay.js';
 import { monthsOverlapping, replayReports } from '../replay/report.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
@@ -23,11 +32,23 @@ import {
   parseTimeArg,
 } from './args.js';
 
-export const REPLAY_USAGE = `Usage: sloprobe replay --config FILE [--from T] [--to T] [--format text|json|html] [--out DIR] LOG...
+export const REPLAY_USAGE = `Usage: sloprobe replay --config FILE [--input-format F] [--from T] [--to T] [--format text|json|html] [--out DIR] [--into-store [--data-dir DIR] [--replace]] [--quiet] LOG...
 
-Runs access logs (JSON lines, plain or gzip; - reads stdin) through the SLO rules with the
-logs' own timestamps and prints the monthly SLA report of every month they cover.
+Runs access logs (plain or gzip; - reads stdin) through the SLO rules with the logs' own
+timestamps and prints the monthly SLA report of every month they cover.
   -c, --config FILE   the YAML config (default: $SLOPROBE_CONFIG)
+      --input-format F  auto (default: told from each file's first line), sloprobe, nginx,
+                      envoy, haproxy, alb or jsonl
+      --nginx-format S  the nginx log_format string of the logs (default: combined, with or
+                      without "$request_time $upstream_response_time" appended); a JSON
+                      template ('{"t":"$msec",...}') or json for JSON logs keyed by variable
+      --field MAP     jsonl: name=key pairs (time, method, path, request, status,
+                      latency_ms, latency_s, error, digest), e.g. time=ts,status=http.code
+      --log-time-zone Z  zone of timestamps written without one (HAProxy), default UTC
+      --into-store    write the rollups into the store instead of printing the report
+      --data-dir DIR  with --into-store: the store (default: $SLOPROBE_DATA_DIR, the config's)
+      --replace       with --into-store: replace an earlier replay of an overlapping range
+  -q, --quiet         no progress on stderr
       --from T        replay only lines at or after T
       --to T          replay only lines before T; reports cover the months of [from, to)
                       T: RFC 3339, epoch milliseconds, YYYY-MM-DD or YYYY-MM (config time zone)
@@ -35,7 +56,7 @@ logs' own timestamps and prints the monthly SLA report of every month they cover
                       html (a self-contained document per month, with charts)
       --out DIR       with html: write DIR/sloprobe-report-YYYY-MM.html (needed for several months)
   -h, --help          show this help
-A line needs time, method, path and status; latency_ms, digest and error are optional.
+A sloprobe line needs time, method, path and status; latency_ms, digest and error are optional.
 Malformed lines are counted and listed on stderr, never fatal.
 Exit codes: 0 success, 1 runtime failure, 2 bad input (flags, config, unreadable log)`;
 
@@ -59,6 +80,14 @@ function checkReadable(files: readonly string[]): void {
   }
 }
 
+/** Which latency the report counted, in the format's own words. */
+function latencyLine(r: ReplayResult): string {
+  const parts = [...r.latencySources]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name}: ${count.format(n)}`);
+  return parts.length === 0 ? '' : `Latency source: ${parts.join('; ')}`;
+}
+
 function summary(r: ReplayResult): string {
   const s = r.stats;
   const parts = [`${count.format(s.replayed)} requests`, `${count.format(s.malformed)} malformed`];
@@ -79,6 +108,8 @@ function replayJson(r: ReplayResult): Record<string, unknown> {
     blank: s.blank,
     outside_range: s.outsideRange,
     unmatched: s.unmatched,
+    formats: r.fileFormats.map((f) => ({ file: f.file, format: f.format })),
+    latency_sources: Object.fromEntries(r.latencySources),
     first: s.replayed > 0 ? new Date(s.firstMs).toISOString() : null,
     last: s.replayed > 0 ? new Date(s.lastMs).toISOString() : null,
     malformed_lines: r.malformedLines.map((m) => ({ file: m.file, line: m.line, problem: m.problem })),
@@ -102,9 +133,40 @@ function writeProblems(r: ReplayResult, io: CliIo): void {
   for (const l of r.malformedLines) io.stderr.write(`  ${l.file}:${l.line}: ${l.problem}\n`);
 }
 
-function progressLine(p: ReplayProgress): string {
-  const rate = p.elapsedMs > 0 ? Math.round((p.lines / p.elapsedMs) * 1000) : 0;
-  return `\r\x1b[Kreplaying ${p.file} (${p.fileIndex}/${p.files}): ${count.format(p.lines)} lines, ${count.format(rate)} lines/s`;
+const MB = 1024 * 1024;
+/** How often progress is printed when stderr is not a terminal. */
+export const PROGRESS_LINE_EVERY_MS = 5000;
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Progress in words: lines, MB, lines/s, and for files of known size (`totalBytes` > 0,
+ * never stdin) the share read and an ETA from the bytes read so far.
+ */
+export function progressText(p: ReplayProgress, totalBytes: number): string {
+  const seconds = p.elapsedMs / 1000;
+  const rate = seconds > 0 ? Math.round(p.lines / seconds) : 0;
+  let text = `${p.file} (${p.fileIndex}/${p.files}): ${count.format(p.lines)} lines, ${(p.bytes / MB).toFixed(1)} MB, ${count.format(rate)} lines/s`;
+  if (totalBytes > 0 && p.bytes > 0 && seconds > 0) {
+    const eta = ((totalBytes - p.bytes) / p.bytes) * seconds;
+    text += `, ${Math.min(100, Math.floor((p.bytes / totalBytes) * 100))}%, ETA ${clock(eta)}`;
+  }
+  return text;
+}
+
+/** The terminal bar: one line redrawn in place. */
+function progressBar(p: ReplayProgress, totalBytes: number): string {
+  const width = 20;
+  const share = totalBytes > 0 ? Math.min(1, p.bytes / totalBytes) : 0;
+  const filled = Math.round(share * width);
+  const bar = totalBytes > 0 ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` : '';
+  return `\r\x1b[K${bar}${progressText(p, totalBytes)}`;
 }
 
 const FLAGS: FlagSpec = {
@@ -116,6 +178,14 @@ const FLAGS: FlagSpec = {
     to: { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string' },
+    'input-format': { type: 'string' },
+    'nginx-format': { type: 'string' },
+    field: { type: 'string', multiple: true },
+    'log-time-zone': { type: 'string' },
+    'into-store': { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    replace: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
   },
   positionals: true,
 };
@@ -136,21 +206,59 @@ export const command: CommandRun = async (argv, io) => {
   if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) {
     throw new UsageError(`--to (${to}) must be after --from (${from})`);
   }
+  const parsing = formatOptions(values);
+  const intoStore = values['into-store'] === true;
+  if (!intoStore && (values['data-dir'] !== undefined || values.replace === true))
+    throw new UsageError('--data-dir and --replace are for --into-store');
+  if (intoStore && format !== 'text')
+    throw new UsageError('--format is for the report; --into-store prints none');
   checkReadable(files);
 
   const tty = io.stderr.isTTY === true;
+  const quiet = values.quiet === true;
+  const totalBytes = files.includes('-') ? 0 : files.reduce((n, f) => n + statSync(f).size, 0);
+  let nextLineMs = PROGRESS_LINE_EVERY_MS;
+  const onProgress = quiet
+    ? undefined
+    : tty
+      ? (p: ReplayProgress) => io.stderr.write(progressBar(p, totalBytes))
+      : (p: ReplayProgress) => {
+          if (p.elapsedMs < nextLineMs) return;
+          nextLineMs = p.elapsedMs + PROGRESS_LINE_EVERY_MS;
+          io.stderr.write(`sloprobe replay: ${progressText(p, totalBytes)}\n`);
+        };
   let result: ReplayResult;
   try {
     result = await replayLogs(cfg, files, {
       fromMs,
       toMs,
       stdin: io.stdin,
-      onProgress: tty ? (p) => io.stderr.write(progressLine(p)) : undefined,
+      onProgress,
+      ...parsing,
+      histogramsBy: intoStore ? 'hour' : 'month',
     });
   } finally {
-    if (tty) io.stderr.write('\r\x1b[K');
+    if (tty && !quiet) io.stderr.write('\r\x1b[K');
   }
   writeProblems(result, io);
+  for (const f of result.fileFormats) {
+    if (f.format === 'unknown')
+      io.stderr.write(`sloprobe replay: ${f.file}: not a log format replay knows; give --input-format\n`);
+  }
+
+  if (intoStore) {
+    const dataDir = flag(values, 'data-dir', 'SLOPROBE_DATA_DIR') ?? cfg.store.dataDir;
+    if (dataDir === ':memory:')
+      throw new UsageError('the config keeps the store in memory (:memory:); give --data-dir DIR');
+    if (result.stats.replayed === 0) throw new UsageError(`no request lines to replay (${summary(result)})`);
+    const b = backfillStore(cfg, result, dataDir, { replace: values.replace === true });
+    for (const w of b.warnings) io.stderr.write(`sloprobe replay: store: ${w}\n`);
+    const lat = latencyLine(result);
+    io.stdout.write(
+      `${summary(result)}\n${lat ? `${lat}\n` : ''}Wrote ${count.format(b.minuteRows)} route-minutes and ${count.format(b.histogramRows)} hourly latency histograms of ${describeRange(b.range)} into ${dataDir}${b.replaced.length > 0 ? ` (replacing ${b.replaced.map(describeRange).join(', ')})` : ''}\nMonths: ${monthsOverlapping(result.stats.firstMs, result.stats.lastMs + 1, zone).join(', ')} (see \`sloprobe report --month YYYY-MM --data-dir ${dataDir}\`)\n`,
+    );
+    return 0;
+  }
 
   const s = result.stats;
   let months: string[];
@@ -172,10 +280,67 @@ export const command: CommandRun = async (argv, io) => {
     const replay = replayJson(result);
     for (const r of reports) io.stdout.write(`${JSON.stringify({ ...reportJson(r), replay })}\n`);
   } else {
-    io.stdout.write(`${summary(result)}\n\n${reports.map(renderReportText).join('\n')}`);
+    const lat = latencyLine(result);
+    io.stdout.write(
+      `${summary(result)}\n${lat ? `${lat}\n` : ''}\n${reports.map(renderReportText).join('\n')}`,
+    );
   }
   return 0;
 };
+
+/** The parser options from the flags; a format that does not fit its options is a UsageError. */
+function formatOptions(values: Record<string, unknown>): {
+  format?: LineFormat;
+  detect?: (line: string) => LineFormat | undefined;
+} {
+  const name = (values['input-format'] as string | undefined) ?? 'auto';
+  if (!(INPUT_FORMATS as readonly string[]).includes(name)) {
+    throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join(', ')}, not "${name}"`);
+  }
+  const nginx = values['nginx-format'] as string | undefined;
+  const fieldFlags = (values.field as string[] | undefined) ?? [];
+  const zone = (values['log-time-zone'] as string | undefined) ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new UsageError(`--log-time-zone "${zone}" is not an IANA time zone (like UTC or Europe/Stockholm)`);
+  }
+  let fields: Map<string, string>;
+  try {
+    fields = parseFieldMappings(fieldFlags.join(','));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (fields.size > 0 && name !== 'jsonl' && name !== 'auto')
+    throw new UsageError('--field is for --input-format jsonl');
+  if (nginx !== undefined && name !== 'nginx' && name !== 'auto')
+    throw new UsageError('--nginx-format is for --input-format nginx');
+  const opts = { nginxFormat: nginx, fields, logTimeZone: zone };
+  const build = (n: Exclude<InputFormat, 'auto'>): LineFormat => {
+    try {
+      return lineFormat(n, opts);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  };
+  // With a named log_format or a mapping, "auto" can only mean that format.
+  if (name === 'auto' && nginx !== undefined) return { format: build('nginx') };
+  if (name === 'auto' && fields.size > 0) return { format: build('jsonl') };
+  if (name !== 'auto') return { format: build(name as Exclude<InputFormat, 'auto'>) };
+  const built = new Map<string, LineFormat>();
+  return {
+    detect(line) {
+      const n = detectFormat(line, opts);
+      if (n === undefined) return undefined;
+      let f = built.get(n);
+      if (!f) {
+        f = build(n);
+        built.set(n, f);
+      }
+      return f;
+    },
+  };
+}
 
 /** `sloprobe replay` in-process: what main runs, with its errors printed (tests use it). */
 export function replayCommand(argv: string[], io: CliIo = process): Promise<number> {
