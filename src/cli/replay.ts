@@ -5,6 +5,7 @@
  * reported, never fatal), 1 runtime failure, 2 bad input.
  */
 import { accessSync, constants, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.js';
 import {
   detectFormat,
@@ -15,6 +16,7 @@ import {
   parseFieldMappings,
 } from '../replay/formats/index.js';
 import { backfillStore, describeRange } from '../replay/into-store.js';
+import type { ParallelInput } from '../replay/parallel.js';
 import { type ReplayProgress, type ReplayResult, replayLogs, reportTimeZone } from '../replay/replay.js';
 import { monthsOverlapping, replayReports } from '../replay/report.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
@@ -49,6 +51,7 @@ timestamps and prints the monthly SLA report of every month they cover.
       --data-dir DIR  with --into-store: the store (default: $SLOPROBE_DATA_DIR, the config's)
       --replace       with --into-store: replace an earlier replay of an overlapping range
   -q, --quiet         no progress on stderr
+      --threads N     parse on N worker threads (default: the CPUs, at most 4; 1 = none)
       --from T        replay only lines at or after T
       --to T          replay only lines before T; reports cover the months of [from, to)
                       T: RFC 3339, epoch milliseconds, YYYY-MM-DD or YYYY-MM (config time zone)
@@ -186,6 +189,7 @@ const FLAGS: FlagSpec = {
     'data-dir': { type: 'string' },
     replace: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
+    threads: { type: 'string' },
   },
   positionals: true,
 };
@@ -292,7 +296,12 @@ export const command: CommandRun = async (argv, io) => {
 function formatOptions(values: Record<string, unknown>): {
   format?: LineFormat;
   detect?: (line: string) => LineFormat | undefined;
+  parallel?: ParallelInput;
 } {
+  const threadsText = values.threads as string | undefined;
+  const threads = threadsText === undefined ? Math.min(4, availableParallelism()) : Number(threadsText);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+    throw new UsageError(`--threads must be a whole number from 1 to 64, not "${threadsText}"`);
   const name = (values['input-format'] as string | undefined) ?? 'auto';
   if (!(INPUT_FORMATS as readonly string[]).includes(name)) {
     throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join(', ')}, not "${name}"`);
@@ -324,11 +333,17 @@ function formatOptions(values: Record<string, unknown>): {
     }
   };
   // With a named log_format or a mapping, "auto" can only mean that format.
-  if (name === 'auto' && nginx !== undefined) return { format: build('nginx') };
-  if (name === 'auto' && fields.size > 0) return { format: build('jsonl') };
-  if (name !== 'auto') return { format: build(name as Exclude<InputFormat, 'auto'>) };
+  const named: InputFormat =
+    name === 'auto' && nginx !== undefined
+      ? 'nginx'
+      : name === 'auto' && fields.size > 0
+        ? 'jsonl'
+        : (name as InputFormat);
+  const parallel: ParallelInput = { threads, input: named, formatOptions: opts };
+  if (named !== 'auto') return { format: build(named), parallel };
   const built = new Map<string, LineFormat>();
   return {
+    parallel,
     detect(line) {
       const n = detectFormat(line, opts);
       if (n === undefined) return undefined;

@@ -45,9 +45,24 @@ export interface LineOptions {
 /** Latency sources slots: one per source a format names, and the last for none. */
 const SOURCE_SLOTS = 8;
 
+/** Where a classified line goes: the book, or columns a parse worker sends to it (columns.ts). */
+export interface BookSink {
+  record(
+    route: number,
+    timeMs: number,
+    outcome: number,
+    bucket: number,
+    latencyNs: number,
+    slow: boolean,
+    errorStatus: boolean,
+    digest: number,
+  ): void;
+}
+
 export class LineProcessor {
   readonly rec: LogRecord = newRecord();
   readonly book: ReplayBook;
+  private readonly sink: BookSink;
   private readonly table: RouteTable;
   private readonly layout: BucketLayout;
   private readonly thresholdNs: Float64Array;
@@ -87,7 +102,13 @@ export class LineProcessor {
   /** Format name per file, in order. */
   readonly fileFormats: { file: string; format: string }[] = [];
 
-  constructor(cfg: ResolvedConfig, bounds: readonly number[], rangeOf: RangeOf, options: LineOptions) {
+  constructor(
+    cfg: ResolvedConfig,
+    bounds: readonly number[],
+    rangeOf: RangeOf,
+    options: LineOptions,
+    sink?: BookSink,
+  ) {
     this.table = new RouteTable(cfg.routes);
     const routes = this.table.routes;
     this.unmatchedIndex = routes.length - 1;
@@ -105,6 +126,7 @@ export class LineProcessor {
       this.layout.size,
       rangeOf,
     );
+    this.sink = sink ?? this.book;
     this.fromMs = options.fromMs ?? Number.NEGATIVE_INFINITY;
     this.toMs = options.toMs ?? Number.POSITIVE_INFINITY;
     this.listMalformed = options.listMalformed ?? 20;
@@ -216,7 +238,7 @@ export class LineProcessor {
       ns = Math.round(ms * 1e6);
       bucket = this.layout.index(ns);
     }
-    this.book.record(
+    this.sink.record(
       route,
       t,
       outcome,

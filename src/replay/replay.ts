@@ -27,6 +27,7 @@ import { HOUR_MS } from '../time.js';
 import type { LineFormat } from './formats/common.js';
 import { decompressed, openLog, readLines } from './input.js';
 import { LineProcessor, type MalformedLine } from './lines.js';
+import { type ParallelInput, replayParallel } from './parallel.js';
 import type { ReplayRollups } from './rows.js';
 
 export type { MalformedLine };
@@ -80,6 +81,11 @@ export interface ReplayOptions {
    * the store keeps them (`--into-store`).
    */
   readonly histogramsBy?: 'month' | 'hour';
+  /**
+   * Parse on worker threads (parallel.ts) when `threads` > 1 and no input is stdin; the
+   * format is then named, as workers build their own parsers.
+   */
+  readonly parallel?: ParallelInput;
 }
 
 /** A file that could only be read in part (corrupt or truncated gzip). */
@@ -118,6 +124,9 @@ export async function replayLogs(
   files: readonly string[],
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
+  if (options.parallel && options.parallel.threads > 1 && !files.includes('-')) {
+    return replayParallel(cfg, files, options.parallel, options);
+  }
   const timeZone = reportTimeZone(cfg);
   const bounds = configBucketBounds(cfg);
   const rangeOf =
