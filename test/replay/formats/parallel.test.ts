@@ -30,7 +30,10 @@ test('1 thread and 3 threads: the same counts, malformed lines and report', asyn
     assert.deepEqual(multi.malformedLines, single.malformedLines);
     assert.deepEqual([...multi.latencySources], [...single.latencySources]);
     const span = single.rollups.minuteSpan!;
-    assert.deepEqual(multi.rollups.readRollups(span.first, span.last + 1), single.rollups.readRollups(span.first, span.last + 1));
+    assert.deepEqual(
+      multi.rollups.readRollups(span.first, span.last + 1),
+      single.rollups.readRollups(span.first, span.last + 1),
+    );
     const month = ['2025-04'];
     const text = (r: typeof single) => replayReports(cfg, r, month, 0).map(renderReportText).join('\n');
     assert.equal(text(multi), text(single));
