@@ -50,7 +50,7 @@ function splitFields(s: string, max: number): string[] | undefined {
 
 export function albFormat(): LineFormat {
   return {
-    name: 'ALB',
+    name: 'alb',
     latencySources: ALB_LATENCY_SOURCES,
     parse(line, start, end, out) {
       const f = splitFields(line.slice(start, end), 25);

@@ -13,6 +13,7 @@ import { parseRfc3339 } from '../time.js';
 
 /** One input format: a parser into the shared record, and what its latency means. */
 export interface LineFormat {
+  /** The --input-format name. */
   readonly name: string;
   /** Names of the latencies the parser can give, indexed by `LogRecord.source`. */
   readonly latencySources: readonly string[];

@@ -116,7 +116,7 @@ export function envoyFormat(zone: string): LineFormat {
   const starts = new Int32Array(t.fields.length);
   const ends = new Int32Array(t.fields.length);
   return {
-    name: 'Envoy',
+    name: 'envoy',
     latencySources: ENVOY_LATENCY_SOURCES,
     parse(line, start, end, out) {
       if (line.charCodeAt(start) === 123) return envoyJson(line, start, end, zone, out);

@@ -27,7 +27,7 @@ const LINE =
 
 export function haproxyFormat(zone: string): LineFormat {
   return {
-    name: 'HAProxy',
+    name: 'haproxy',
     latencySources: HAPROXY_LATENCY_SOURCES,
     parse(line, start, end, out) {
       const m = LINE.exec(line.slice(start, end));

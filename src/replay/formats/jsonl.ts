@@ -72,7 +72,7 @@ export function jsonlFormat(mapping: ReadonlyMap<string, string>, zone: string):
   const digest = g('digest', 'digest');
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   return {
-    name: 'JSON lines',
+    name: 'jsonl',
     latencySources: JSONL_LATENCY_SOURCES,
     parse(line, start, end, out) {
       let o: Record<string, unknown>;

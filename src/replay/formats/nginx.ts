@@ -154,7 +154,7 @@ function jsonFormat(keyOf: ReadonlyMap<string, string> | undefined, zone: string
   const keys = names.map((n) => keyOf?.get(n) ?? n);
   const slots = slotsOf(names);
   return {
-    name: 'nginx JSON',
+    name: 'nginx',
     latencySources: NGINX_LATENCY_SOURCES,
     parse(line, start, end, out) {
       let o: Record<string, unknown>;
