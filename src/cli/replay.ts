@@ -5,18 +5,8 @@
  * reported, never fatal), 1 runtime failure, 2 bad input.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { UsageError } from '../errors.js';
-import {
-  detectFormat,
-  INPUT_FORMATS,
-  type InputFormat,
-  type LineFormat,
-  lineFormat,
-  parseFieldMappings,
-} from '../replay/formats/index.js';
 import { backfillStore, describeRange } from '../replay/into-store.js';
-import type { ParallelInput } from '../replay/parallel.js';
 import { type ReplayProgress, type ReplayResult, replayLogs, reportTimeZone } from '../replay/replay.js';
 import { monthsOverlapping, replayReports } from '../replay/report.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
@@ -33,6 +23,8 @@ import {
   parseFormat,
   parseTimeArg,
 } from './args.js';
+import { formatOptions } from './replay-input.js';
+import { PROGRESS_LINE_EVERY_MS, progressBar, progressText } from './replay-progress.js';
 
 export const REPLAY_USAGE = `Usage: sloprobe replay --config FILE [--input-format F] [--from T] [--to T] [--format text|json|html] [--out DIR] [--into-store [--data-dir DIR] [--replace]] [--quiet] LOG...
 
@@ -134,42 +126,6 @@ function writeProblems(r: ReplayResult, io: CliIo): void {
     `sloprobe replay: ${count.format(m)} malformed line${m === 1 ? '' : 's'} skipped${which}:\n`,
   );
   for (const l of r.malformedLines) io.stderr.write(`  ${l.file}:${l.line}: ${l.problem}\n`);
-}
-
-const MB = 1024 * 1024;
-/** How often progress is printed when stderr is not a terminal. */
-export const PROGRESS_LINE_EVERY_MS = 5000;
-
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
-  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/**
- * Progress in words: lines, MB, lines/s, and for files of known size (`totalBytes` > 0,
- * never stdin) the share read and an ETA from the bytes read so far.
- */
-export function progressText(p: ReplayProgress, totalBytes: number): string {
-  const seconds = p.elapsedMs / 1000;
-  const rate = seconds > 0 ? Math.round(p.lines / seconds) : 0;
-  let text = `${p.file} (${p.fileIndex}/${p.files}): ${count.format(p.lines)} lines, ${(p.bytes / MB).toFixed(1)} MB, ${count.format(rate)} lines/s`;
-  if (totalBytes > 0 && p.bytes > 0 && seconds > 0) {
-    const eta = ((totalBytes - p.bytes) / p.bytes) * seconds;
-    text += `, ${Math.min(100, Math.floor((p.bytes / totalBytes) * 100))}%, ETA ${clock(eta)}`;
-  }
-  return text;
-}
-
-/** The terminal bar: one line redrawn in place. */
-function progressBar(p: ReplayProgress, totalBytes: number): string {
-  const width = 20;
-  const share = totalBytes > 0 ? Math.min(1, p.bytes / totalBytes) : 0;
-  const filled = Math.round(share * width);
-  const bar = totalBytes > 0 ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` : '';
-  return `\r\x1b[K${bar}${progressText(p, totalBytes)}`;
 }
 
 const FLAGS: FlagSpec = {
@@ -291,71 +247,6 @@ export const command: CommandRun = async (argv, io) => {
   }
   return 0;
 };
-
-/** The parser options from the flags; a format that does not fit its options is a UsageError. */
-function formatOptions(values: Record<string, unknown>): {
-  format?: LineFormat;
-  detect?: (line: string) => LineFormat | undefined;
-  parallel?: ParallelInput;
-} {
-  const threadsText = values.threads as string | undefined;
-  const threads = threadsText === undefined ? Math.min(4, availableParallelism()) : Number(threadsText);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
-    throw new UsageError(`--threads must be a whole number from 1 to 64, not "${threadsText}"`);
-  const name = (values['input-format'] as string | undefined) ?? 'auto';
-  if (!(INPUT_FORMATS as readonly string[]).includes(name)) {
-    throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join(', ')}, not "${name}"`);
-  }
-  const nginx = values['nginx-format'] as string | undefined;
-  const fieldFlags = (values.field as string[] | undefined) ?? [];
-  const zone = (values['log-time-zone'] as string | undefined) ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-  } catch {
-    throw new UsageError(`--log-time-zone "${zone}" is not an IANA time zone (like UTC or Europe/Stockholm)`);
-  }
-  let fields: Map<string, string>;
-  try {
-    fields = parseFieldMappings(fieldFlags.join(','));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (fields.size > 0 && name !== 'jsonl' && name !== 'auto')
-    throw new UsageError('--field is for --input-format jsonl');
-  if (nginx !== undefined && name !== 'nginx' && name !== 'auto')
-    throw new UsageError('--nginx-format is for --input-format nginx');
-  const opts = { nginxFormat: nginx, fields, logTimeZone: zone };
-  const build = (n: Exclude<InputFormat, 'auto'>): LineFormat => {
-    try {
-      return lineFormat(n, opts);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  };
-  // With a named log_format or a mapping, "auto" can only mean that format.
-  const named: InputFormat =
-    name === 'auto' && nginx !== undefined
-      ? 'nginx'
-      : name === 'auto' && fields.size > 0
-        ? 'jsonl'
-        : (name as InputFormat);
-  const parallel: ParallelInput = { threads, input: named, formatOptions: opts };
-  if (named !== 'auto') return { format: build(named), parallel };
-  const built = new Map<string, LineFormat>();
-  return {
-    parallel,
-    detect(line) {
-      const n = detectFormat(line, opts);
-      if (n === undefined) return undefined;
-      let f = built.get(n);
-      if (!f) {
-        f = build(n);
-        built.set(n, f);
-      }
-      return f;
-    },
-  };
-}
 
 /** `sloprobe replay` in-process: what main runs, with its errors printed (tests use it). */
 export function replayCommand(argv: string[], io: CliIo = process): Promise<number> {

@@ -166,10 +166,8 @@ function jsonFormat(keyOf: ReadonlyMap<string, string> | undefined, zone: string
       if (typeof o !== 'object' || o === null) return bad(out, 'not a JSON object');
       const value = (k: number): string | undefined => {
         const key = keys[k]!;
-        let v = o[key] ?? o[`$${key}`];
-        if (v === undefined && keyOf === undefined && k === slots.time) {
-          for (const t of TIME_VARS) v ??= o[t];
-        }
+        // escape=json keys are often the variables with their `$`.
+        const v = o[key] ?? o[`$${key}`];
         return v === undefined || v === null ? undefined : String(v);
       };
       if (!keyOf) {
