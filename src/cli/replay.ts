@@ -43,7 +43,8 @@ timestamps and prints the monthly SLA report of every month they cover.
       --data-dir DIR  with --into-store: the store (default: $SLOPROBE_DATA_DIR, the config's)
       --replace       with --into-store: replace an earlier replay of an overlapping range
   -q, --quiet         no progress on stderr
-      --threads N     parse on N worker threads (default: the CPUs, at most 4; 1 = none)
+      --threads N     parse on N worker threads (default: the CPUs, at most 4, for
+                      logs over 4 MB; 1 = none)
       --from T        replay only lines at or after T
       --to T          replay only lines before T; reports cover the months of [from, to)
                       T: RFC 3339, epoch milliseconds, YYYY-MM-DD or YYYY-MM (config time zone)
@@ -128,6 +129,8 @@ function writeProblems(r: ReplayResult, io: CliIo): void {
   for (const l of r.malformedLines) io.stderr.write(`  ${l.file}:${l.line}: ${l.problem}\n`);
 }
 
+const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
+
 const FLAGS: FlagSpec = {
   command: 'replay',
   usage: REPLAY_USAGE,
@@ -195,6 +198,10 @@ export const command: CommandRun = async (argv, io) => {
       stdin: io.stdin,
       onProgress,
       ...parsing,
+      // Starting workers costs more than parsing a small file: threads only past a few MB,
+      // unless asked for.
+      parallel:
+        values.threads !== undefined || totalBytes >= PARALLEL_FROM_BYTES ? parsing.parallel : undefined,
       histogramsBy: intoStore ? 'hour' : 'month',
     });
   } finally {
