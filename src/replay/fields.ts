@@ -21,6 +21,11 @@ export interface LogRecord {
    * telemetry/classify.ts codes them), or -1 when the line has none or another value.
    */
   outcome: number;
+  /**
+   * Which latency the line gave, as an index into its format's `latencySources`
+   * (formats/common.ts), or -1 when it gave none.
+   */
+  source: number;
   /** Why the last line was rejected. */
   problem: string;
 }
@@ -36,6 +41,7 @@ export function newRecord(): LogRecord {
     error: null,
     clientAborted: null,
     outcome: -1,
+    source: -1,
     problem: '',
   };
 }

@@ -28,7 +28,7 @@ export function openLog(name: string, stdin: Readable): Readable {
 }
 
 /** Bytes with gzip undone when the stream starts with the gzip magic. */
-export async function* decompressed(source: Readable): AsyncGenerator<Buffer> {
+export async function* decompressed(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const head: Buffer[] = [];
   let headBytes = 0;

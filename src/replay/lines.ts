@@ -10,8 +10,10 @@ import { EXCLUDED, outcomeCode } from '../telemetry/classify.js';
 import { digestKey } from '../telemetry/digest-set.js';
 import type { UpstreamErrorReason } from '../telemetry/observation.js';
 import { type RangeOf, ReplayBook } from './book.js';
+import type { LineFormat } from './formats/common.js';
+import { SLOPROBE_FORMAT } from './formats/index.js';
 import { MAX_LINE_BYTES } from './input.js';
-import { type LogRecord, newRecord, parseLine } from './parse.js';
+import { type LogRecord, newRecord } from './parse.js';
 
 export interface MalformedLine {
   /** The file as given (`-` is shown as `<stdin>`). */
@@ -31,11 +33,36 @@ export interface LineOptions {
   readonly fromMs?: number;
   readonly toMs?: number;
   readonly listMalformed?: number;
+  /** How lines are parsed. Default sloprobe's own JSON lines. */
+  readonly format?: LineFormat;
+  /**
+   * `--input-format auto`: the format of each file from its first non-blank line
+   * (undefined when it is none replay knows; the file's lines are then malformed).
+   */
+  readonly detect?: (firstLine: string) => LineFormat | undefined;
+}
+
+/** Latency sources slots: one per source a format names, and the last for none. */
+const SOURCE_SLOTS = 8;
+
+/** Where a classified line goes: the book, or columns a parse worker sends to it (columns.ts). */
+export interface BookSink {
+  record(
+    route: number,
+    timeMs: number,
+    outcome: number,
+    bucket: number,
+    latencyNs: number,
+    slow: boolean,
+    errorStatus: boolean,
+    digest: number,
+  ): void;
 }
 
 export class LineProcessor {
   readonly rec: LogRecord = newRecord();
   readonly book: ReplayBook;
+  private readonly sink: BookSink;
   private readonly table: RouteTable;
   private readonly layout: BucketLayout;
   private readonly thresholdNs: Float64Array;
@@ -66,8 +93,22 @@ export class LineProcessor {
    * live counts every request, digest or not.
    */
   private readonly distinct: boolean;
+  private format: LineFormat | undefined;
+  private readonly detect: ((firstLine: string) => LineFormat | undefined) | undefined;
+  private detecting = false;
+  private readonly sourceCounts = new Float64Array(SOURCE_SLOTS);
+  /** Replayed lines per latency source ('none' for lines without a latency), over all files. */
+  readonly latencySources = new Map<string, number>();
+  /** Format name per file, in order. */
+  readonly fileFormats: { file: string; format: string }[] = [];
 
-  constructor(cfg: ResolvedConfig, bounds: readonly number[], rangeOf: RangeOf, options: LineOptions) {
+  constructor(
+    cfg: ResolvedConfig,
+    bounds: readonly number[],
+    rangeOf: RangeOf,
+    options: LineOptions,
+    sink?: BookSink,
+  ) {
     this.table = new RouteTable(cfg.routes);
     const routes = this.table.routes;
     this.unmatchedIndex = routes.length - 1;
@@ -85,14 +126,45 @@ export class LineProcessor {
       this.layout.size,
       rangeOf,
     );
+    this.sink = sink ?? this.book;
     this.fromMs = options.fromMs ?? Number.NEGATIVE_INFINITY;
     this.toMs = options.toMs ?? Number.POSITIVE_INFINITY;
     this.listMalformed = options.listMalformed ?? 20;
+    this.format = options.format ?? (options.detect ? undefined : SLOPROBE_FORMAT);
+    this.detect = options.detect;
   }
 
   startFile(name: string): void {
+    this.endFormat();
     this.file = name;
     this.line = 0;
+    if (this.detect) {
+      this.format = undefined;
+      this.detecting = true;
+    } else {
+      this.fileFormats.push({ file: name, format: this.format!.name });
+    }
+  }
+
+  /** Folds the current format's latency-source counts into `latencySources`. */
+  endFormat(): void {
+    const c = this.sourceCounts;
+    const names = this.format?.latencySources ?? [];
+    for (let i = 0; i < SOURCE_SLOTS; i++) {
+      if (c[i] === 0) continue;
+      const name =
+        i === SOURCE_SLOTS - 1 || names[i] === undefined ? 'none (the line has no latency)' : names[i]!;
+      this.latencySources.set(name, (this.latencySources.get(name) ?? 0) + c[i]!);
+      c[i] = 0;
+    }
+  }
+
+  /** auto: the format from the first non-blank line of the file. */
+  private detectFrom(text: string, s: number, e: number): void {
+    if (text.slice(s, e).trim() === '') return;
+    this.detecting = false;
+    this.format = this.detect!(text.slice(s, e));
+    this.fileFormats.push({ file: this.file, format: this.format?.name ?? 'unknown' });
   }
 
   /** The lines of one block (see input.ts). */
@@ -131,8 +203,15 @@ export class LineProcessor {
       return;
     }
     const rec = this.rec;
-    if (!parseLine(text, s, e, rec)) {
-      if (rec.problem === 'empty line') this.blank++;
+    if (this.detecting) this.detectFrom(text, s, e);
+    const format = this.format;
+    if (format === undefined) {
+      if (isBlank(text, s, e)) this.blank++;
+      else this.addMalformed('not a log format replay knows (give --input-format)');
+      return;
+    }
+    if (!format.parse(text, s, e, rec)) {
+      if (rec.problem === 'empty line' || isBlank(text, s, e)) this.blank++;
       else this.addMalformed(rec.problem);
       return;
     }
@@ -159,7 +238,7 @@ export class LineProcessor {
       ns = Math.round(ms * 1e6);
       bucket = this.layout.index(ns);
     }
-    this.book.record(
+    this.sink.record(
       route,
       t,
       outcome,
@@ -170,6 +249,7 @@ export class LineProcessor {
       rec.digest === null || !this.distinct ? 0 : digestKey(rec.digest),
     );
     this.replayed++;
+    this.sourceCounts[rec.source >= 0 && rec.source < SOURCE_SLOTS - 1 ? rec.source : SOURCE_SLOTS - 1]!++;
     if (!(t >= this.firstMs)) this.firstMs = t;
     if (!(t <= this.lastMs)) this.lastMs = t;
   }
@@ -210,4 +290,12 @@ export class LineProcessor {
     this.cacheSize = 0;
     this.blocksSinceClear = 0;
   }
+}
+
+function isBlank(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
 }

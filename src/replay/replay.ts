@@ -23,8 +23,11 @@ import type { Readable } from 'node:stream';
 import type { ResolvedConfig } from '../config/types.js';
 import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
 import { configBucketBounds } from '../telemetry/buckets.js';
+import { HOUR_MS } from '../time.js';
+import type { LineFormat } from './formats/common.js';
 import { decompressed, openLog, readLines } from './input.js';
 import { LineProcessor, type MalformedLine } from './lines.js';
+import { type ParallelInput, replayParallel } from './parallel.js';
 import type { ReplayRollups } from './rows.js';
 
 export type { MalformedLine };
@@ -52,6 +55,10 @@ export interface ReplayProgress {
   readonly files: number;
   readonly lines: number;
   readonly elapsedMs: number;
+  /** Bytes read from the current file so far (compressed bytes for gzip). */
+  readonly fileBytes: number;
+  /** Bytes read from all files so far. */
+  readonly bytes: number;
 }
 
 export interface ReplayOptions {
@@ -66,6 +73,19 @@ export interface ReplayOptions {
   readonly onProgress?: (p: ReplayProgress) => void;
   /** Clock for progress. Default performance.now. */
   readonly now?: () => number;
+  /** How lines are parsed (default sloprobe's JSON lines), or `detect` for auto. */
+  readonly format?: LineFormat;
+  readonly detect?: (firstLine: string) => LineFormat | undefined;
+  /**
+   * What the latency histograms are kept per: the report month (default), or the hour, as
+   * the store keeps them (`--into-store`).
+   */
+  readonly histogramsBy?: 'month' | 'hour';
+  /**
+   * Parse on worker threads (parallel.ts) when `threads` > 1 and no input is stdin; the
+   * format is then named, as workers build their own parsers.
+   */
+  readonly parallel?: ParallelInput;
 }
 
 /** A file that could only be read in part (corrupt or truncated gzip). */
@@ -85,6 +105,9 @@ export interface ReplayResult {
   readonly bucketBoundsSeconds: readonly number[];
   /** The zone months are cut in (the config's calendar-month zone, else UTC). */
   readonly timeZone: string;
+  /** Replayed lines per latency source (the format's own name for it). */
+  readonly latencySources: ReadonlyMap<string, number>;
+  readonly fileFormats: readonly { file: string; format: string }[];
 }
 
 const PROGRESS_EVERY_LINES = 1 << 16;
@@ -101,14 +124,25 @@ export async function replayLogs(
   files: readonly string[],
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
+  if (options.parallel && options.parallel.threads > 1 && !files.includes('-')) {
+    return replayParallel(cfg, files, options.parallel, options);
+  }
   const timeZone = reportTimeZone(cfg);
   const bounds = configBucketBounds(cfg);
-  const rangeOf = (ms: number): TimeRange => monthRange(monthOf(ms, timeZone), timeZone);
+  const rangeOf =
+    options.histogramsBy === 'hour'
+      ? (ms: number): TimeRange => {
+          const startMs = Math.floor(ms / HOUR_MS) * HOUR_MS;
+          return { startMs, endMs: startMs + HOUR_MS };
+        }
+      : (ms: number): TimeRange => monthRange(monthOf(ms, timeZone), timeZone);
   const p = new LineProcessor(cfg, bounds, rangeOf, options);
   const now = options.now ?? (() => performance.now());
   const started = now();
   let nextProgress = started + PROGRESS_INTERVAL_MS;
   let fileIndex = 0;
+  let bytesBefore = 0;
+  let fileBytes = 0;
   const fileProblems: FileProblem[] = [];
   for (const name of files) {
     fileIndex++;
@@ -116,7 +150,15 @@ export async function replayLogs(
     p.startFile(shown);
     const onProgress = options.onProgress;
     let sinceCheck = 0;
-    const reading = readLines(decompressed(openLog(name, options.stdin ?? process.stdin)), {
+    fileBytes = 0;
+    // Raw bytes (compressed for gzip): what the ETA compares with the file's size.
+    async function* counted(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
+      for await (const chunk of source) {
+        fileBytes += chunk.length;
+        yield chunk;
+      }
+    }
+    const reading = readLines(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
       block(text) {
         const before = p.lines;
         p.block(text);
@@ -127,7 +169,15 @@ export async function replayLogs(
         const t = now();
         if (t < nextProgress) return;
         nextProgress = t + PROGRESS_INTERVAL_MS;
-        onProgress({ file: shown, fileIndex, files: files.length, lines: p.lines, elapsedMs: t - started });
+        onProgress({
+          file: shown,
+          fileIndex,
+          files: files.length,
+          lines: p.lines,
+          elapsedMs: t - started,
+          fileBytes,
+          bytes: bytesBefore + fileBytes,
+        });
       },
       overlong() {
         p.overlong();
@@ -147,7 +197,9 @@ export async function replayLogs(
       });
     }
     p.book.endFile();
+    bytesBefore += fileBytes;
   }
+  p.endFormat();
   return {
     stats: {
       files: files.length,
@@ -165,5 +217,7 @@ export async function replayLogs(
     rollups: p.book.finish(),
     bucketBoundsSeconds: bounds,
     timeZone,
+    latencySources: p.latencySources,
+    fileFormats: p.fileFormats,
   };
 }

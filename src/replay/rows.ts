@@ -112,6 +112,11 @@ export class ReplayRollups {
     return out;
   }
 
+  /** Start (epoch ms) of every range that has latency histograms. */
+  histogramRanges(): number[] {
+    return [...this.hdrByRange.keys()].sort((a, b) => a - b);
+  }
+
   /** HDR counts per route of the report range that starts at `startMs`. */
   readLatencyHistograms(startMs: number): Map<string, Float64Array> {
     const out = new Map<string, Float64Array>();

@@ -1,0 +1,246 @@
+/**
+ * Replay on worker threads: the main thread reads and splits the files into blocks of
+ * whole lines (input.ts), parse workers parse, route and classify them (parse-worker.ts),
+ * and the main thread books their columns into the one ReplayBook in block order. The
+ * book sees the same calls in the same order as a single-threaded replay, so the counts,
+ * digests' de-duplication and out-of-order handling are the same; only the work moves.
+ *
+ * At most WINDOW blocks (about 1 MiB each) per worker are in flight: reading waits for
+ * booking, so memory does not grow with the file.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ResolvedConfig } from '../config/types.js';
+import { RouteTable } from '../routing/route-table.js';
+import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
+import { BucketLayout, configBucketBounds } from '../telemetry/buckets.js';
+import { HOUR_MS } from '../time.js';
+import { ReplayBook } from './book.js';
+import { RecordColumns, replayColumns } from './columns.js';
+import { detectFormat, type FormatOptions, type InputFormat } from './formats/index.js';
+import { decompressed, MAX_LINE_BYTES, openLog, readLines } from './input.js';
+import type { MalformedLine } from './lines.js';
+import type { BlockResult, BlockTask, WorkerInit } from './parse-worker.js';
+import { type FileProblem, type ReplayOptions, type ReplayResult, reportTimeZone } from './replay.js';
+
+const WINDOW = 4;
+
+export interface ParallelInput {
+  readonly threads: number;
+  readonly input: InputFormat;
+  readonly formatOptions: FormatOptions;
+}
+
+export async function replayParallel(
+  cfg: ResolvedConfig,
+  files: readonly string[],
+  par: ParallelInput,
+  options: ReplayOptions,
+): Promise<ReplayResult> {
+  const timeZone = reportTimeZone(cfg);
+  const bounds = configBucketBounds(cfg);
+  const rangeOf =
+    options.histogramsBy === 'hour'
+      ? (ms: number): TimeRange => {
+          const startMs = Math.floor(ms / HOUR_MS) * HOUR_MS;
+          return { startMs, endMs: startMs + HOUR_MS };
+        }
+      : (ms: number): TimeRange => monthRange(monthOf(ms, timeZone), timeZone);
+  const routeNames = new RouteTable(cfg.routes).routes.map((r) => r.name);
+  const book = new ReplayBook(routeNames, new BucketLayout(bounds).size, rangeOf);
+  const listMalformed = options.listMalformed ?? 20;
+  const init: WorkerInit = {
+    cfg,
+    bounds,
+    formatOptions: par.formatOptions,
+    fromMs: options.fromMs,
+    toMs: options.toMs,
+    listMalformed,
+  };
+  const workers = Array.from(
+    { length: par.threads },
+    () => new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: init }),
+  );
+  const stats = { lines: 0, replayed: 0, malformed: 0, blank: 0, outsideRange: 0, unmatched: 0 };
+  let firstMs = Number.NaN;
+  let lastMs = Number.NaN;
+  const malformedLines: MalformedLine[] = [];
+  const latencySources = new Map<string, number>();
+  const fileFormats: { file: string; format: string }[] = [];
+  const fileProblems: FileProblem[] = [];
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  let nextProgress = started + 250;
+  let failure: unknown;
+
+  // Results arrive in any order; they are booked in sequence order.
+  const pending = new Map<number, BlockResult>();
+  let nextSeq = 0;
+  let sent = 0;
+  let wake: (() => void) | undefined;
+  const fileOfSeq: { file: string; lineBase: number }[] = [];
+  let fileLine = 0;
+  const onResult = (r: BlockResult) => {
+    pending.set(r.seq, r);
+    for (let next = pending.get(nextSeq); next !== undefined; next = pending.get(nextSeq)) {
+      pending.delete(nextSeq);
+      const where = fileOfSeq[nextSeq]!;
+      fileOfSeq[nextSeq] = undefined as never;
+      nextSeq++;
+      replayColumns(next.columns, book);
+      stats.lines += next.lines;
+      stats.replayed += next.columns.count;
+      stats.malformed += next.malformed;
+      stats.blank += next.blank;
+      stats.outsideRange += next.outsideRange;
+      stats.unmatched += next.unmatched;
+      // NaN when the block replayed nothing.
+      if (next.firstMs < firstMs || Number.isNaN(firstMs)) firstMs = next.firstMs;
+      if (next.lastMs > lastMs || Number.isNaN(lastMs)) lastMs = next.lastMs;
+      for (const m of next.malformedLines) {
+        if (malformedLines.length >= listMalformed) break;
+        malformedLines.push({ file: where.file, line: where.lineBase + m.line, problem: m.problem });
+      }
+      for (const [k, v] of next.latencySources) latencySources.set(k, (latencySources.get(k) ?? 0) + v);
+    }
+    wake?.();
+  };
+  for (const w of workers) {
+    w.on('message', onResult);
+    w.on('error', (err) => {
+      failure = err;
+      wake?.();
+    });
+  }
+  const drained = (limit: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (failure !== undefined || sent - nextSeq <= limit) {
+          wake = undefined;
+          resolve();
+        } else wake = check;
+      };
+      check();
+    });
+
+  try {
+    let fileIndex = 0;
+    let bytesBefore = 0;
+    for (const name of files) {
+      fileIndex++;
+      const shown = name === '-' ? '<stdin>' : name;
+      fileLine = 0;
+      let format: Exclude<InputFormat, 'auto'> | undefined = par.input === 'auto' ? undefined : par.input;
+      let unknown = false;
+      let first = true;
+      let fileBytes = 0;
+      async function* counted(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
+        for await (const chunk of source) {
+          fileBytes += chunk.length;
+          // Backpressure: no more reading while WINDOW blocks per worker wait.
+          if (sent - nextSeq > WINDOW * workers.length) await drained(WINDOW * workers.length);
+          if (failure !== undefined) throw failure;
+          yield chunk;
+        }
+      }
+      // Lines judged here (too long, unknown format) take their turn in the block order, so
+      // the malformed list is in line order as single-threaded.
+      const local = (bad: { line: number; problem: string }[], lines: number, blank: number) => {
+        const seq = sent++;
+        fileOfSeq[seq] = { file: shown, lineBase: fileLine };
+        fileLine += lines;
+        onResult({
+          seq,
+          columns: RecordColumns.alloc(0),
+          lines,
+          blank,
+          malformed: bad.length,
+          outsideRange: 0,
+          unmatched: 0,
+          firstMs: Number.NaN,
+          lastMs: Number.NaN,
+          malformedLines: bad,
+          latencySources: [],
+        });
+      };
+      const send = (text: string) => {
+        if (format === undefined && !unknown) {
+          const firstLine = text.split('\n').find((l) => l.trim() !== '');
+          if (firstLine !== undefined) {
+            format = detectFormat(firstLine, par.formatOptions);
+            unknown = format === undefined;
+            fileFormats.push({ file: shown, format: format ?? 'unknown' });
+          }
+        } else if (first && format !== undefined) fileFormats.push({ file: shown, format });
+        if (format === undefined) {
+          // Not a format replay knows (or blank so far): every line says so, as single-threaded.
+          const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+          const bad: { line: number; problem: string }[] = [];
+          let blank = 0;
+          lines.forEach((l, i) => {
+            if (l.trim() === '') blank++;
+            else bad.push({ line: i + 1, problem: 'not a log format replay knows (give --input-format)' });
+          });
+          local(bad, lines.length, blank);
+          first = false;
+          return;
+        }
+        const seq = sent++;
+        fileOfSeq[seq] = { file: shown, lineBase: fileLine };
+        let n = 0;
+        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+        if (!text.endsWith('\n')) n++;
+        fileLine += n;
+        const task: BlockTask = { seq, text, first, format: format! };
+        first = false;
+        workers[seq % workers.length]!.postMessage(task);
+      };
+      try {
+        await readLines(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
+          block(text) {
+            send(text);
+            const t = now();
+            if (options.onProgress && t >= nextProgress) {
+              nextProgress = t + 250;
+              options.onProgress({
+                file: shown,
+                fileIndex,
+                files: files.length,
+                lines: stats.lines,
+                elapsedMs: t - started,
+                fileBytes,
+                bytes: bytesBefore + fileBytes,
+              });
+            }
+          },
+          overlong() {
+            local([{ line: 1, problem: `longer than ${MAX_LINE_BYTES} bytes` }], 1, 0);
+          },
+        });
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'string' || !code.startsWith('Z_')) throw err;
+        fileProblems.push({
+          file: shown,
+          lines: fileLine,
+          problem: `gzip data is damaged or truncated (${(err as Error).message})`,
+        });
+      }
+      await drained(0);
+      if (failure !== undefined) throw failure;
+      book.endFile();
+      bytesBefore += fileBytes;
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return {
+    stats: { files: files.length, ...stats, firstMs, lastMs },
+    fileProblems,
+    malformedLines,
+    rollups: book.finish(),
+    bucketBoundsSeconds: bounds,
+    timeZone,
+    latencySources,
+    fileFormats,
+  };
+}
