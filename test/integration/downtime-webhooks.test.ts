@@ -23,6 +23,8 @@ import { CONFIG, ENTITY_KEYS, type Harness, harness, type Json, MINUTE, T0 } fro
 import { type Received, type Receiver, startReceiver } from '../notify/receiver.js';
 
 const SECRET = 'e2e-downtime-secret-3c4d5e6f7a8b';
+// The Standard Webhooks form: `whsec_` + base64 of the key bytes (here "e2e-whsec-key-0123456789").
+const WHSEC = `whsec_${Buffer.from('e2e-whsec-key-0123456789').toString('base64')}`;
 const TOKEN = 'e2e-admin-token-0123456789abcdef';
 const ACCOUNT = 'acc_E2eDowntime001';
 
@@ -45,13 +47,13 @@ interface Live {
  * The downtime harness's mock and clock, with a sidecar started without an event sink of
  * the test's: its tracker's sink is then the real outbox (sidecar.ts, `events(store)`).
  */
-async function live(extra = '', token?: string): Promise<Live> {
+async function live(extra = '', token?: string, secret = SECRET): Promise<Live> {
   const rx = await startReceiver();
   const h = await harness();
   const lines: string[] = [];
   const sink = new PassThrough();
   sink.setEncoding('utf8').on('data', (c: string) => lines.push(c));
-  const parsed = parseConfig(CONFIG + hooks(rx.url) + extra, 'e2e.yaml', { E2E_HOOK_SECRET: SECRET });
+  const parsed = parseConfig(CONFIG + hooks(rx.url) + extra, 'e2e.yaml', { E2E_HOOK_SECRET: secret });
   const config = applyOverrides(parsed, {
     upstream: h.mock.url,
     listen: '127.0.0.1:0',
@@ -99,17 +101,19 @@ interface Body {
   created_at: number;
 }
 
-/** Both signatures checked with the receivers' own libraries, then the parsed body. */
-function verified(r: Received): Body {
+/**
+ * Both signatures checked with the receivers' own libraries, then the parsed body. A plain
+ * secret is the Standard Webhooks key as its bytes (`format: 'raw'`); a `whsec_` secret is
+ * given to `new Webhook` as it is, which decodes it (docs/sla-definitions.md#webhook-signatures).
+ */
+function verified(r: Received, secret = SECRET): Body {
   assert.equal(
-    Razorpay.validateWebhookSignature(r.body, String(r.headers['x-razorpay-signature']), SECRET),
+    Razorpay.validateWebhookSignature(r.body, String(r.headers['x-razorpay-signature']), secret),
     true,
     'X-Razorpay-Signature verifies with razorpay.validateWebhookSignature',
   );
-  const body = new Webhook(SECRET, { format: 'raw' }).verify(
-    r.body,
-    r.headers as Record<string, string>,
-  ) as Body;
+  const wh = secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(secret, { format: 'raw' });
+  const body = wh.verify(r.body, r.headers as Record<string, string>) as Body;
   // One id per event, in both header families (docs/sla-definitions.md#webhook-signatures).
   assert.match(String(r.headers['x-razorpay-event-id']), /^evt_[0-9A-Za-z]{14}$/);
   assert.equal(r.headers['webhook-id'], r.headers['x-razorpay-event-id']);
@@ -198,7 +202,7 @@ test('a failing method: a signed payment.downtime.started arrives and the API li
       assert.ok(Date.now() < deadline, 'the resolved webhook arrives');
       await arrivals(rx, rx.received.length + 1);
     }
-    const bodies = rx.received.map(verified);
+    const bodies = rx.received.map((r) => verified(r));
     const names = bodies.map((b) => b.event);
     assert.equal(names.filter((n) => n === 'payment.downtime.started').length, 1, names.join());
     assert.equal(names.filter((n) => n === 'payment.downtime.resolved').length, 1, names.join());
@@ -233,8 +237,8 @@ const WINDOW = `maintenance:
       instrument: { bank: MB2U }
 `;
 
-test('a maintenance window naming a method walks scheduled -> started -> resolved, in the API and in signed webhooks', async () => {
-  const { h, rx, close } = await live(WINDOW);
+test('a maintenance window naming a method walks scheduled -> started -> resolved, in the API and in signed webhooks (a whsec_ secret)', async () => {
+  const { h, rx, close } = await live(WINDOW, undefined, WHSEC);
   try {
     h.clock.t = T0 - 30 * MINUTE; // 09:30: not announced yet
     h.tick();
@@ -262,7 +266,7 @@ test('a maintenance window naming a method walks scheduled -> started -> resolve
       );
       await arrivals(rx, i + 1);
       assert.equal(rx.received.length, i + 1, `one webhook for ${status}`);
-      const body = verified(rx.received[i]!);
+      const body = verified(rx.received[i]!, WHSEC);
       assert.equal(body.event, event);
       assert.deepEqual(body.payload['payment.downtime'].entity, d, `webhook and API agree at ${status}`);
     }
