@@ -10,8 +10,8 @@ test('every error code, stable and prefixed SLOPROBE_ERR_', () => {
   assert.deepEqual(Object.values(ErrorCodes).sort(), [
     'SLOPROBE_ERR_CONFIG',
     'SLOPROBE_ERR_CONFIG_READ',
-    'SLOPROBE_ERR_IMPORT_INPUT',
     'SLOPROBE_ERR_DOWNTIME_INPUT',
+    'SLOPROBE_ERR_IMPORT_INPUT',
     'SLOPROBE_ERR_LISTEN',
     'SLOPROBE_ERR_PROMETHEUS',
     'SLOPROBE_ERR_REPLAY_INPUT',
