@@ -10,7 +10,9 @@
  * joins it (its instrument merges, a field that differs reads `ALL`, as Curlec's networks do),
  * which is an update. It is resolved once every series in it has been quiet for
  * `downtime.quiet`: no Downtime minute and no page. `begin` is the first bad minute; `end`
- * stays null until resolved, then is the end of the last bad minute.
+ * stays null until resolved, then is the last evidence (`evidenceAt`): the end of the last bad
+ * minute, or the last tick that still saw the page, whichever is later. The page is evidence
+ * for as long as it is held, so `end` includes its hold.
  *
  * Scheduled (docs/sla-definitions.md#downtime-period): see scheduled.ts.
  *

@@ -27,7 +27,7 @@
  *   response headers is retried once (the keep-alive race; exchange.ts says why only
  *   these). It is observed once, with the outcome of the attempt that answered.
  */
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Timeouts } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
@@ -54,6 +54,12 @@ export interface ProxyOptions {
    * `lookup` (or from the `Routing` that `route()` swapped in before the request arrived).
    */
   sink: ObservationSink;
+  /**
+   * The request's payment-method variant on its route (`Observation.paymentVariant`); default
+   * 0. Part of the first routing like `lookup`: without it every request of the first config
+   * generation would count as its route's first method until a reload swapped a routing in.
+   */
+  paymentVariant?(routeIndex: number, req: IncomingMessage): number;
   /**
    * Compute `Observation.digest` (HMAC-SHA-256 of method, target and body) with this key,
    * or with a random per-process key when `true`. Off by default.
@@ -136,7 +142,12 @@ export class ProxyServer {
     });
     const ctx = new ProxyContext(
       this.pool,
-      { lookup: opts.lookup, routeTimeoutMs: opts.routeTimeoutMs, sink: opts.sink },
+      {
+        lookup: opts.lookup,
+        routeTimeoutMs: opts.routeTimeoutMs,
+        sink: opts.sink,
+        paymentVariant: opts.paymentVariant,
+      },
       digestKeyObject(opts.digest),
       url.host.toLowerCase(),
     );
