@@ -54,6 +54,8 @@ export interface ProxyOptions {
    * `lookup` (or from the `Routing` that `route()` swapped in before the request arrived).
    */
   sink: ObservationSink;
+  /** The request's payment-method variant on its route (`Routing.paymentVariant`); default 0. */
+  paymentVariant?(routeIndex: number, req: http.IncomingMessage): number;
   /**
    * Compute `Observation.digest` (HMAC-SHA-256 of method, target and body) with this key,
    * or with a random per-process key when `true`. Off by default.
@@ -136,7 +138,14 @@ export class ProxyServer {
     });
     const ctx = new ProxyContext(
       this.pool,
-      { lookup: opts.lookup, routeTimeoutMs: opts.routeTimeoutMs, sink: opts.sink },
+      // paymentVariant too: without it, requests before the first reload were all variant 0,
+      // so a method read from a header counted under the list's first value.
+      {
+        lookup: opts.lookup,
+        routeTimeoutMs: opts.routeTimeoutMs,
+        paymentVariant: opts.paymentVariant,
+        sink: opts.sink,
+      },
       digestKeyObject(opts.digest),
       url.host.toLowerCase(),
     );
