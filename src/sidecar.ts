@@ -139,7 +139,12 @@ function buildGeneration(
     downtime,
     routesJson: routeTableJson(config),
     // One rendering for route and method SLOs: each metric family is written once.
-    renderers: slo ? [() => renderSloMetrics([...slo.current(), ...(downtime?.current() ?? [])])] : [],
+    renderers: slo
+      ? [
+          () => renderSloMetrics([...slo.current(), ...(downtime?.current() ?? [])]),
+          ...(methods && downtime ? [() => downtime.renderCounters()] : []),
+        ]
+      : [],
   };
 }
 

@@ -16,12 +16,14 @@ import { SEED_TIMESLICE_RULES } from '../config/resolve-rules.js';
 import type { ResolvedConfig, ResolvedRoute, SloDefinition } from '../config/types.js';
 import type { AppLog } from '../log/app-log.js';
 import type { EventSink } from '../notify/event.js';
+import { methodLabelTexts, writeMethodCounters } from '../payments/method-metrics.js';
 import { MethodReader } from '../payments/method-reader.js';
 import { MethodRecorder } from '../payments/method-recorder.js';
 import { type MethodPlan, planMethods } from '../payments/method-series.js';
 import { SloEngine } from '../slo/engine.js';
 import type { SloStatus } from '../slo/status.js';
 import type { Store } from '../store/store.js';
+import { PromWriter } from '../telemetry/exposition.js';
 import { MINUTE_MS } from '../time.js';
 import { DowntimeStore } from './downtime-store.js';
 import { seconds } from './entity.js';
@@ -96,6 +98,7 @@ export class DowntimeRuntime {
   private readonly retentionMs: number;
   private readonly timer: NodeJS.Timeout | undefined;
   private statuses: SloStatus[] = [];
+  private readonly counterLabels: string[];
   private lastPruneMs = 0;
   private failures = 0;
   private closed = false;
@@ -105,6 +108,7 @@ export class DowntimeRuntime {
     this.plan = planMethods(opts.routes);
     this.reader = new MethodReader(opts.routes);
     this.recorder = new MethodRecorder(this.plan, timesliceErrorStatuses(config), opts.now);
+    this.counterLabels = methodLabelTexts(this.plan);
     this.engine = new SloEngine(methodEngineConfig(config, this.plan), {
       bucketBoundsSeconds: [],
       now: opts.now,
@@ -140,6 +144,13 @@ export class DowntimeRuntime {
   /** Statuses of the per-method SLOs at the latest tick. */
   current(): readonly SloStatus[] {
     return this.statuses;
+  }
+
+  /** The per-method request counters, for `/metrics` ('' without payment methods). */
+  renderCounters(): string {
+    const w = new PromWriter();
+    writeMethodCounters(w, this.counterLabels, this.recorder.totals);
+    return w.text();
   }
 
   /** One evaluation; public for tests and shutdown. Never throws. */

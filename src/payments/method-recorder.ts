@@ -18,6 +18,9 @@ import type { MinuteRollup } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
 import type { MethodPlan } from './method-series.js';
 
+/** Cumulative counters per series: good, bad, excluded (the `outcome` label). */
+export const OUTCOME_FIELDS = 3;
+
 const F_TOTAL = 0;
 const F_GOOD = 1;
 const F_BAD = 2;
@@ -42,6 +45,12 @@ export class MethodRecorder implements ObservationSink {
   private spare: Float64Array;
   private minute = -1;
   private readonly done: MethodMinute[] = [];
+  /**
+   * Requests per series and outcome since this recorder was built, for
+   * `sloprobe_payment_method_requests_total`: the minute rows are judged locally and then
+   * dropped, a fleet needs counters Prometheus can sum across replicas.
+   */
+  readonly totals: Float64Array;
 
   private readonly now: () => number;
 
@@ -52,6 +61,7 @@ export class MethodRecorder implements ObservationSink {
     for (const s of timesliceErrorStatuses) if (s >= 0 && s < 1000) this.errorStatuses[s] = 1;
     this.cur = new Float64Array(plan.series.length * FIELDS);
     this.spare = new Float64Array(plan.series.length * FIELDS);
+    this.totals = new Float64Array(plan.series.length * OUTCOME_FIELDS);
   }
 
   get empty(): boolean {
@@ -70,6 +80,8 @@ export class MethodRecorder implements ObservationSink {
     const at = s * FIELDS;
     const outcome = outcomeCode(o.status, o.errorReason, o.clientAborted);
     row[at + F_TOTAL]!++;
+    // outcomeCode is GOOD, BAD or EXCLUDED: 0, 1, 2 (classify.ts), the totals' layout.
+    this.totals[s * OUTCOME_FIELDS + outcome]!++;
     if (outcome === GOOD) row[at + F_GOOD]!++;
     else if (outcome === BAD) row[at + F_BAD]!++;
     else if (outcome === EXCLUDED) row[at + F_EXCLUDED]!++;

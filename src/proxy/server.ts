@@ -54,6 +54,8 @@ export interface ProxyOptions {
    * `lookup` (or from the `Routing` that `route()` swapped in before the request arrived).
    */
   sink: ObservationSink;
+  /** The request's payment-method variant on its route (`Routing.paymentVariant`); default 0. */
+  paymentVariant?(routeIndex: number, req: http.IncomingMessage): number;
   /**
    * The request's payment-method variant on its route (`Observation.paymentVariant`); default
    * 0. Part of the first routing like `lookup`: without it every request of the first config

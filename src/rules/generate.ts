@@ -2,12 +2,14 @@
  * `sloprobe rules`: Prometheus rule groups for every SLO of a config, as a rule file or as a
  * prometheus-operator `PrometheusRule` resource. Three groups per SLO, named like Sloth's
  * (`sloprobe-slo-sli-recordings-<id>`, `-meta-recordings-`, `-alerts-`), without an
- * `interval:` so that Prometheus' `evaluation_interval` applies.
+ * `interval:` so that Prometheus' `evaluation_interval` applies. A config with payment
+ * methods adds one group of per-method availability rules (method-rules.ts).
  */
 import { basename } from 'node:path';
 import { stringify } from 'yaml';
 import type { ResolvedConfig } from '../config/types.js';
 import { burnAlerts } from './alerts.js';
+import { methodRuleGroup } from './method-rules.js';
 import type { RuleGroup } from './names.js';
 import { metaRecordings, sliRecordings } from './recording.js';
 import type { Matcher } from './selector.js';
@@ -36,6 +38,8 @@ export function ruleGroups(cfg: ResolvedConfig, options: RulesOptions): RuleGrou
       rules: burnAlerts(spec, cfg.alerting.minRequests),
     });
   }
+  const methods = methodRuleGroup(cfg, options.selector ?? []);
+  if (methods) groups.push(methods);
   return groups;
 }
 

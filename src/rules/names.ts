@@ -8,7 +8,8 @@
 export interface RecordingRule {
   readonly record: string;
   readonly expr: string;
-  readonly labels: Record<string, string>;
+  /** Absent on rules whose series keep only the labels of their input. */
+  readonly labels?: Record<string, string>;
 }
 
 export interface AlertingRule {

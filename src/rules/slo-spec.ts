@@ -58,7 +58,7 @@ function shared(values: readonly string[]): string {
  */
 export const CALENDAR_MONTH_WINDOW = '30d';
 
-export function periodWindowOf(def: SloDefinition): string {
+export function periodWindowOf(def: Pick<SloDefinition, 'period'>): string {
   if (def.period.kind === 'calendar-month') return CALENDAR_MONTH_WINDOW;
   const minutes = Math.max(1, Math.round(def.period.ms / MINUTE_MS));
   if (minutes % 1440 === 0) return `${minutes / 1440}d`;

@@ -8,7 +8,8 @@
  * `report --prometheus` must agree with the report built from the sum of both stores.
  *
  * Config: one route, availability 80% (budget 0.2), latency p99 <= 500 ms (budget 0.01),
- * and a timeslice SLO (docs/sla-definitions.md#timeslice-error-rate).
+ * and a timeslice SLO (docs/sla-definitions.md#timeslice-error-rate); the route's payment
+ * method is `card`, so the per-method rules and the dashboard's payment-method panels have data.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ classes:
 categories:
   payment-request: { class: transaction-critical }
 routes:
-  - { name: create-payment, method: POST, path: /v1/payments, category: payment-request, latency: { p99: 500ms } }
+  - { name: create-payment, method: POST, path: /v1/payments, category: payment-request, latency: { p99: 500ms }, payment_method: card }
 slos:
   - name: payments-uptime
     sli: availability
@@ -224,12 +225,48 @@ test('a real Prometheus sums two replicas: fleet SLI, budget, dashboard queries 
     [cb.bad, ca.bad],
   );
 
+  // The per-method counters carry the same requests: every request of the one route is `card`.
+  const cardTotal = await pollUntil(
+    () =>
+      value(
+        'sum(sloprobe_payment_method_requests_total{job="payments",payment_method="card",outcome=~"good|bad"})',
+      ),
+    (n) => n === valid,
+  );
+  assert.equal(cardTotal, valid);
+  assert.equal(
+    await value(
+      'sum(sloprobe_payment_method_requests_total{job="payments",payment_method="card",outcome="bad"})',
+    ),
+    bad,
+  );
+
   // The recorded fleet SLI: 18 / 124 = 0.14516 bad (availability), 4 / 124 = 0.03226 slow
   // (latency). increase() extrapolates each counter to the window's edges by up to a scrape
   // interval, which moves a ratio of these few requests by a few percent: 5% relative is
   // allowed (the exact figures are the raw sums above and report --prometheus below).
   const near = (got: number | undefined, want: number) =>
     got !== undefined && Math.abs(got - want) <= 0.05 * want;
+  // Per method: card's fleet ratio is the route's, 18 / 124, and its budget remaining
+  // 1 - 0.14516 / 0.2 = 0.27419 (the objective of `card` is its one route's 80%).
+  const cardRatio = await pollUntil(
+    () => value('sloprobe:payment_method_error:ratio_rate30d{payment_method="card"}'),
+    (v) => near(v, bad / valid),
+  );
+  assert.ok(
+    near(cardRatio, bad / valid),
+    `card: fleet error ratio ${cardRatio}, combined traffic gives ${bad / valid}`,
+  );
+  const cardRemaining = await pollUntil(
+    () => value('sloprobe:payment_method_period_error_budget_remaining:ratio{payment_method="card"}'),
+    (v) => v !== undefined && Math.abs(v - (1 - bad / valid / 0.2)) <= (0.05 * bad) / valid / 0.2,
+  );
+  assert.ok(
+    cardRemaining !== undefined &&
+      Math.abs(cardRemaining - (1 - bad / valid / 0.2)) <= (0.05 * bad) / valid / 0.2,
+    `card: budget remaining ${cardRemaining}, combined traffic gives ${1 - bad / valid / 0.2}`,
+  );
+
   for (const [slo, want] of [
     [AVAILABILITY, bad / valid],
     [LATENCY, slow / valid],
@@ -276,6 +313,7 @@ test('a real Prometheus sums two replicas: fleet SLI, budget, dashboard queries 
         .replaceAll('$category', '.*')
         .replaceAll('$class', '.*')
         .replaceAll('$job', 'payments')
+        .replaceAll('$payment_method', '.*')
         .replaceAll('$__rate_interval', '1m');
       const result = await pollUntil(
         () => prom!.api.query(expr),
@@ -286,7 +324,7 @@ test('a real Prometheus sums two replicas: fleet SLI, budget, dashboard queries 
       queries++;
     }
   }
-  assert.ok(queries >= 10, `${queries} dashboard queries ran`);
+  assert.ok(queries >= 14, `${queries} dashboard queries ran`);
 
   // report --prometheus against the report of both stores added together.
   const now = Date.now();
