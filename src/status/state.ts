@@ -5,10 +5,14 @@
  * - a started downtime affecting the category: `under_maintenance` when it is scheduled,
  *   else by severity high -> `major_outage`, medium -> `partial_outage`, low ->
  *   `degraded_performance` (docs/sla-definitions.md#downtime-severity);
- * - the burn-rate flags of the category's availability SLOs: page -> `major_outage`,
- *   ticket -> `partial_outage` (docs/sla-definitions.md#burn-rate-alerts);
- * - a page or ticket flag of a latency SLO over one of its routes -> `degraded_performance`
- *   (slow, not failing: docs/sla-definitions.md#latency-objectives);
+ * - a page flag of the category's availability SLOs -> `major_outage`
+ *   (docs/sla-definitions.md#burn-rate-alerts);
+ * - a page flag of a latency SLO over one of its routes -> `degraded_performance` (slow,
+ *   not failing: docs/sla-definitions.md#latency-objectives);
+ *
+ * A ticket is listed among the causes but changes no state: it says the budget is burning
+ * over days (its windows are 6h to 3d, and it holds for 6h), not that the category is out
+ * now, and a page that showed an outage for hours after a recovery would be believed by nobody.
  *
  * and `operational` when none applies. Worst means later in COMPONENT_STATUSES.
  */
@@ -99,10 +103,10 @@ export function categoryStates(
     for (const i of slosOfCategory(config, cat.name)) {
       const s = statuses[i];
       if (!s || (!s.flags.page && !s.flags.ticket)) continue;
-      const flag = s.flags.page ? 'page' : 'ticket';
-      if (s.sli === 'availability')
-        raise(s.flags.page ? 'major_outage' : 'partial_outage', `${s.name}: ${flag} burn-rate flag raised`);
-      else raise('degraded_performance', `${s.name}: ${flag} burn-rate flag raised (latency)`);
+      const latency = s.sli === 'availability' ? '' : ' (latency)';
+      if (!s.flags.page) causes.push(`${s.name}: ticket burn-rate flag raised${latency}`);
+      else if (s.sli === 'availability') raise('major_outage', `${s.name}: page burn-rate flag raised`);
+      else raise('degraded_performance', `${s.name}: page burn-rate flag raised${latency}`);
     }
     out.push({ category: cat.name, class: cat.class, status, causes });
   }

@@ -126,14 +126,18 @@ test('category state: the worst of downtimes and flags, in Statuspage words', ()
     categoryStates(cfg, statuses, downtimes).map((s) => s.status);
 
   assert.deepEqual(states(quiet, []), ['operational', 'operational']);
-  // A latency flag alone: slow, not failing.
-  assert.deepEqual(states([quiet[0]!, status('pay-latency', 'latency', false, true), quiet[2]!], []), [
+  // A latency page alone: slow, not failing.
+  assert.deepEqual(states([quiet[0]!, status('pay-latency', 'latency', true, false), quiet[2]!], []), [
     'degraded_performance',
     'operational',
   ]);
-  // An availability ticket: partial; a page: major.
+  // A ticket (budget burning over days) changes no state, availability or latency; a page: major.
   assert.deepEqual(states([status('payments', 'availability', false, true), quiet[1]!, quiet[2]!], []), [
-    'partial_outage',
+    'operational',
+    'operational',
+  ]);
+  assert.deepEqual(states([quiet[0]!, status('pay-latency', 'latency', false, true), quiet[2]!], []), [
+    'operational',
     'operational',
   ]);
   assert.deepEqual(states([status('payments', 'availability', true, true), quiet[1]!, quiet[2]!], []), [
