@@ -9,6 +9,7 @@ import { deepFreeze, FrozenMap } from './freeze.js';
 import type { Problems } from './positions.js';
 import { asObject, asString, parseAt, positiveDuration } from './resolve-common.js';
 import { resolveMaintenance } from './resolve-maintenance.js';
+import { resolveProbes } from './resolve-probes.js';
 import { knownList, resolveRoutes } from './resolve-routes.js';
 import { parsePeriod, parseTimesliceRules, SEED_TIMESLICE_RULES } from './resolve-rules.js';
 import { explicitSlos, generatedSlos } from './resolve-slos.js';
@@ -148,7 +149,8 @@ export function resolveConfig(
 
   const routes = resolveRoutes(raw.routes, classes, categories, overrides, problems);
   const timeslices = parseTimesliceRules(raw.timeslices, ['timeslices'], SEED_TIMESLICE_RULES, problems);
-  const ctx = { routes, classes, categories, period, timeZone, timeslices };
+  const includeSynthetic = raw.include_synthetic === true;
+  const ctx = { routes, classes, categories, period, timeZone, timeslices, includeSynthetic };
   const generated = generatedSlos(ctx);
   const explicit = explicitSlos(raw.slos, ctx, new Set(generated.map((s) => s.name)), problems);
   const maintenance = resolveMaintenance(raw.maintenance, routes, categories, problems);
@@ -176,6 +178,7 @@ export function resolveConfig(
   const fees = asObject(raw.fees);
   const holdMs = parseAt(problems, ['alerting', 'hold'], alerting.hold, positiveDuration('m'), undefined);
   const webhooks = resolveWebhooks(raw.webhooks, problems, env);
+  const probes = resolveProbes(raw.probes, routes, problems);
 
   return deepFreeze<ResolvedConfig>({
     source,
@@ -209,5 +212,6 @@ export function resolveConfig(
         }
       : undefined,
     webhooks,
+    probes,
   });
 }

@@ -38,6 +38,11 @@ export interface Observation {
   readonly requestId: string;
   /** Hex digest of method, target and body, when distinct-request counting is on; else null. */
   readonly digest: string | null;
+  /**
+   * A probe request (src/probes), recorded under its own labels and rollup keys; absent
+   * means false (observations built outside the proxy).
+   */
+  readonly synthetic?: boolean;
 }
 
 export interface ObservationSink {
@@ -62,5 +67,6 @@ export function copyObservation(o: Observation, routeIndex: number = o.routeInde
     durationNs: o.durationNs,
     requestId: o.requestId,
     digest: o.digest,
+    synthetic: o.synthetic === true,
   };
 }
