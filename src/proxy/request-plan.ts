@@ -56,7 +56,9 @@ export function planRequest(
   plan.headers = headers;
   plan.requestId = scan.requestId !== '' ? scan.requestId : randomUUID();
   plan.hasBody = scan.hasBody;
-  plan.synthetic = scan.synthetic !== '' && isSyntheticMarker(scan.synthetic, req.socket.remoteAddress);
+  plan.synthetic =
+    scan.synthetic !== '' &&
+    isSyntheticMarker(scan.synthetic, req.socket.remoteAddress, req.socket.localAddress);
   let target = req.url ?? '';
   let forwardedHost = scan.host;
   let refusal: RefusalReason | null = null;

@@ -1,6 +1,7 @@
 /**
  * How the proxy tells a probe request (src/probes) from a client's: the probe sends
- * `x-sloprobe-synthetic: <token>` to the sidecar's own listener over loopback. The token is
+ * `x-sloprobe-synthetic: <token>` to the sidecar's own listener over loopback (or, when the
+ * listener is bound to one address, from that address to itself). The token is
  * random per process and never leaves it, because loopback alone vouches for nothing in a
  * sidecar deployment: every container of the pod shares it, so the application could
  * otherwise mark its own traffic synthetic and move it out of the SLA figures. The header
@@ -18,8 +19,7 @@ export function syntheticToken(): string {
   return TOKEN;
 }
 
-function isLoopback(address: string | undefined): boolean {
-  if (address === undefined) return false;
+function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
@@ -27,8 +27,14 @@ function isLoopback(address: string | undefined): boolean {
  * True when a request carrying the marker `value` came from this process's probe runner.
  * Rare path: only requests that carry the header get here.
  */
-export function isSyntheticMarker(value: string, remoteAddress: string | undefined): boolean {
-  if (!isLoopback(remoteAddress)) return false;
+export function isSyntheticMarker(
+  value: string,
+  remoteAddress: string | undefined,
+  localAddress: string | undefined,
+): boolean {
+  if (remoteAddress === undefined) return false;
+  // A listener bound to one non-loopback address is reached from this host at that address.
+  if (!isLoopback(remoteAddress) && remoteAddress !== localAddress) return false;
   const given = Buffer.from(value, 'latin1');
   return given.length === TOKEN_BYTES.length && timingSafeEqual(given, TOKEN_BYTES);
 }
