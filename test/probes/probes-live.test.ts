@@ -315,11 +315,14 @@ test('no probe while the sidecar is draining', async (t) => {
   const h = await start(t);
   const armed = h.timers.pending[0]!;
   const closing = h.sidecar.close(1_000);
-  // close() disarmed the schedule at once...
-  assert.equal(h.timers.pending.length, 0);
-  // ...and a timer that fires anyway (it was already queued) starts nothing.
-  armed.fn();
-  await closing;
+  try {
+    // close() disarmed the schedule at once...
+    assert.equal(h.timers.pending.length, 0);
+    // ...and a timer that fires anyway (it was already queued) starts nothing.
+    armed.fn();
+  } finally {
+    await closing;
+    await h.upstream.close();
+  }
   assert.equal(h.upstream.requests.length, 0);
-  await h.upstream.close();
 });
