@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { ConfigErrors } from '../../src/errors.js';
+import { sloSpecs } from '../../src/rules/slo-spec.js';
 import { cliPath, repoRoot } from '../helpers/paths.js';
 
 const FILE = 'config/probes.yaml';
@@ -163,5 +164,23 @@ probes:
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('probes in the generated Prometheus rules', () => {
+  test('an SLO leaves synthetic series out unless it includes them', () => {
+    const cfg = parseConfig(
+      `${BASE}slos:
+  - { name: reads, sli: availability, objective: 99%, over: { route: read-payment }, include_synthetic: true }
+`,
+      FILE,
+    );
+    const specs = sloSpecs(cfg, 'payments', []);
+    const byName = (n: string) => specs.find((s) => s.def.name === n)!.matchers;
+    assert.equal(
+      byName('payment-request-availability'),
+      'route=~"create-payment|read-payment",synthetic!="true"',
+    );
+    assert.equal(byName('reads'), 'route=~"read-payment"');
   });
 });
