@@ -20,7 +20,7 @@ import { type Matcher, quote, regexLiteral, renderMatchers } from './selector.js
 
 /** Labels summed away: the replica's identity plus sloprobe's per-request labels. */
 export const REPLICA_LABELS = ['instance', 'pod'];
-const REQUEST_LABELS = ['route', 'method', 'code', 'outcome', 'category', 'class'];
+const REQUEST_LABELS = ['route', 'method', 'code', 'outcome', 'category', 'class', 'synthetic'];
 export const SUMMED_LABELS = [...REPLICA_LABELS, ...REQUEST_LABELS];
 
 export const ANY = '*';
