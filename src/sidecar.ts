@@ -22,6 +22,8 @@ import { fanout } from './log/fanout.js';
 import { type EventSink, NO_EVENTS } from './notify/event.js';
 import { Outbox } from './notify/outbox.js';
 import { categoriesByMethod } from './payments/method-categories.js';
+import { ProbeResults } from './probes/results.js';
+import { ProbeRunner, type ProbeTimers } from './probes/runner.js';
 import { ProxyServer, type Routing } from './proxy/server.js';
 import { RouteTable } from './routing/route-table.js';
 import { SloRuntime } from './slo/runtime.js';
@@ -49,6 +51,8 @@ export interface SidecarOptions {
    * the change: the notification outbox. Default: dropped.
    */
   readonly events?: EventSink;
+  /** Timers of the probe schedule (`probes:`); tests fire them by hand. Default setTimeout. */
+  readonly probeTimers?: ProbeTimers;
 }
 
 /** Where a listener ended up (port 0 resolved). */
@@ -74,6 +78,8 @@ export interface Sidecar {
   /** Payment methods and downtimes (undefined when recording is off). */
   readonly downtime: DowntimeRuntime | undefined;
   readonly config: ResolvedConfig;
+  /** The current probe schedule (replaced on reload). */
+  readonly probes: ProbeRunner;
   /**
    * Swaps in a new route map and SLOs (already validated: a bad file never gets here, so
    * the running config stays). Listeners, upstream and store location need a restart.
@@ -289,7 +295,11 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     evaluation: g.slo,
   });
   // Families of the long-lived parts, kept across reloads.
-  const lasting: MetricsRenderer[] = [() => outbox?.renderMetrics() ?? ''];
+  const probeResults = new ProbeResults();
+  const lasting: MetricsRenderer[] = [
+    () => outbox?.renderMetrics() ?? '',
+    () => (gen.config.probes.length > 0 ? probeResults.renderMetrics() : ''),
+  ];
   const metrics = new MetricsEndpoint({
     recorder: gen.recorder,
     version: VERSION,
@@ -342,6 +352,18 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     await closeGeneration(gen);
     throw listenError(err, listener, listener === 'admin' ? config.admin : config.listen);
   }
+  // Probes call the proxy listener itself (probes/runner.ts says why), so they start once it listens.
+  const probesFor = (c: ResolvedConfig, previous?: ProbeRunner): ProbeRunner =>
+    new ProbeRunner({
+      previous,
+      probes: c.probes,
+      listen: proxyAddress,
+      results: probeResults,
+      log,
+      now: options.now,
+      timers: options.probeTimers,
+    }).start();
+  let probes = probesFor(config);
 
   return {
     proxyAddress,
@@ -361,6 +383,9 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     get config() {
       return gen.config;
     },
+    get probes() {
+      return probes;
+    },
     async reload(next: ResolvedConfig): Promise<ReloadResult> {
       const needsRestart = restartOnly(config, next);
       // The old runtime flushes its minutes to the store and hands it over; the new one
@@ -376,10 +401,19 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       proxy.route(routingOf(fresh));
       metrics.swap(fresh.recorder, [...lasting, ...fresh.renderers], healthOf(fresh));
       await old.accessLog.close();
+      // The old schedule stops; its request in flight (if any) still counts, and the new
+      // one starts after it, keeping each probe's last start (probes/runner.ts).
+      const oldProbes = probes;
+      oldProbes.retire();
+      probes = probesFor(next, oldProbes);
+      void oldProbes.close();
       return { routes: next.routes.length, slos: next.slos.length, needsRestart };
     },
     async close(drainMs: number) {
+      // Draining: no probe starts from here on; one in flight ends through the drain.
+      probes.stop();
       await proxy.close(drainMs);
+      await probes.close();
       // Before the store closes: an attempt in flight is aborted and stays pending.
       await outbox?.close();
       await closeGeneration(gen);

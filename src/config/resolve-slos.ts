@@ -27,12 +27,20 @@ export interface SloContext {
   readonly period: CompliancePeriod;
   readonly timeZone: string;
   readonly timeslices: TimesliceRules;
+  /** The top-level `include_synthetic` (default false): every SLO's default. */
+  readonly includeSynthetic: boolean;
 }
 
 /** The SLOs implied by the route map, in category order then route order. */
 export function generatedSlos(ctx: SloContext): SloDefinition[] {
   const out: SloDefinition[] = [];
-  const base = { method: 'occurrences', timeslices: undefined, period: ctx.period, generated: true } as const;
+  const base = {
+    method: 'occurrences',
+    timeslices: undefined,
+    period: ctx.period,
+    generated: true,
+    includeSynthetic: ctx.includeSynthetic,
+  } as const;
   for (const category of ctx.categories.values()) {
     const routes = ctx.routes.filter((r) => r.category === category.name).map((r) => r.name);
     if (routes.length === 0) continue;
@@ -147,6 +155,7 @@ export function explicitSlos(
       timeslices,
       period,
       generated: false,
+      includeSynthetic: typeof s.include_synthetic === 'boolean' ? s.include_synthetic : ctx.includeSynthetic,
     });
   });
   return out;

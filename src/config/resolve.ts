@@ -11,6 +11,7 @@ import { asObject, asString, parseAt, positiveDuration } from './resolve-common.
 import { resolveEmail } from './resolve-email.js';
 import { resolveMaintenance } from './resolve-maintenance.js';
 import { resolveDowntime, resolvePayment, splitAdmin } from './resolve-payments.js';
+import { resolveProbes } from './resolve-probes.js';
 import { knownList, resolveRoutes } from './resolve-routes.js';
 import { parsePeriod, parseTimesliceRules, SEED_TIMESLICE_RULES } from './resolve-rules.js';
 import { explicitSlos, generatedSlos } from './resolve-slos.js';
@@ -163,7 +164,8 @@ export function resolveConfig(
 
   const routes = resolveRoutes(raw.routes, classes, categories, overrides, problems, payments);
   const timeslices = parseTimesliceRules(raw.timeslices, ['timeslices'], SEED_TIMESLICE_RULES, problems);
-  const ctx = { routes, classes, categories, period, timeZone, timeslices };
+  const includeSynthetic = raw.include_synthetic === true;
+  const ctx = { routes, classes, categories, period, timeZone, timeslices, includeSynthetic };
   const generated = generatedSlos(ctx);
   const explicit = explicitSlos(raw.slos, ctx, new Set(generated.map((s) => s.name)), problems);
   const maintenance = resolveMaintenance(raw.maintenance, routes, categories, problems);
@@ -192,6 +194,7 @@ export function resolveConfig(
   const holdMs = parseAt(problems, ['alerting', 'hold'], alerting.hold, positiveDuration('m'), undefined);
   const webhooks = resolveWebhooks(raw.webhooks, problems, env);
   const email = resolveEmail(raw.notify, new Set(categories.keys()), problems, env);
+  const probes = resolveProbes(raw.probes, routes, problems);
 
   return deepFreeze<ResolvedConfig>({
     source,
@@ -228,5 +231,6 @@ export function resolveConfig(
     downtime: resolveDowntime(raw.downtime, problems),
     adminToken: adminRaw.token,
     email,
+    probes,
   });
 }

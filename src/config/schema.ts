@@ -177,7 +177,36 @@ const slo: SchemaObject = {
     timeslices,
     // Overrides the top-level `period` for this SLO.
     period: duration,
+    // Whether probe requests (`probes:`, labelled synthetic="true") count in this SLO.
+    // Default: the top-level `include_synthetic`, itself false (out of the SLA figures).
+    include_synthetic: { type: 'boolean' },
     description,
+  },
+};
+
+/**
+ * A scheduled request through the sidecar's own route table, so that a route without
+ * traffic still shows whether it works (docs/sla-definitions.md#no-traffic).
+ */
+const probe: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['route', 'method', 'path', 'interval', 'expect_status'],
+  properties: {
+    // The route probed (a `routes[].name`); `path` must route to it for `method`.
+    route: name,
+    // One HTTP method, upper case: GET, POST, ...
+    method: { type: 'string', pattern: '^[A-Z]{1,16}$', 'x-hint': 'an upper-case HTTP method such as GET' },
+    // Origin-form target sent to the upstream, query allowed: /hpp/v1/sessions/probe
+    path: { type: 'string', minLength: 1 },
+    // Minimum time between two starts of this probe, at least 1s (e.g. 30s, 1m).
+    interval: duration,
+    // Extra request headers (e.g. an API key for a probe account).
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    // Request body, sent as is.
+    body: { type: 'string' },
+    // The status a working route answers with; anything else makes the probe bad.
+    expect_status: { type: 'integer', minimum: 100, maximum: 599, 'x-hint': 'an HTTP status code, 100-599' },
   },
 };
 
@@ -398,6 +427,10 @@ export const configSchema: SchemaObject = {
     timeslices,
     // Extra SLOs next to the generated ones; see `slo` above.
     slos: { type: 'array', items: slo },
+    // Default of every SLO's `include_synthetic` (generated SLOs included). Default false.
+    include_synthetic: { type: 'boolean' },
+    // Probes for quiet routes; see `probe` above.
+    probes: { type: 'array', items: probe },
     // Signed webhooks from the outbox: url (http/https), secret or secret_env (the name of an
     // environment variable holding it), the events to send, account_id for the envelope.
     webhooks: { type: 'array', items: webhook },

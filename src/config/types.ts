@@ -109,6 +109,28 @@ export interface SloDefinition {
   readonly period: CompliancePeriod;
   /** True when generated from the route map rather than written under `slos:`. */
   readonly generated: boolean;
+  /**
+   * Whether probe traffic (`probes:`, labelled synthetic) counts in this SLO. Default false:
+   * an SLA figure is about the merchant's own requests (docs/sla-definitions.md#availability-occurrences).
+   */
+  readonly includeSynthetic: boolean;
+}
+
+/** One scheduled probe (`probes:`): a request sent through the sidecar's own route table. */
+export interface ProbeDefinition {
+  /** The route the probe exercises; `path` routes to it for `method` (checked at load). */
+  readonly route: string;
+  readonly method: string;
+  /** Origin-form target, query allowed: `/hpp/v1/sessions/probe?x=1`. */
+  readonly path: string;
+  /** Minimum time between two probe starts, >= 1 s. */
+  readonly intervalMs: number;
+  /** Extra request headers as flat name/value pairs (names lower-cased). */
+  readonly headers: readonly string[];
+  /** Request body, sent as is (UTF-8); undefined for none. */
+  readonly body: string | undefined;
+  /** The status a working route answers the probe with. */
+  readonly expectStatus: number;
 }
 
 export type MaintenancePolicyName = 'klarna' | 'paywithmybank' | 'none';
@@ -240,4 +262,5 @@ export interface ResolvedConfig {
   readonly adminToken?: string;
   /** `notify.email`; undefined when not configured. */
   readonly email?: EmailConfig | undefined;
+  readonly probes: readonly ProbeDefinition[];
 }

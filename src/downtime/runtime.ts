@@ -67,6 +67,8 @@ export function methodEngineConfig(config: ResolvedConfig, plan: MethodPlan): Re
       period: config.period,
       generated: true,
       sli: 'availability',
+      // Probes count for downtime detection (a quiet method is not blind): README "Probes".
+      includeSynthetic: true,
     } as const;
     return [
       {

@@ -18,7 +18,7 @@ import { timesliceErrorStatuses } from '../config/derived.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { type Matcher, quote, regexLiteral, renderMatchers } from '../rules/selector.js';
 import { BucketLayout, configBucketBounds } from '../telemetry/buckets.js';
-import type { MinuteRollup } from '../telemetry/rollup.js';
+import { type MinuteRollup, routeOfKey, syntheticRouteKey } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
 import type { PrometheusApi, PromSeries } from './prometheus-api.js';
 
@@ -104,8 +104,10 @@ export async function prometheusRollups(
     for (const series of await api.queryRange(`sloprobe_requests_total{${sel}}`, s, e, 60)) {
       const { route = '', outcome, code = '' } = series.metric;
       if (!routes.has(route)) continue;
+      // Probe series (synthetic="true") become the route's probe rows, as the sidecar keeps them.
+      const key = series.metric.synthetic === 'true' ? syntheticRouteKey(route) : route;
       requests.each(series, (minute, d) => {
-        const a = acc(minute, route);
+        const a = acc(minute, key);
         a.total += d;
         if (outcome === 'good') a.good += d;
         else if (outcome === 'bad') a.bad += d;
@@ -122,8 +124,9 @@ export async function prometheusRollups(
       const i = leIndex.get(series.metric.le ?? '');
       const route = series.metric.route ?? '';
       if (i === undefined || !routes.has(route)) continue;
+      const key = series.metric.synthetic === 'true' ? syntheticRouteKey(route) : route;
       buckets.each(series, (minute, d) => {
-        acc(minute, route).cum[i]! += d;
+        acc(minute, key).cum[i]! += d;
       });
     }
   }
@@ -131,7 +134,7 @@ export async function prometheusRollups(
   const out: MinuteRollup[] = [];
   for (const [k, a] of accs) {
     const [m, route] = k.split('\u0000') as [string, string];
-    const r = routes.get(route)!;
+    const r = routes.get(routeOfKey(route).route)!;
     const counts: number[] = [];
     for (let i = 0; i < a.cum.length; i++) counts.push(Math.max(0, a.cum[i]! - (i > 0 ? a.cum[i - 1]! : 0)));
     const measured = a.cum[a.cum.length - 1]!;

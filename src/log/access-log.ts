@@ -7,7 +7,7 @@
  *
  * `time` is when the request arrived (the instant rollups and replay key on), `latency_ms`
  * the SLI latency the recorder counted (null only for excluded requests), then `digest`
- * and `error` when present. Only these fields exist: no headers, bodies, cookies, API keys
+ * and `error` when present, and `"synthetic":true` on probe requests. Only these fields exist: no headers, bodies, cookies, API keys
  * or query strings can reach a line, because none is read from the observation. No pid or
  * hostname either: the container runtime already attributes the stream, and replay needs
  * neither.
@@ -99,6 +99,8 @@ export class AccessLogFormatter {
     if (o.digest !== null && o.digest !== undefined) line += `,"digest":${jsonString(o.digest)}`;
     if (o.errorReason !== null && o.errorReason !== undefined)
       line += `,"error":${jsonString(o.errorReason)}`;
+    // Probe requests (src/probes) say so; the merchant's own lines carry no extra field.
+    if (o.synthetic === true) line += ',"synthetic":true';
     return `${line}}\n`;
   }
 }

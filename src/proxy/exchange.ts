@@ -74,6 +74,8 @@ export class Exchange implements Observation, RawHandler {
   requestId = '';
   digest: string | null = null;
   paymentVariant = 0;
+  /** Sent by the probe runner (request-plan.ts decides); recorded apart, labelled synthetic. */
+  synthetic = false;
 
   // ---- state
   private req: IncomingMessage | null;
@@ -138,6 +140,7 @@ export class Exchange implements Observation, RawHandler {
     const plan = planRequest(req, entry, ctx.upstreamAuthority, requestPlan);
     this.requestId = plan.requestId;
     this.path = plan.path;
+    this.synthetic = plan.synthetic;
     // Refused requests are routed too: they count against the route they were aimed at.
     const routeIndex = ctx.routeOf(this.routing, this.method, plan.path);
     this.routeIndex = routeIndex;

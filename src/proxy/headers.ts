@@ -25,6 +25,8 @@ const FORWARDED_FOR = 9;
 /** X-Forwarded-Host and X-Forwarded-Proto: the sidecar describes its own hop. */
 const FORWARDED_REPLACED = 10;
 const VIA = 11;
+/** The probe marker (synthetic.ts): never forwarded, read by the request plan. */
+const SYNTHETIC = 12;
 type H = number;
 
 const NAMES: ReadonlyArray<readonly [string, H]> = [
@@ -45,6 +47,7 @@ const NAMES: ReadonlyArray<readonly [string, H]> = [
   ['x-forwarded-host', FORWARDED_REPLACED],
   ['x-forwarded-proto', FORWARDED_REPLACED],
   ['via', VIA],
+  ['x-sloprobe-synthetic', SYNTHETIC],
 ];
 
 /** Candidates indexed by name length: a name whose length matches none is PASS at once. */
@@ -160,6 +163,8 @@ export class RequestScan {
   framingLookAlike = false;
   /** Transfer-Encoding names a coding besides the final `chunked` (refused with 501). */
   otherTransferCoding = false;
+  /** The value of `x-sloprobe-synthetic`, '' when absent (checked by the request plan). */
+  synthetic = '';
 
   reset(): void {
     this.hostCount = 0;
@@ -172,6 +177,7 @@ export class RequestScan {
     this.upgrade = '';
     this.framingLookAlike = false;
     this.otherTransferCoding = false;
+    this.synthetic = '';
   }
 }
 
@@ -224,6 +230,9 @@ export function upstreamRequestHeaders(raw: readonly string[], scan: RequestScan
         break;
       case VIA:
         scan.via = scan.via === '' ? value : `${scan.via}, ${value}`;
+        break;
+      case SYNTHETIC:
+        scan.synthetic = value;
         break;
       default:
         // HOP, EXPECT, FORWARDED_REPLACED

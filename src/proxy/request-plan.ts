@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RefusalReason } from './errors-response.js';
 import { requestScan, upstreamRequestHeaders, VIA_HTTP10, VIA_HTTP11 } from './headers.js';
+import { isSyntheticMarker } from './synthetic.js';
 import { isValidOriginForm, localAuthority, pathOf, resolveAbsoluteForm } from './target.js';
 
 const SLASH = 0x2f;
@@ -37,6 +38,8 @@ export class RequestPlan {
   headers: string[] = [];
   hasBody = false;
   refusal: RefusalReason | null = null;
+  /** Sent by this process's probe runner (synthetic.ts); its observation is labelled synthetic. */
+  synthetic = false;
 }
 
 export const requestPlan = new RequestPlan();
@@ -53,6 +56,9 @@ export function planRequest(
   plan.headers = headers;
   plan.requestId = scan.requestId !== '' ? scan.requestId : randomUUID();
   plan.hasBody = scan.hasBody;
+  plan.synthetic =
+    scan.synthetic !== '' &&
+    isSyntheticMarker(scan.synthetic, req.socket.remoteAddress, req.socket.localAddress);
   let target = req.url ?? '';
   let forwardedHost = scan.host;
   let refusal: RefusalReason | null = null;

@@ -20,7 +20,7 @@ import { type Matcher, quote, regexLiteral, renderMatchers } from './selector.js
 
 /** Labels summed away: the replica's identity plus sloprobe's per-request labels. */
 export const REPLICA_LABELS = ['instance', 'pod'];
-const REQUEST_LABELS = ['route', 'method', 'code', 'outcome', 'category', 'class'];
+const REQUEST_LABELS = ['route', 'method', 'code', 'outcome', 'category', 'class', 'synthetic'];
 export const SUMMED_LABELS = [...REPLICA_LABELS, ...REQUEST_LABELS];
 
 export const ANY = '*';
@@ -71,7 +71,12 @@ export function sloSpecs(cfg: ResolvedConfig, service: string, selector: readonl
   return cfg.slos.map((def) => {
     const routes = cfg.routes.filter((r) => def.routes.includes(r.name));
     const routeRe = def.routes.map(regexLiteral).join('|');
-    const matchers = [renderMatchers(selector), `route=~${quote(routeRe)}`].filter((m) => m !== '').join(',');
+    // Probe series carry synthetic="true" (src/probes); an SLO leaves them out unless it
+    // includes them, as the sidecar's own engine does. `!=` also matches series without it.
+    const synthetic = def.includeSynthetic ? '' : 'synthetic!="true"';
+    const matchers = [renderMatchers(selector), `route=~${quote(routeRe)}`, synthetic]
+      .filter((m) => m !== '')
+      .join(',');
     let le: string | undefined;
     if (def.sli === 'latency') {
       const thresholdMs = def.latency?.thresholdMs ?? routes[0]?.latency?.thresholdMs;

@@ -17,7 +17,7 @@
  */
 import type { ResolvedConfig, ResolvedRoute, SloDefinition } from '../config/types.js';
 import { UNCLASSIFIED, UNMATCHED_ROUTE } from '../config/types.js';
-import type { MinuteRollup } from '../telemetry/rollup.js';
+import { type MinuteRollup, routeOfKey, syntheticRouteKey } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
 import type { FlagLatch } from './burn.js';
 import { HourBuckets } from './hour-buckets.js';
@@ -142,8 +142,13 @@ export class SloEngine {
       const hours =
         def.sli === 'latency' ? new HourBuckets(hoursCap, options.bucketBoundsSeconds.length + 1) : undefined;
       this.tracks.push(new SloTrack(i, def, this.capacity, ts, hours));
-      for (const name of def.routes) {
-        const ri = this.routeSlot(name, routes.get(name));
+      // Probe rows (`<route>~synthetic`, telemetry/rollup.ts) count only where the SLO asks.
+      const keys = def.includeSynthetic
+        ? def.routes.flatMap((name) => [name, syntheticRouteKey(name)])
+        : def.routes;
+      for (const key of keys) {
+        const name = routeOfKey(key).route;
+        const ri = this.routeSlot(key, name, routes.get(name));
         const terms = this.terms[ri]!;
         // A route listed twice in one SLO still counts once.
         if (terms.some((t) => t.slo === i)) continue;
@@ -151,8 +156,11 @@ export class SloEngine {
         if (term) terms.push(term);
       }
     });
-    for (const name of [...routes.keys(), UNMATCHED_ROUTE])
+    for (const name of [...routes.keys(), UNMATCHED_ROUTE]) {
       if (!this.routeIndex.has(name)) this.uncovered.add(name);
+      const synthetic = syntheticRouteKey(name);
+      if (!this.routeIndex.has(synthetic)) this.uncovered.add(synthetic);
+    }
     for (const f of options.raised ?? []) {
       const t = this.tracks.find((x) => x.def.name === f.slo);
       const latch = f.severity === 'page' ? t?.pageLatch : t?.ticketLatch;
@@ -162,11 +170,12 @@ export class SloEngine {
     }
   }
 
-  private routeSlot(name: string, route: ResolvedRoute | undefined): number {
-    let ri = this.routeIndex.get(name);
+  /** The slot of rollup key `key` (a route name, or its probe key) of route `name`. */
+  private routeSlot(key: string, name: string, route: ResolvedRoute | undefined): number {
+    let ri = this.routeIndex.get(key);
     if (ri !== undefined) return ri;
     ri = this.terms.length;
-    this.routeIndex.set(name, ri);
+    this.routeIndex.set(key, ri);
     this.terms.push([]);
     const category = route?.category ?? (name === UNMATCHED_ROUTE ? UNCLASSIFIED : '');
     this.maintRanges.push(excludedMinuteRanges(this.maintenance, name, category));

@@ -103,7 +103,8 @@ function histogram(
 
 /** Writes the `sloprobe_*` families of one recorder, as of `nowMs`. */
 export function writeRecorder(w: PromWriter, recorder: Recorder, nowMs: number): void {
-  const contexts = recorder.contexts;
+  // Synthetic contexts only once a probe used them: no empty twin of every series.
+  const contexts = recorder.exposedContexts();
   const le = recorder.layout.le;
 
   w.family(
@@ -156,7 +157,7 @@ export function writeRecorder(w: PromWriter, recorder: Recorder, nowMs: number):
     'summary',
     'SLI latency quantiles from HDR histograms (3 significant digits) over completed 10 s slices: window 1m = last 60 s, 5m = last 5 to 6 minutes, all = since start. Absent while a window is empty.',
   );
-  for (const ctx of contexts) {
+  for (const ctx of recorder.contexts) {
     for (const window of LATENCY_WINDOWS) {
       const q = recorder.windowQuantiles(ctx.index, window, nowMs);
       if (q === null || q.count === 0) continue;

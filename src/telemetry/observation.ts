@@ -43,6 +43,11 @@ export interface Observation {
    * its index in the allowed list, the list's length for `other`; 0 for a static method.
    */
   readonly paymentVariant?: number;
+  /**
+   * A probe request (src/probes), recorded under its own labels and rollup keys; absent
+   * means false (observations built outside the proxy).
+   */
+  readonly synthetic?: boolean;
 }
 
 export interface ObservationSink {
@@ -68,5 +73,6 @@ export function copyObservation(o: Observation, routeIndex: number = o.routeInde
     requestId: o.requestId,
     digest: o.digest,
     paymentVariant: o.paymentVariant ?? 0,
+    synthetic: o.synthetic === true,
   };
 }

@@ -19,7 +19,7 @@ import {
 } from './labels.js';
 import { type LatencyWindow, LatencyWindows, SLICE_MS, type WindowQuantiles } from './latency-windows.js';
 import type { Observation, ObservationSink } from './observation.js';
-import type { MinuteRollup } from './rollup.js';
+import { type MinuteRollup, syntheticRouteKey } from './rollup.js';
 import { RollupBook } from './rollup-book.js';
 
 export interface RecorderOptions {
@@ -73,11 +73,16 @@ export class RouteContext {
   readonly thresholdNs: number;
   readonly windows: LatencyWindows | null;
 
-  constructor(index: number, route: ResolvedRoute, layout: BucketLayout, hdr: boolean) {
+  /** Counts probe traffic (src/probes): labels end in `synthetic="true"`, no HDR windows. */
+  readonly synthetic: boolean;
+
+  constructor(index: number, route: ResolvedRoute, layout: BucketLayout, hdr: boolean, synthetic = false) {
     this.index = index;
     this.route = route;
-    this.routeLabel = `route="${escapeLabelValue(route.name)}"`;
-    this.labels = `${this.routeLabel},category="${escapeLabelValue(route.category)}",class="${escapeLabelValue(route.class)}"`;
+    this.synthetic = synthetic;
+    const mark = synthetic ? ',synthetic="true"' : '';
+    this.routeLabel = `route="${escapeLabelValue(route.name)}"${mark}`;
+    this.labels = `route="${escapeLabelValue(route.name)}",category="${escapeLabelValue(route.category)}",class="${escapeLabelValue(route.class)}"${mark}`;
     this.sliBuckets = new Float64Array(layout.size);
     this.durationBuckets = new Float64Array(layout.size);
     this.thresholdNs =
@@ -97,6 +102,12 @@ export class Recorder implements ObservationSink {
   readonly routes: readonly ResolvedRoute[];
   readonly layout: BucketLayout;
   readonly contexts: readonly RouteContext[];
+  /**
+   * The same routes for probe traffic, chosen once per observation by `synthetic`: a second
+   * prebuilt set keeps the request path free of label building. Index `routes.length + i`
+   * (their rollup rows follow the organic ones, keyed `<route>~synthetic`).
+   */
+  readonly syntheticContexts: readonly RouteContext[];
   private readonly errorStatus = new Uint8Array(1000);
   private readonly clock: () => number;
   private readonly onError: (err: unknown) => void;
@@ -111,13 +122,17 @@ export class Recorder implements ObservationSink {
     );
     const hdr = options.latencyWindows ?? true;
     this.contexts = routes.map((r, i) => new RouteContext(i, r, this.layout, hdr));
+    // No HDR windows for probes: the latency quantiles describe the merchant's traffic.
+    this.syntheticContexts = routes.map(
+      (r, i) => new RouteContext(routes.length + i, r, this.layout, false, true),
+    );
     for (const s of options.timesliceErrorStatuses ?? [500]) {
       if (s >= 0 && s < 1000) this.errorStatus[s] = 1;
     }
     this.clock = options.now ?? Date.now;
     this.onError = options.onError ?? defaultOnError;
     this.rollups = new RollupBook(
-      routes.map((r) => r.name),
+      [...routes.map((r) => r.name), ...routes.map((r) => syntheticRouteKey(r.name))],
       this.layout.size,
       options.rollupGraceMs ?? 10_000,
     );
@@ -134,11 +149,12 @@ export class Recorder implements ObservationSink {
    * Returns the number of routes carried.
    */
   carryFrom(previous: Recorder): number {
-    const byName = new Map(previous.contexts.map((c) => [c.route.name, c]));
+    const keyOf = (c: RouteContext) => (c.synthetic ? syntheticRouteKey(c.route.name) : c.route.name);
+    const byName = new Map([...previous.contexts, ...previous.syntheticContexts].map((c) => [keyOf(c), c]));
     const sameBounds = sameNumbers(previous.layout.boundsSeconds, this.layout.boundsSeconds);
     let carried = 0;
-    for (const ctx of this.contexts) {
-      const old = byName.get(ctx.route.name);
+    for (const ctx of [...this.contexts, ...this.syntheticContexts]) {
+      const old = byName.get(keyOf(ctx));
       if (old === undefined || old.labels !== ctx.labels) continue;
       old.requests.forEach((key, count) => {
         ctx.requests.increment(key, count);
@@ -152,7 +168,7 @@ export class Recorder implements ObservationSink {
         ctx.durationSumNs += old.durationSumNs;
         ctx.durationCount += old.durationCount;
       }
-      carried++;
+      if (!ctx.synthetic) carried++;
     }
     this.failures += previous.failures;
     return carried;
@@ -189,7 +205,7 @@ export class Recorder implements ObservationSink {
   }
 
   private record(o: Observation): void {
-    const ctx = this.contexts[o.routeIndex];
+    const ctx = o.synthetic === true ? this.syntheticContexts[o.routeIndex] : this.contexts[o.routeIndex];
     if (ctx === undefined) throw new RangeError(`route index ${o.routeIndex} is outside the route table`);
     // Clocks can be wrong; a request is still counted, at the recorder's idea of now.
     const startMs = o.startMs > 0 ? o.startMs : this.clock();
@@ -252,6 +268,11 @@ export class Recorder implements ObservationSink {
       ctx.windows?.takeHours((hour, counts) => out.push({ hour, route: ctx.route.name, counts }));
     }
     return out;
+  }
+
+  /** The contexts /metrics shows: every organic one, and the synthetic ones probes used. */
+  exposedContexts(): RouteContext[] {
+    return [...this.contexts, ...this.syntheticContexts.filter((c) => c.requests.size > 0)];
   }
 
   /** Snapshots of the minutes still open (the in-progress minute and any in its grace). */

@@ -36,6 +36,57 @@ export const C_SLOW = ROLLUP_COUNTERS.indexOf('slow');
 export const C_ERRORS = ROLLUP_COUNTERS.indexOf('errors');
 export const C_DISTINCT = ROLLUP_COUNTERS.indexOf('distinct');
 
+/**
+ * Probe traffic (src/probes) is counted in rollups of its own, keyed `<route>~synthetic`
+ * (`~` is not allowed in a route name, so no real route can collide). Everything that
+ * reads rollups therefore sees the merchant's own traffic alone unless it asks for probes:
+ * the SLA figures leave them out by default, an SLO with `include_synthetic` maps the key
+ * back to its route (slo/engine.ts), and downtime detection folds them in with
+ * `withSynthetic` (docs/sla-definitions.md#no-traffic: a probe keeps a quiet route from
+ * being blind).
+ */
+export const SYNTHETIC_ROUTE_SUFFIX = '~synthetic';
+
+/** The rollup key of a route's probe traffic. */
+export function syntheticRouteKey(route: string): string {
+  return `${route}${SYNTHETIC_ROUTE_SUFFIX}`;
+}
+
+/** The route a rollup key belongs to, and whether the key is its probe traffic. */
+export function routeOfKey(key: string): { route: string; synthetic: boolean } {
+  return key.endsWith(SYNTHETIC_ROUTE_SUFFIX)
+    ? { route: key.slice(0, -SYNTHETIC_ROUTE_SUFFIX.length), synthetic: true }
+    : { route: key, synthetic: false };
+}
+
+/**
+ * The hook for downtime detection ("in for downtime detection" by default): the same rows
+ * with each route's probe rows added into its own row of the same minute, so a consumer
+ * that reads per-route minutes sees probe requests as requests of the route they probe.
+ */
+export function withSynthetic(rows: readonly MinuteRollup[]): MinuteRollup[] {
+  const out = new Map<string, MinuteRollup>();
+  for (const r of rows) {
+    const { route } = routeOfKey(r.route);
+    const key = `${r.minute} ${route}`;
+    const own = r.route === route ? r : rollupFromRow(r.minute, route, rowOf(r), 0, r.buckets);
+    const before = out.get(key);
+    out.set(key, before === undefined ? own : addRollups(before, own));
+  }
+  return [...out.values()];
+}
+
+/** Keeps only the merchant's own rows (what the SLA figures read). */
+export function withoutSynthetic(rows: readonly MinuteRollup[]): MinuteRollup[] {
+  return rows.filter((r) => !r.route.endsWith(SYNTHETIC_ROUTE_SUFFIX));
+}
+
+function rowOf(r: RollupCounts): Float64Array {
+  const row = new Float64Array(COUNTERS);
+  writeCounters(r, row, 0);
+  return row;
+}
+
 /** The store column of each counter (`distinct` is an SQL keyword). */
 export const COUNTER_COLUMNS: { readonly [K in RollupCounter]: string } = {
   total: 'total',

@@ -62,6 +62,7 @@ export function availabilitySlo(
     timeslices: undefined,
     period: ROLLING_30D,
     generated: true,
+    includeSynthetic: false,
     ...opts,
   };
 }
@@ -126,6 +127,7 @@ export function config(parts: ConfigParts): ResolvedConfig {
     store: { dataDir: ':memory:', minuteRetentionMs: 35 * DAY, hourRetentionMs: 400 * DAY },
     fees: parts.fees,
     webhooks: [],
+    probes: [],
   };
 }
 
