@@ -169,7 +169,10 @@ export class DowntimeRuntime {
       const signals = this.plan.series.map((s) => {
         const st = this.statuses[2 * s.index];
         return {
-          page: st?.flags.page === true,
+          // The page's condition, not its latched flag: the hold keeps a flag up for its short
+          // window after the burn stops (no flapping notifications), and a downtime has its own
+          // `quiet` for that, so a held flag is no evidence that the method still fails.
+          page: st?.firing.some((r) => r === 'page-quick' || r === 'page-slow') === true,
           ratio5m: st?.windows.find((w) => w.window === '5m')?.errorRatio ?? null,
         };
       });
