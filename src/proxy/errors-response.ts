@@ -47,12 +47,21 @@ function codeOf(err: unknown): string {
   return '';
 }
 
+/**
+ * undici's error for a response llhttp refused (a bad status line, header or chunk size).
+ * It means to carry `code: 'HPE_*'`, but undici 7 looks the llhttp error number up in a
+ * name-to-number table and so leaves `code` undefined; the class name is what is reliable.
+ */
+function isParserError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'HTTPParserError';
+}
+
 /** Maps an undici or socket error to the reason recorded in the Observation. */
 export function upstreamErrorReason(err: unknown): UpstreamErrorReason {
   const code = codeOf(err);
   const known = REASON_BY_CODE[code];
   if (known !== undefined) return known;
-  if (code.startsWith('HPE_')) return 'protocol';
+  if (code.startsWith('HPE_') || isParserError(err)) return 'protocol';
   if (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.startsWith('CERT_')) return 'tls';
   return 'other';
 }
