@@ -35,6 +35,8 @@ export const DEFAULTS = Object.freeze({
   headersMs: 30_000,
   bodyMs: 60_000,
   idleMs: 60_000,
+  // nginx's client_header_timeout and Node's headersTimeout agree on 60 s.
+  clientHeadersMs: 60_000,
   accessLog: 'stdout',
   dataDir: './.sloprobe-data',
   period: '30d',
@@ -103,6 +105,13 @@ export function resolveConfig(
     headersMs: parseAt(problems, ['timeouts', 'headers'], t.headers, seconds, DEFAULTS.headersMs),
     bodyMs: parseAt(problems, ['timeouts', 'body'], t.body, seconds, DEFAULTS.bodyMs),
     idleMs: parseAt(problems, ['timeouts', 'idle'], t.idle, seconds, DEFAULTS.idleMs),
+    clientHeadersMs: parseAt(
+      problems,
+      ['timeouts', 'client_headers'],
+      t.client_headers,
+      seconds,
+      DEFAULTS.clientHeadersMs,
+    ),
   };
   const accessLog = parseAt(problems, ['access_log'], raw.access_log ?? DEFAULTS.accessLog, parseAccessLog, {
     kind: 'stdout',

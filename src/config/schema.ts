@@ -352,11 +352,18 @@ export const configSchema: SchemaObject = {
     },
     // Upstream timeouts. connect: TCP/TLS connect (2s); headers: until response headers (30s,
     // per-route `timeout` overrides it); body: between body chunks (60s); idle: keep-alive
-    // sockets (60s).
+    // sockets (60s). client_headers: the one client-side limit, how long a client may take
+    // to send its request headers (60s; slowloris).
     timeouts: {
       type: 'object',
       additionalProperties: false,
-      properties: { connect: duration, headers: duration, body: duration, idle: duration },
+      properties: {
+        connect: duration,
+        headers: duration,
+        body: duration,
+        idle: duration,
+        client_headers: duration,
+      },
     },
     // off | stdout | a file path (JSON lines, one per request). Default stdout. Not stderr:
     // that carries the sidecar's own log. Relative paths are relative to the working directory.

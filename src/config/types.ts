@@ -18,6 +18,11 @@ export interface Timeouts {
   readonly headersMs: number;
   readonly bodyMs: number;
   readonly idleMs: number;
+  /**
+   * How long a client may take to send its request headers (slowloris); the loader always
+   * sets it, programmatic callers may leave it to the proxy's default.
+   */
+  readonly clientHeadersMs?: number;
 }
 
 export interface ServiceClass {

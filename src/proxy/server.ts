@@ -82,10 +82,22 @@ export const DEFAULT_CONNECTIONS = 128;
 
 /**
  * Client-side limits (Slowloris and slow uploads). Node's defaults, stated: 60 s to send
- * the request headers, 5 min for the whole request including its body.
+ * the request headers (`timeouts.client_headers`), 5 min for the whole request including
+ * its body. Bytes trickling in do not extend either: both run from the start of the request
+ * (for a connection's first request, from the moment it connected).
  */
 export const CLIENT_HEADERS_TIMEOUT_MS = 60_000;
 export const CLIENT_REQUEST_TIMEOUT_MS = 300_000;
+
+/**
+ * How often Node looks for connections past those limits. Its default, every 30 s, lets a
+ * slowloris client hold a connection up to 30 s past the headers timeout (90 s instead of
+ * 60); a quarter of the timeout keeps the overshoot to 25 % (every 15 s by default). The
+ * check is one walk of Node's list of connections with a request under way, in C++.
+ */
+function checkIntervalFor(headersTimeoutMs: number): number {
+  return Math.min(30_000, Math.max(250, Math.floor(headersTimeoutMs / 4)));
+}
 
 function parseUpstream(upstream: string): URL {
   let url: URL;
@@ -154,15 +166,15 @@ export class ProxyServer {
       url.host.toLowerCase(),
     );
     this.ctx = ctx;
+    const headersTimeout = opts.client?.headersTimeoutMs ?? t.clientHeadersMs ?? CLIENT_HEADERS_TIMEOUT_MS;
     const server = http.createServer({
       ServerResponse: ProxyResponse,
       // Checked by the exchange instead, so the 400 is observed like any other request.
       requireHostHeader: false,
-      headersTimeout: opts.client?.headersTimeoutMs ?? CLIENT_HEADERS_TIMEOUT_MS,
-      requestTimeout: opts.client?.requestTimeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS,
-      ...(opts.client?.checkIntervalMs === undefined
-        ? {}
-        : { connectionsCheckingInterval: opts.client.checkIntervalMs }),
+      headersTimeout,
+      // Node requires requestTimeout >= headersTimeout (0 disables it).
+      requestTimeout: Math.max(opts.client?.requestTimeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS, headersTimeout),
+      connectionsCheckingInterval: opts.client?.checkIntervalMs ?? checkIntervalFor(headersTimeout),
       noDelay: true,
     });
     server.keepAliveTimeout = t.idleMs;

@@ -46,7 +46,13 @@ describe('defaults', () => {
     // "timeouts: { connect: 2s, headers: 30s, body: 60s, idle: 60s }   # defaults"
     assert.deepEqual(c.listen, { host: '0.0.0.0', port: 8080 });
     assert.deepEqual(c.admin, { host: '0.0.0.0', port: 9464 });
-    assert.deepEqual(c.timeouts, { connectMs: 2000, headersMs: 30_000, bodyMs: 60_000, idleMs: 60_000 });
+    assert.deepEqual(c.timeouts, {
+      connectMs: 2000,
+      headersMs: 30_000,
+      bodyMs: 60_000,
+      idleMs: 60_000,
+      clientHeadersMs: 60_000,
+    });
     assert.deepEqual(c.accessLog, { kind: 'stdout' });
     // README, Configuration: data dir "default ./.sloprobe-data"; minute rollups "at least 35 days", hourly "at least 400 days".
     assert.deepEqual(c.store, {
@@ -83,7 +89,13 @@ fees: { monthly: 25000 }
     assert.equal(c.upstream, 'https://api.example.com');
     assert.deepEqual(c.listen, { host: '::1', port: 8081 });
     assert.deepEqual(c.admin, { host: '127.0.0.1', port: 0 });
-    assert.deepEqual(c.timeouts, { connectMs: 500, headersMs: 10_000, bodyMs: 60_000, idleMs: 60_000 });
+    assert.deepEqual(c.timeouts, {
+      connectMs: 500,
+      headersMs: 10_000,
+      bodyMs: 60_000,
+      idleMs: 60_000,
+      clientHeadersMs: 60_000,
+    });
     assert.deepEqual(c.accessLog, { kind: 'file', path: '/var/log/sloprobe.jsonl' });
     assert.deepEqual(c.period, { kind: 'calendar-month', timeZone: 'America/Los_Angeles' });
     assert.equal(c.alerting.minRequests, 50);
