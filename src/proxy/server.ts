@@ -26,9 +26,12 @@
  * - A GET, HEAD or OPTIONS without a body whose upstream connection was reset before any
  *   response headers is retried once (the keep-alive race; exchange.ts says why only
  *   these). It is observed once, with the outcome of the attempt that answered.
+ * - A connection that sends nothing for `timeouts.client_headers` is closed without an
+ *   answer and is not counted as a request.
  */
 import http, { type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Timeouts } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
 import type { ObservationSink } from '../telemetry/observation.js';
@@ -124,6 +127,18 @@ function parseUpstream(upstream: string): URL {
   return url;
 }
 
+/**
+ * The headers timeout on a connection that never sent a byte. Node times such connections
+ * out like a slow request and would have them answered 408, but no request was made: a
+ * client that opened a connection ahead of need is not a request to answer or to count
+ * (it would add one to the unmatched route's traffic per idle connection), and a 408 it
+ * did not ask for could be read as the answer to the request it sends next. Closed
+ * silently, as nginx closes a connection idle past client_header_timeout.
+ */
+function isIdleTimeout(err: Error & { code?: string }, socket: Duplex): boolean {
+  return err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && (socket as Socket).bytesRead === 0;
+}
+
 /** Resolves once no exchange is in flight, or after `ms`. */
 function drained(ctx: ProxyContext, ms: number): Promise<void> {
   if (ctx.inflight === 0) return Promise.resolve();
@@ -190,7 +205,10 @@ export class ProxyServer {
       new Ex(ctx, req, res as ProxyResponse).start(ENTRY_EXPECTATION);
     });
     server.on('connect', (req: http.IncomingMessage, socket) => refuseConnect(ctx, req, socket));
-    server.on('clientError', (err, socket) => onClientError(ctx, err, socket));
+    server.on('clientError', (err, socket) => {
+      if (isIdleTimeout(err, socket)) socket.destroy();
+      else onClientError(ctx, err, socket);
+    });
     // Typed as a plain http.Server for callers; the response class is an internal detail.
     this.server = server as unknown as http.Server;
   }
