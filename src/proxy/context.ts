@@ -55,6 +55,8 @@ export class ProxyContext {
 
   constructor(
     readonly pool: Pool,
+    /** Where the one retry goes: a new connection each time (server.ts says why). */
+    readonly retryPool: Pool,
     routing: Routing,
     /** Key of the request digest (digest-exchange.ts); null when no digest is computed. */
     readonly digestKey: KeyObject | null,

@@ -18,7 +18,8 @@
  * One retry (the keep-alive race: the upstream closes an idle connection just as the pool
  * reuses it; nginx's `proxy_next_upstream error` covers the same case): a GET, HEAD or
  * OPTIONS without a body whose upstream connection was reset or closed before any response
- * headers is dispatched once more, same headers and request id. Only safe methods (RFC
+ * headers is dispatched once more, same headers and request id, on a connection of its own
+ * (never another kept-alive one, which may be as dead as the first). Only safe methods (RFC
  * 9110 9.2.1): the sidecar cannot tell a request the upstream never read from one it
  * acted on before dying, and for payment APIs DELETE cancels or voids, so replaying it
  * could turn the first attempt's success into a 404 or 409. Not after a refused
@@ -260,7 +261,7 @@ export class Exchange implements Observation, RawHandler {
     const opts = this.opts;
     if (this.cancelled || this.res === null || opts === null) return;
     try {
-      this.ctx.pool.dispatch(opts, this as unknown as Dispatcher.DispatchHandler);
+      this.ctx.retryPool.dispatch(opts, this as unknown as Dispatcher.DispatchHandler);
     } catch (err) {
       this.upstreamDone = true;
       this.failUpstream(upstreamErrorReason(err));

@@ -24,14 +24,15 @@
  *   a parse error after complete requests is answered after their responses
  *   (client-error.ts).
  * - A GET, HEAD or OPTIONS without a body whose upstream connection was reset before any
- *   response headers is retried once (the keep-alive race; exchange.ts says why only
- *   these). It is observed once, with the outcome of the attempt that answered.
+ *   response headers is retried once, on a new connection (the keep-alive race; exchange.ts
+ *   says why only these). It is observed once, with the outcome of the attempt that answered.
  * - A connection that sends nothing for `timeouts.client_headers` is closed without an
  *   answer and is not counted as a request.
  */
 import http, { type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Pool as UndiciPool } from 'undici';
 import type { Timeouts } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
 import type { ObservationSink } from '../telemetry/observation.js';
@@ -157,20 +158,28 @@ export class ProxyServer {
   readonly server: http.Server;
   private readonly ctx: ProxyContext;
   private readonly pool: Pool;
+  private readonly retryPool: Pool;
   private closed: Promise<void> | null = null;
 
   constructor(opts: ProxyOptions) {
     const url = parseUpstream(opts.upstream);
     const t = opts.timeouts;
-    this.pool = new Pool(url.origin, {
+    const poolOptions: UndiciPool.Options = {
       connections: opts.connections ?? DEFAULT_CONNECTIONS,
       pipelining: 1,
       connect: { timeout: t.connectMs },
       headersTimeout: t.headersMs,
       bodyTimeout: t.bodyMs,
-    });
+    };
+    this.pool = new Pool(url.origin, poolOptions);
+    // The one retry (exchange.ts) must not land on another kept-alive connection: an
+    // upstream or load balancer that closes idle connections closes them in batches, and
+    // the next idle one is as likely to be dead as the first. undici's `pipelining: 0`
+    // opens a connection per request (`Connection: close`). Connects only when a retry does.
+    this.retryPool = new Pool(url.origin, { ...poolOptions, pipelining: 0 });
     const ctx = new ProxyContext(
       this.pool,
+      this.retryPool,
       {
         lookup: opts.lookup,
         routeTimeoutMs: opts.routeTimeoutMs,
@@ -280,6 +289,6 @@ export class ProxyServer {
     // Exchanges on destroyed connections record themselves on their responses' 'close',
     // which may come a tick after the server's; the bound only guards against a bug.
     await drained(ctx, 1_000);
-    await this.pool.destroy();
+    await Promise.all([this.pool.destroy(), this.retryPool.destroy()]);
   }
 }
