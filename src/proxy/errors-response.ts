@@ -56,9 +56,22 @@ function isParserError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'HTTPParserError';
 }
 
+/**
+ * undici reports a response it will not accept as a SocketError, the class of "other side
+ * closed": a 100 Continue nobody asked for (the sidecar never forwards `Expect`), a
+ * response with no request outstanding, an unasked-for upgrade. Those are the upstream
+ * breaking the protocol, not the connection dropping, and must not be retried as a
+ * keep-alive race. Only the message tells them apart (test/faults pins it).
+ */
+function isBadResponse(err: unknown): boolean {
+  const message = (err as { message?: unknown }).message;
+  return message === 'bad response' || message === 'bad upgrade';
+}
+
 /** Maps an undici or socket error to the reason recorded in the Observation. */
 export function upstreamErrorReason(err: unknown): UpstreamErrorReason {
   const code = codeOf(err);
+  if (code === 'UND_ERR_SOCKET' && isBadResponse(err)) return 'protocol';
   const known = REASON_BY_CODE[code];
   if (known !== undefined) return known;
   if (code.startsWith('HPE_') || isParserError(err)) return 'protocol';

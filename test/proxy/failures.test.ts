@@ -283,6 +283,8 @@ test('undici and socket error codes map to the recorded reason and to 502/504', 
     [err('UND_ERR_RES_CONTENT_LENGTH_MISMATCH'), 'protocol', 502],
     // undici 7 builds its parser errors without a code (test/faults covers the real thing).
     [new errors.HTTPParserError('Response does not match the HTTP/1.1 protocol'), 'protocol', 502],
+    [new errors.SocketError('other side closed'), 'reset', 502],
+    [new errors.SocketError('bad response'), 'protocol', 502],
     // Happy-eyeballs: every address refused.
     [new AggregateError([err('ECONNREFUSED'), err('ECONNREFUSED')]), 'refused', 502],
     [Object.assign(new Error('wrapped'), { cause: err('ECONNRESET') }), 'reset', 502],
