@@ -3,6 +3,10 @@
  * headers, body) -> 504, both with a small JSON body naming the request id; the client's
  * own abort cancels the upstream request.". DESIGN.md: proxy-generated failures
  * are bad; "a request the client abandoned before a response is neither".
+ *
+ * The fields of the Observation itself (SLI latency, clientAborted, status 0) and what
+ * needs a special upstream (a full accept queue); the fault table, test/faults, runs every
+ * fault against the whole sidecar and checks its counters and sockets.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -52,16 +56,6 @@ test('upstream refuses the connection: 502 upstream_unavailable, reason refused'
   assert.equal(o.errorReason, 'refused');
   assert.equal(o.sliNs, -1, 'no upstream headers, no SLI latency');
   assert.equal(o.clientAborted, false);
-});
-
-test('upstream resets the connection: 502, reason reset', async (t) => {
-  const { px } = await startPair(t, (req) => req.socket.destroy());
-  const reply = await send(px.port, { path: '/v1/payments' });
-  assert.equal(reply.status, 502);
-  const body = JSON.parse(reply.body) as ErrorBody;
-  assert.equal(body.reason, 'reset');
-  assert.equal(body.request_id, reply.headers['x-request-id']);
-  assert.equal((await px.sink.nth(1)).errorReason, 'reset');
 });
 
 test('upstream sends no headers in time: 504 upstream_timeout, reason timeout_headers', async (t) => {
@@ -142,38 +136,6 @@ test('upstream stalls mid-body: the client response is cut (status already sent)
   assert.ok(o.sliNs >= 0);
 });
 
-test('upstream closes mid-body after headers: the client response is destroyed, reason reset', async (t) => {
-  const { px } = await startPair(t, (req, res) => {
-    res.writeHead(200, { 'content-length': 1000 });
-    res.write('partial', () => req.socket.destroy());
-  });
-  const complete = await new Promise<boolean>((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: px.port, path: '/v1/payments', agent: false }, (res) => {
-      res.resume();
-      res.on('error', () => {});
-      res.on('close', () => resolve(res.complete));
-    });
-    req.on('error', reject);
-  });
-  assert.equal(complete, false);
-  const o = await px.sink.nth(1);
-  assert.equal(o.status, 200);
-  assert.equal(o.errorReason, 'reset');
-});
-
-test('an upstream 5xx is relayed as is: the upstream answered, so no errorReason', async (t) => {
-  const { px } = await startPair(t, (_req, res) => {
-    res.writeHead(500, { 'content-type': 'application/json' });
-    res.end('{"error":"internal"}');
-  });
-  const reply = await send(px.port, { path: '/v1/payments' });
-  assert.equal(reply.status, 500);
-  assert.equal(reply.body, '{"error":"internal"}');
-  const o = await px.sink.nth(1);
-  assert.equal(o.status, 500);
-  assert.equal(o.errorReason, null);
-});
-
 test("the client's abort cancels the upstream request; observed as clientAborted with status 0", async (t) => {
   let resolveArrived!: (req: http.IncomingMessage) => void;
   const arrived = new Promise<http.IncomingMessage>((resolve) => {
@@ -196,36 +158,6 @@ test("the client's abort cancels the upstream request; observed as clientAborted
   assert.equal(o.status, 0, 'nothing was sent');
   assert.equal(o.errorReason, null, 'not an upstream failure');
   assert.equal(o.sliNs, -1);
-});
-
-test('a client that goes away mid-upload cancels the upstream request too', async (t) => {
-  let resolveArrived!: (req: http.IncomingMessage) => void;
-  const arrived = new Promise<http.IncomingMessage>((resolve) => {
-    resolveArrived = resolve;
-  });
-  const { px } = await startPair(t, (req) => {
-    req.on('error', () => {}); // the cut body is the point of the test
-    req.resume();
-    resolveArrived(req);
-  });
-  const req = http.request({
-    host: '127.0.0.1',
-    port: px.port,
-    method: 'POST',
-    path: '/v1/payments',
-    agent: false,
-    headers: { 'content-length': 1_000_000 },
-  });
-  req.on('error', () => {});
-  req.write(Buffer.alloc(64 * 1024));
-  const upstreamReq = await arrived;
-  const closed = closeOf(upstreamReq.socket);
-  req.destroy();
-  await closed;
-  const o = await px.sink.nth(1);
-  assert.equal(o.clientAborted, true);
-  assert.equal(o.status, 0);
-  assert.equal(o.errorReason, null);
 });
 
 test('connect timeout: an upstream whose accept queue is full gets 504, reason timeout_connect', async (t) => {
