@@ -209,6 +209,8 @@ export async function startWithHistory(
   yaml: string,
   traffic: (c: ResolvedConfig) => MinuteRollup[],
   downtimes: readonly DowntimeView[],
+  /** Payment-method series minutes (route = series name, `method:card`), as the runtime stores them. */
+  methodTraffic?: (c: ResolvedConfig) => MinuteRollup[],
 ): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sloprobe-status-'));
   const config = applyOverrides(parseConfig(yaml, 'status.yaml'), {
@@ -219,6 +221,7 @@ export async function startWithHistory(
   });
   const store = Store.open(config.store, () => {}, { now: () => NOW });
   store.writeRollups(traffic(config));
+  if (methodTraffic) store.writeMethodRollups(methodTraffic(config));
   store.close();
   const sink = new PassThrough();
   sink.resume();
