@@ -74,7 +74,8 @@ test('the demo mails the incident to its loopback SMTP server, and the page JSON
   }
   await until('the downtime started email', started);
   const m = mail.received.find((x) => / downtime started/.test(x.subject))!;
-  assert.match(m.subject, /^\[sloprobe\] pay_later downtime started \((high|medium|low)\)$/);
+  // 30% failing is below the 50% of `high` (docs/sla-definitions.md#downtime-severity): medium.
+  assert.equal(m.subject, '[sloprobe] pay_later downtime started (medium)');
   assert.deepEqual(m.to, [DEMO_SUBSCRIBER]);
   assert.ok(
     lines.some((l) => l.startsWith('email received') && l.includes('pay_later downtime started')),
