@@ -6,8 +6,8 @@
  *
  * Every second, off the request path: completed method minutes -> engine -> statuses; the
  * `page` flag of each series' availability SLO and its Downtime minutes -> tracker -> store
- * and outbox. Method minutes are not written to the store: after a restart the per-method
- * windows start empty, while open downtimes continue from their stored records.
+ * and outbox. Method minutes go to the store too (payments/method-history.ts): a restart
+ * restores the per-method windows, and open downtimes continue from their stored records.
  */
 import type { IncomingMessage } from 'node:http';
 import { timesliceErrorStatuses } from '../config/derived.js';
@@ -16,6 +16,7 @@ import { SEED_TIMESLICE_RULES } from '../config/resolve-rules.js';
 import type { ResolvedConfig, ResolvedRoute, SloDefinition } from '../config/types.js';
 import type { AppLog } from '../log/app-log.js';
 import type { EventSink } from '../notify/event.js';
+import { MethodHistory } from '../payments/method-history.js';
 import { methodLabelTexts, writeMethodCounters } from '../payments/method-metrics.js';
 import { MethodReader } from '../payments/method-reader.js';
 import { MethodRecorder } from '../payments/method-recorder.js';
@@ -96,6 +97,7 @@ export class DowntimeRuntime {
   readonly recorder: MethodRecorder;
   readonly engine: SloEngine;
   readonly tracker: DowntimeTracker;
+  private readonly history: MethodHistory;
   private readonly opts: DowntimeRuntimeOptions;
   private readonly retentionMs: number;
   private readonly timer: NodeJS.Timeout | undefined;
@@ -117,6 +119,8 @@ export class DowntimeRuntime {
       onTransition: (t) =>
         opts.log.warn({ event: 'slo_flag', ...t }, `payment method flag ${t.state}: ${t.slo} ${t.severity}`),
     });
+    this.history = new MethodHistory(opts.store);
+    this.history.restore(this.engine, opts.now());
     const rules = config.downtime ?? DOWNTIME_DEFAULTS;
     this.retentionMs = rules.retentionMs;
     const threshold =
@@ -161,8 +165,11 @@ export class DowntimeRuntime {
     try {
       const now = this.opts.now();
       const done = this.recorder.drain(now);
-      const rows = [...done, ...this.recorder.peek()];
-      if (rows.length > 0) this.engine.ingest(rows);
+      const rows = this.history.withCarried([...done, ...this.recorder.peek()]);
+      if (rows.length > 0) {
+        this.history.write(rows);
+        this.engine.ingest(rows);
+      }
       this.statuses = this.engine.evaluate(now);
       this.tracker.addMinutes(done);
       // Two SLOs per series, availability first (methodEngineConfig).

@@ -13,6 +13,7 @@ import type { TimeRange } from '../slo/period.js';
 import type { SloStatus } from '../slo/status.js';
 import { HOUR_MS, MINUTE_MS } from '../time.js';
 import { type DailyHistory, type DayFigure, lastDays, type RollupReader } from './daily.js';
+import type { MethodDays, MethodView } from './method-daily.js';
 import type { DowntimeView, StatusSources } from './sources.js';
 import { type CategoryState, categoryStates } from './state.js';
 import type { SeriesPoint } from './svg.js';
@@ -40,6 +41,12 @@ export interface StatusModel {
   /** Budget consumed over each SLO's period so far (1 = all of it), per SLO. */
   readonly budgets: readonly (readonly SeriesPoint[])[];
   readonly latency: readonly RouteLatency[];
+  /** Per payment-method series: what it is and its daily figures (empty without methods). */
+  readonly methods: readonly MethodBars[];
+}
+
+export interface MethodBars extends MethodView {
+  readonly daily: readonly DayFigure[];
 }
 
 /** How far ahead upcoming maintenance is listed. */
@@ -53,6 +60,8 @@ export interface ModelInputs {
   readonly sources: StatusSources;
   readonly history: DailyHistory;
   readonly readRollups: RollupReader;
+  /** The payment-method series' daily history and where their minutes are read. */
+  readonly methods?: { readonly days: MethodDays; readonly read: RollupReader } | undefined;
   /** Exact HDR counts per route over [fromMinute, toMinute), when the store has them. */
   readonly readHdr: ((fromMinute: number, toMinute: number) => ReadonlyMap<string, Float64Array>) | undefined;
   readonly timeZone: string;
@@ -120,6 +129,14 @@ function routeLatency(inputs: ModelInputs): RouteLatency[] {
   return out;
 }
 
+async function methodBars(
+  methods: NonNullable<ModelInputs['methods']>,
+  nowMs: number,
+): Promise<MethodBars[]> {
+  const figures = await methods.days.figures(methods.read, nowMs);
+  return methods.days.views.map((v, i) => ({ ...v, daily: figures[i] ?? [] }));
+}
+
 /**
  * The model at `inputs.nowMs`. `full` adds what only the page draws (daily history, budget
  * and latency series); the JSON and the feeds need states and downtimes only.
@@ -141,5 +158,6 @@ export async function buildModel(inputs: ModelInputs, full = true): Promise<Stat
     daily: full ? await inputs.history.figures(inputs.readRollups, nowMs) : [],
     budgets: full ? inputs.statuses.map((s, i) => budgetPoints(inputs.engine, i, s, dayStarts)) : [],
     latency: full ? routeLatency(inputs) : [],
+    methods: full && inputs.methods ? await methodBars(inputs.methods, nowMs) : [],
   };
 }

@@ -1,15 +1,18 @@
 /**
  * The status page (`GET /` and `GET /status` on the admin listener), rendered from one
- * StatusModel: overall state, each SLO category by service class with 90 daily bars, each
- * SLO's budget against the ideal line, p99 per hour against each latency objective,
- * downtimes with their updates, and upcoming maintenance with its policy verdict.
+ * StatusModel: overall state, each SLO category by service class with 90 daily bars, the same
+ * bars per payment-method series, each SLO's budget against the ideal line, p99 per hour
+ * against each latency objective, downtimes with their updates, and upcoming maintenance
+ * with its policy verdict.
  */
+import type { SloDefinition } from '../config/types.js';
 import { percent } from '../slo/report-render.js';
 import type { DayFigure } from './daily.js';
 import { esc, htmlDocument } from './html.js';
-import type { StatusModel } from './model.js';
+import { concernsSeries, seriesLabel } from './method-daily.js';
+import type { MethodBars, StatusModel } from './model.js';
 import { affects, type DowntimeView, overlaps } from './sources.js';
-import { barSlo, overall, STATUS_LABELS } from './state.js';
+import { barSlo, type ComponentStatus, downtimeStatus, overall, STATUS_LABELS, worse } from './state.js';
 import { type Bar, barKind, budgetChart, objectiveChart, uptimeBars } from './svg.js';
 
 const count = new Intl.NumberFormat('en-US');
@@ -35,20 +38,21 @@ export function dayFigureText(f: DayFigure, method: 'occurrences' | 'timeslices'
   return `${percent(f.ratio)} (${count.format(f.valid - f.bad)} of ${count.format(f.valid)} requests good)`;
 }
 
-/** The bars of one category's SLO: tooltip per day with figure, requests and downtimes. */
-export function categoryBars(
+/**
+ * One bar per day of `daily`, judged against `def`: tooltip with the figure, the requests and
+ * the downtimes of that day that `concerns` keeps (cancelled ones never).
+ */
+export function dayBars(
   m: StatusModel,
-  category: string,
-  slo: number,
+  daily: readonly DayFigure[],
+  def: SloDefinition,
+  concerns: (d: DowntimeView) => boolean,
   labels: readonly string[],
 ): Bar[] {
-  const def = m.config.slos[slo]!;
-  return (m.daily[slo] ?? []).map((f, k) => {
+  return daily.map((f, k) => {
     const from = f.startMs / 1000;
     const to = f.endMs / 1000;
-    const that = m.downtimes.filter(
-      (d) => overlaps(d, from, to) && affects(d, category) && d.status !== 'cancelled',
-    );
+    const that = m.downtimes.filter((d) => overlaps(d, from, to) && d.status !== 'cancelled' && concerns(d));
     const maint = that.filter((d) => d.policy);
     const incidents = that.filter((d) => !d.policy);
     const parts = [`${labels[k] ?? dayLabel(f.startMs, m.timeZone)}: ${dayFigureText(f, def.method)}`];
@@ -61,6 +65,16 @@ export function categoryBars(
       maint.length === 0 ? undefined : maint.some((d) => !d.policy!.accepted) ? 'broke' : 'met';
     return { kind: barKind(f.ratio, def.objective), tip: parts.join('; '), maintenance };
   });
+}
+
+/** The bars of one category's SLO: tooltip per day with figure, requests and downtimes. */
+export function categoryBars(
+  m: StatusModel,
+  category: string,
+  slo: number,
+  labels: readonly string[],
+): Bar[] {
+  return dayBars(m, m.daily[slo] ?? [], m.config.slos[slo]!, (d) => affects(d, category), labels);
 }
 
 function barsSummary(bars: readonly Bar[]): string {
@@ -102,6 +116,35 @@ function components(m: StatusModel): string {
       }
       out.push('</div>');
     }
+  }
+  out.push('</section>');
+  return out.join('\n');
+}
+
+/** A series' state: the worst of its started downtimes, as for a category; operational without one. */
+function methodState(m: StatusModel, v: MethodBars): ComponentStatus {
+  let status: ComponentStatus = 'operational';
+  for (const d of m.downtimes)
+    if (d.status === 'started' && concernsSeries(d, v)) status = worse(status, downtimeStatus(d));
+  return status;
+}
+
+function methods(m: StatusModel): string {
+  if (m.methods.length === 0) return '';
+  const labels = m.days.map((d) => dayLabel(d.startMs, m.timeZone));
+  const out: string[] = ['<section aria-labelledby="h-methods"><h2 id="h-methods">Payment methods</h2>'];
+  for (const v of m.methods) {
+    const name = seriesLabel(v.series);
+    const status = methodState(m, v);
+    const bars = dayBars(m, v.daily, v.slo, (d) => concernsSeries(d, v), labels);
+    const what = v.slo.method === 'timeslices' ? 'uptime' : 'availability';
+    const title = `Payment method ${name}: daily ${what} over ${bars.length} days (objective ${percent(v.slo.objective)})`;
+    out.push(
+      `<div class="card" data-method="${esc(v.series.name)}" data-status="${status}"><div class="row"><h3>${esc(name)}</h3><span class="state ${status}">${STATUS_LABELS[status]}</span></div>`,
+      `<div class="mute">${esc(v.categories.join(', '))} · ${what} objective ${percent(v.slo.objective)}</div>`,
+      uptimeBars(bars, title, barsSummary(bars)),
+      `<div class="row mute"><span>${bars.length} days ago</span><span>${esc(barsSummary(bars))}</span><span>today</span></div></div>`,
+    );
   }
   out.push('</section>');
   return out.join('\n');
@@ -171,6 +214,7 @@ export function renderStatusPage(m: StatusModel, nonce: string, refreshSeconds =
   const body = `<header><h1>Service status</h1><div class="meta">Updated ${isoMinute(m.nowMs)} · days in ${esc(m.timeZone)} · refreshes every ${refreshSeconds} s</div></header>
 <p class="banner ${o.indicator}" role="status" data-indicator="${o.indicator}">${esc(o.description)}</p>
 ${components(m)}
+${methods(m)}
 ${budgets(m)}
 ${latency(m)}
 ${downtimes(m)}

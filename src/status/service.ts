@@ -12,6 +12,7 @@ import type { SloRuntime } from '../slo/runtime.js';
 import { DailyHistory } from './daily.js';
 import { renderAtom, renderRss } from './feeds.js';
 import { contentSecurityPolicy, newNonce } from './html.js';
+import { MethodDays } from './method-daily.js';
 import { buildModel, type StatusModel } from './model.js';
 import { renderStatusPage } from './page.js';
 import { configSources, type StatusSources } from './sources.js';
@@ -45,7 +46,7 @@ function baseUrl(req: IncomingMessage): string {
 export function registerStatusRoutes(admin: AdminServer, options: StatusRoutesOptions): void {
   const now = options.now ?? Date.now;
   const startedAtMs = now();
-  let history: { config: ResolvedConfig; history: DailyHistory } | undefined;
+  let history: { config: ResolvedConfig; history: DailyHistory; methods: MethodDays } | undefined;
   let sources: { runtime: SloRuntime; sources: StatusSources } | undefined;
   const changes = new Map<string, { status: ComponentStatus; at: number }>();
 
@@ -58,6 +59,7 @@ export function registerStatusRoutes(admin: AdminServer, options: StatusRoutesOp
       history = {
         config,
         history: new DailyHistory(config, runtime.engine.bucketBoundsSeconds, timeZone, options.days ?? 90),
+        methods: new MethodDays(config, timeZone, options.days ?? 90),
       };
     }
     if (sources?.runtime !== runtime) {
@@ -73,6 +75,7 @@ export function registerStatusRoutes(admin: AdminServer, options: StatusRoutesOp
         sources: sources.sources,
         history: history.history,
         readRollups: (from, to) => store.readRollups(from, to),
+        methods: { days: history.methods, read: (from, to) => store.readMethodRollups(from, to) },
         readHdr: (from, to) => store.readLatencyHistograms(from, to),
         timeZone,
         days: options.days ?? 90,

@@ -82,6 +82,11 @@ const DOWNTIME_STATUS: Readonly<Record<DowntimeView['severity'], ComponentStatus
   low: 'degraded_performance',
 };
 
+/** The state a started downtime gives what it affects (see the rule above). */
+export function downtimeStatus(d: DowntimeView): ComponentStatus {
+  return d.scheduled ? 'under_maintenance' : DOWNTIME_STATUS[d.severity];
+}
+
 export function categoryStates(
   config: ResolvedConfig,
   statuses: readonly SloStatus[],

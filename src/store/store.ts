@@ -7,6 +7,12 @@
  * per call. `writeRollups` and `compact` never throw (they run on timers; a failure is
  * logged and retried); reads throw StoreError. Minute ranges are half-open
  * `[fromMinute, toMinute)` in epoch minutes.
+ *
+ * Payment-method series (src/payments) are kept in the same tables under a key of their own,
+ * `~method:card` (METHOD_KEY_PREFIX): `~` is not allowed in a route name (as in probe keys,
+ * telemetry/rollup.ts), so the two never meet, and the method minutes get the routes'
+ * compaction and retention (minute detail kept in hourly rows) without a second copy of it.
+ * `readRollups` returns routes only, `readMethodRollups` method series only.
  */
 import type { StoreConfig } from '../config/types.js';
 import { StoreError } from '../errors.js';
@@ -50,6 +56,9 @@ export interface HourLatencyCounts {
 
 /** Rows kept in memory while writes fail (~10 minutes of 150 routes). */
 const MAX_PENDING = 100_000;
+
+/** Prefix of a payment-method series' key in the routes table. */
+export const METHOD_KEY_PREFIX = '~';
 
 function noLog(): void {}
 
@@ -309,8 +318,34 @@ export class Store {
     }
   }
 
+  /**
+   * Writes payment-method series minutes (`route` is the series name, `method:card`), as
+   * `writeRollups` does: same backlog on failure, same compaction and retention.
+   */
+  writeMethodRollups(rows: readonly MinuteRollup[]): void {
+    if (rows.length === 0 && this.#pending.size === 0) return;
+    this.writeRollups(rows.map((r) => ({ ...r, route: `${METHOD_KEY_PREFIX}${r.route}` })));
+  }
+
   /** Minute rollups in [fromMinute, toMinute), ordered by minute; rebuilt from hourly rows where minutes were pruned. */
   readRollups(fromMinute: number, toMinute: number): MinuteRollup[] {
+    return this.#readRows(fromMinute, toMinute, false);
+  }
+
+  /** Payment-method series minutes in [fromMinute, toMinute), keyed by series name, as `readRollups`. */
+  readMethodRollups(fromMinute: number, toMinute: number): MinuteRollup[] {
+    return this.#readRows(fromMinute, toMinute, true);
+  }
+
+  /** The name of a stored key of the kind asked for (method series without their prefix), else undefined. */
+  #nameOf(id: number, methods: boolean): string | undefined {
+    const key = this.#routeName(id);
+    const isMethod = key.startsWith(METHOD_KEY_PREFIX);
+    if (isMethod !== methods) return undefined;
+    return methods ? key.slice(METHOD_KEY_PREFIX.length) : key;
+  }
+
+  #readRows(fromMinute: number, toMinute: number, methods: boolean): MinuteRollup[] {
     return this.#read(() => {
       const out: MinuteRollup[] = [];
       if (fromMinute < this.#marks.prunedBefore) {
@@ -319,13 +354,17 @@ export class Store {
           Math.floor(fromMinute / MINUTES_PER_HOUR),
           Math.ceil(end / MINUTES_PER_HOUR),
         ) as StoredRow[];
-        for (const row of rows) expandHourRow(row, this.#routeName(row[1] as number), fromMinute, end, out);
+        for (const row of rows) {
+          const name = this.#nameOf(row[1] as number, methods);
+          if (name !== undefined) expandHourRow(row, name, fromMinute, end, out);
+        }
         out.sort((a, b) => a.minute - b.minute);
       }
       const from = Math.max(fromMinute, this.#marks.prunedBefore);
       if (from < toMinute) {
         for (const row of this.#st.selectMinutes.iterate(from, toMinute) as Iterable<StoredRow>) {
-          out.push(rollupOfMinuteRow(row, this.#routeName(row[1] as number)));
+          const name = this.#nameOf(row[1] as number, methods);
+          if (name !== undefined) out.push(rollupOfMinuteRow(row, name));
         }
       }
       return out;

@@ -26,6 +26,7 @@ import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
 import { mulberry32 } from '../../src/demo/random.js';
 import { createAppLog } from '../../src/log/app-log.js';
+import { planMethods } from '../../src/payments/method-series.js';
 import { type Sidecar, startSidecar } from '../../src/sidecar.js';
 import { configSources, type DowntimeView } from '../../src/status/sources.js';
 import { Store } from '../../src/store/store.js';
@@ -197,6 +198,31 @@ export function demoTraffic(config: ResolvedConfig, incidentRoute: string): Minu
   return out;
 }
 
+/**
+ * demoTraffic's shape for the payment-method series of `config`: 24 minutes a day, 40
+ * requests each, about 0.3% errors; the last two hours `incidentSeries` alone, 12 of 40
+ * failing every minute. Counters only, as the method runtime stores them.
+ */
+export function demoMethodTraffic(config: ResolvedConfig, incidentSeries: string): MinuteRollup[] {
+  const rng = mulberry32(20261201);
+  const out: MinuteRollup[] = [];
+  const row = (minute: number, route: string, total: number, bad: number): MinuteRollup => ({
+    ...rollup(0, minute, route, total, bad),
+    buckets: [],
+  });
+  const series = planMethods(config.routes).series.map((s) => s.name);
+  for (let d = FIRST_DAY; d <= NOW; d += DAY) {
+    for (let h = 0; h < 24; h++) {
+      const minute = minuteAt(d, h, 7);
+      if (minute * 60_000 > NOW - 2 * 3_600_000) break;
+      for (const s of series) out.push(row(minute, s, 40, rng() < 0.12 ? 1 : 0));
+    }
+  }
+  for (let m = (NOW - 2 * 3_600_000) / 60_000; m <= NOW / 60_000; m++)
+    out.push(row(m, incidentSeries, 40, 12));
+  return out;
+}
+
 export interface Running {
   readonly sidecar: Sidecar;
   readonly url: string;
@@ -209,6 +235,8 @@ export async function startWithHistory(
   yaml: string,
   traffic: (c: ResolvedConfig) => MinuteRollup[],
   downtimes: readonly DowntimeView[],
+  /** Payment-method series minutes (route = series name, `method:card`), as the runtime stores them. */
+  methodTraffic?: (c: ResolvedConfig) => MinuteRollup[],
 ): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sloprobe-status-'));
   const config = applyOverrides(parseConfig(yaml, 'status.yaml'), {
@@ -219,6 +247,7 @@ export async function startWithHistory(
   });
   const store = Store.open(config.store, () => {}, { now: () => NOW });
   store.writeRollups(traffic(config));
+  if (methodTraffic) store.writeMethodRollups(methodTraffic(config));
   store.close();
   const sink = new PassThrough();
   sink.resume();

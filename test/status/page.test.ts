@@ -16,6 +16,7 @@ import { type Browser, launchChromium, watchedPage } from '../helpers/browser.js
 import { configDir, repoRoot } from '../helpers/paths.js';
 import {
   ACTIVE_INCIDENT,
+  demoMethodTraffic,
   demoTraffic,
   RESOLVED_INCIDENT,
   type Running,
@@ -170,7 +171,12 @@ test('the page with demo-like traffic on the Klarna config, then a screenshot', 
   const b = await chromium(t);
   if (!b) return;
   const yaml = readFileSync(join(configDir, 'klarna.yaml'), 'utf8');
-  const run = await startWithHistory(yaml, (c) => demoTraffic(c, 'hpp-create-session'), []);
+  const run = await startWithHistory(
+    yaml,
+    (c) => demoTraffic(c, 'hpp-create-session'),
+    [],
+    (c) => demoMethodTraffic(c, 'method:pay_later'),
+  );
   t.after(() => run.close());
   const w = await watchedPage(b);
   await w.page.setViewportSize({ width: 1100, height: 900 });
@@ -178,8 +184,22 @@ test('the page with demo-like traffic on the Klarna config, then a screenshot', 
   await checkBasics(w, run.url);
   const cards = w.page.locator('[data-category]');
   assert.equal(await cards.count(), run.config.categories.size);
+  // config/klarna.yaml reads card, pay_later, pay_now, direct_debit per request, and `other`.
+  const methods = w.page.locator('[data-method]');
+  assert.equal(await methods.count(), 5);
+  assert.equal(await methods.locator('svg[role="img"]').count(), 5);
+  // pay_later failed 12 of 40 in each of the last 121 minutes: today is red.
+  const today = w.page.locator('[data-method="method:pay_later"] rect.bar').last();
+  assert.equal(await today.getAttribute('class'), 'bar major');
   const file = process.env.SLOPROBE_SCREENSHOT ?? join(tmpdir(), 'sloprobe-status-page.png');
-  await w.page.screenshot({ path: file, fullPage: false });
+  // From the top to the end of the per-method bars: state, categories and methods in one picture.
+  const end = await w.page.locator('section[aria-labelledby="h-methods"]').boundingBox();
+  assert.ok(end);
+  await w.page.screenshot({
+    path: file,
+    fullPage: true,
+    clip: { x: 0, y: 0, width: 1100, height: Math.ceil(end.y + end.height + 16) },
+  });
   process.stderr.write(`status page screenshot: ${file} (repo: ${repoRoot})\n`);
   await w.page.close();
 });
