@@ -3,9 +3,9 @@
  * store in a data directory, the real outbox) in front of the demo's mock payment API gets
  * card numbers and secrets in paths, query strings, headers (Authorization, Cookie,
  * X-Api-Key, X-Request-Id, a custom one) and bodies; one payment method fails until a
- * downtime opens and its webhook reaches a receiver on loopback. Then every output is read
+ * downtime opens and its webhook and email reach a receiver and an SMTP server on loopback. Then every output is read
  * and searched: the access log, the sidecar's own log, every admin read endpoint (JSON API,
- * status page, feeds, Statuspage API, /metrics), the webhooks as delivered, the bytes of
+ * status page, feeds, Statuspage API, /metrics), the webhooks and emails as delivered, the bytes of
  * every file in the data directory, and what `sloprobe report` and `sloprobe replay` print.
  *
  * The card numbers are the test cards worked by hand in test/security/pan.test.ts; a
@@ -25,7 +25,8 @@ import { createAppLog } from '../../src/log/app-log.js';
 import { startSidecar } from '../../src/sidecar.js';
 import { CONFIG, harness, MINUTE, T0 } from '../downtime/harness.js';
 import { runCli } from '../helpers/spawn.js';
-import { type Receiver, startReceiver } from '../notify/receiver.js';
+import { startReceiver } from '../notify/receiver.js';
+import { startSmtp } from '../notify/smtp.js';
 
 const VISA = '4111111111111111';
 const MASTERCARD = '5555555555554444';
@@ -45,6 +46,7 @@ const COOKIE = 'sess_cookieSecret1f2e3d4c5b6a';
 const CUSTOM = 'custom-header-secret-3a4b5c6d';
 const BODY_MARK = 'body-secret-marker-8e9f0a1b';
 const CVV_MARK = 'cvv-9081';
+const SMTP_PASSWORD = 'smtp-pass-6b7c8d9e0f1a2b3c';
 
 /** What must appear in no output: card digits (all, and the part the mask must hide) and secrets. */
 const FORBIDDEN = [
@@ -54,6 +56,7 @@ const FORBIDDEN = [
   '5555%205555%205555%204444',
   ADMIN_TOKEN,
   HOOK_SECRET,
+  SMTP_PASSWORD,
   BEARER,
   BASIC,
   API_KEY,
@@ -68,6 +71,16 @@ webhooks:
   - url: RECEIVER
     secret_env: NO_PAN_HOOK_SECRET
     events: [payment.downtime.started, payment.downtime.updated, payment.downtime.resolved]
+notify:
+  email:
+    host: 127.0.0.1
+    port: SMTP_PORT
+    starttls: off
+    user: sloprobe
+    password_env: NO_PAN_SMTP_PASSWORD
+    from: status@example.com
+    subscribers:
+      - { address: oncall@example.org }
 `;
 
 function filesUnder(dir: string): string[] {
@@ -77,14 +90,14 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** Waits for the receiver's n-th request; fails (instead of hanging) after `ms` of wall time. */
-async function arrivals(rx: Receiver, n: number, ms = 20_000): Promise<void> {
+/** `p`, or a failure naming `what` after `ms` of wall time (a missing delivery fails, never hangs). */
+async function within(p: Promise<void>, what: string, ms = 20_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${rx.received.length} of ${n} webhooks arrived`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} did not arrive within ${ms} ms`)), ms);
   });
   try {
-    await Promise.race([rx.waitFor(n), late]);
+    await Promise.race([p, late]);
   } finally {
     clearTimeout(timer);
   }
@@ -103,12 +116,14 @@ test('no card number, body or credential reaches any output', async () => {
   const accessLog = join(dir, 'access.log');
   const configFile = join(dir, 'sloprobe.yaml');
   const rx = await startReceiver();
+  const smtp = await startSmtp({ auth: { user: 'sloprobe', pass: SMTP_PASSWORD } });
   const h = await harness();
   const appLog: string[] = [];
   const sink = new PassThrough();
   sink.setEncoding('utf8').on('data', (c: string) => appLog.push(c));
-  const env = { NO_PAN_HOOK_SECRET: HOOK_SECRET };
-  const configText = CONFIG.replace(/\n$/, '\n') + EXTRA_ROUTES.replace('RECEIVER', rx.url);
+  const env = { NO_PAN_HOOK_SECRET: HOOK_SECRET, NO_PAN_SMTP_PASSWORD: SMTP_PASSWORD };
+  const configText =
+    CONFIG + EXTRA_ROUTES.replace('RECEIVER', rx.url).replace('SMTP_PORT', String(smtp.port));
   writeFileSync(configFile, configText.replace('http://127.0.0.1:9', h.mock.url));
   const config = applyOverrides(parseConfig(configText, configFile, env), {
     upstream: h.mock.url,
@@ -169,7 +184,7 @@ test('no card number, body or credential reaches any output', async () => {
     h.tick();
 
     // The detected downtime's webhook, delivered by the outbox's own timer.
-    await arrivals(rx, 1);
+    await within(rx.waitFor(1), 'the downtime webhook');
     assert.match(rx.received[0]!.body, /payment\.downtime\.started/);
 
     // Every admin read, each endpoint of the registered table (downtime ids filled in).
@@ -199,10 +214,16 @@ test('no card number, body or credential reaches any output', async () => {
     });
     assert.equal(declared.status, 200);
     await declared.text();
-    await arrivals(rx, 2);
+    await within(rx.waitFor(2), "the declared downtime's webhook");
     rx.received.forEach((r, k) => {
       assertClean(`webhook ${k + 1} body`, r.body);
       assertClean(`webhook ${k + 1} headers`, JSON.stringify(r.headers));
+    });
+    // The same two downtimes as emails, through the same outbox.
+    await within(smtp.waitFor(2), 'two emails');
+    smtp.received.forEach((m, k) => {
+      const text = [m.subject, m.text, m.html, JSON.stringify([...m.headers])].join('\n');
+      assertClean(`email ${k + 1}`, text);
     });
 
     h.clock.t = T0 + 2 * MINUTE;
@@ -247,6 +268,7 @@ test('no card number, body or credential reaches any output', async () => {
     if (!closed) await h.sidecar.close(100);
     await h.mock.close();
     await rx.close();
+    await smtp.close();
     rmSync(dir, { recursive: true, force: true });
     if (saved !== undefined) process.env[ADMIN_TOKEN_ENV] = saved;
   }

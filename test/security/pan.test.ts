@@ -21,6 +21,10 @@ const AMEX = '378282246310005';
 // 4222 2222 22222 (Visa, 13 digits). Odd positions: six 2s and the 4 at position 13 = 16.
 // Even: six 2s doubled = 24. 40: valid.
 const VISA13 = '4222222222222';
+// 6011 1111 1111 1117 (Discover). From the right: 7, thirteen 1s (positions 2-14), 0, 6.
+// Odd positions: 7 + six 1s (3..13) + 0 (15) = 13. Even: seven 1s doubled (2..14) = 14 and
+// 6 doubled (16) = 12 - 9 = 3: 17. 30: valid.
+const DISCOVER = '6011111111111117';
 // 4 then 17 zeros then X (19 digits): only X (position 1) and 4 (position 19, odd) count,
 // so X + 4 must be 10: X = 6.
 const LONG19 = '4000000000000000006';
@@ -32,7 +36,8 @@ const VISA_OFF_BY_ONE = '4111111111111112';
 
 describe('Luhn', () => {
   it('accepts the test card numbers worked above and refuses the others', () => {
-    for (const pan of [VISA, MASTERCARD, AMEX, VISA13, LONG19]) assert.equal(luhnValid(pan), true, pan);
+    for (const pan of [VISA, MASTERCARD, AMEX, DISCOVER, VISA13, LONG19])
+      assert.equal(luhnValid(pan), true, pan);
     for (const n of [NOT_LUHN, VISA_OFF_BY_ONE]) assert.equal(luhnValid(n), false, n);
   });
 
