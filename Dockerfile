@@ -25,9 +25,15 @@ COPY package.json LICENSE ./
 COPY config ./config
 RUN mkdir -p /etc/sloprobe /var/lib/sloprobe && cp config/klarna.yaml /etc/sloprobe/sloprobe.yaml \
   && chown -R node:node /var/lib/sloprobe
-USER node
+# Non-root, and by number: the image's `node` user is 1000:1000, and a numeric USER lets
+# Kubernetes' runAsNonRoot verify it without a runAsUser. The root filesystem can be mounted
+# read-only: the data volume is the only path sloprobe writes, SQLite's temporary files
+# included (SQLITE_TMPDIR); a tmpfs on /tmp is for whatever else a library might write:
+#   docker run --read-only --tmpfs /tmp -v sloprobe-data:/var/lib/sloprobe --ulimit nofile=65536 ...
+USER 1000:1000
 EXPOSE 8080 9464
 VOLUME ["/var/lib/sloprobe"]
+ENV SQLITE_TMPDIR=/var/lib/sloprobe
 ENV SLOPROBE_CONFIG=/etc/sloprobe/sloprobe.yaml
 # One setting for the admin address, read by both `run` and `health`: change it with
 # `-e SLOPROBE_ADMIN=0.0.0.0:9100` and the health check follows (a wildcard host is asked

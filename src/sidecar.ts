@@ -8,11 +8,11 @@
  * What a config decides about routes and SLOs lives in one `Generation`; `reload()` builds
  * a new one and swaps it in while the listeners and the upstream pool stay up.
  */
-import { AdminServer } from './admin/server.js';
+import { type AdminEndpoint, AdminServer } from './admin/server.js';
 import { needsRequestDigest, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
 import type { ResolvedConfig } from './config/types.js';
-import { registerDowntimeApi } from './downtime/api.js';
+import { checkAuth, registerDowntimeApi } from './downtime/api.js';
 import { DowntimeRuntime } from './downtime/runtime.js';
 import { trackerSources } from './downtime/status-source.js';
 import { ErrorCodes, SloprobeError } from './errors.js';
@@ -80,6 +80,8 @@ export interface Sidecar {
   readonly config: ResolvedConfig;
   /** The current probe schedule (replaced on reload). */
   readonly probes: ProbeRunner;
+  /** The admin listener's endpoints, each with whether it needs the bearer token. */
+  adminEndpoints(): AdminEndpoint[];
   /**
    * Swaps in a new route map and SLOs (already validated: a bad file never gets here, so
    * the running config stays). Listeners, upstream and store location need a restart.
@@ -313,6 +315,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     ready: () => proxy.ready,
     routesJson: () => gen.routesJson,
     onError: (err: unknown) => log.error({ err }, 'admin request failed'),
+    authorize: (req) => checkAuth(req, gen.config.adminToken),
   });
   admin.route('GET', '/v1/slos', () =>
     gen.slo
@@ -386,6 +389,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     get probes() {
       return probes;
     },
+    adminEndpoints: () => admin.endpoints(),
     async reload(next: ResolvedConfig): Promise<ReloadResult> {
       const needsRestart = restartOnly(config, next);
       // The old runtime flushes its minutes to the store and hands it over; the new one

@@ -2,6 +2,12 @@
  * The admin listener, apart from the proxy port (as linkerd2-proxy keeps its admin server):
  * metrics, health, readiness and the JSON API. Proxied traffic never reaches it and it never
  * reaches the upstream. Routes are exact paths; the query string is ignored for matching.
+ *
+ * Reads (`GET`, `HEAD`) are open: Prometheus, probes and status widgets call them without
+ * credentials. Every other method changes state, so the server itself asks `authorize`
+ * before any such handler runs (a route added later cannot forget it), and refuses them all
+ * with 403 when no `authorize` is given. Bind the listener to loopback or a pod-internal
+ * address (README, "Admin listener") so that the reads reach only who should see them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +33,31 @@ export interface AdminServerOptions {
   readonly routesJson?: () => unknown;
   /** Told about handler failures (the client gets a 500 without details). */
   readonly onError?: (err: unknown) => void;
+  /**
+   * Asked before every handler of a method other than GET and HEAD: undefined lets the
+   * request through, a reply (401, 403) answers it instead. Absent: such requests get 403.
+   */
+  readonly authorize?: (req: IncomingMessage) => AdminReply | undefined;
 }
+
+/** One registered endpoint; `prefix` when it answers every path under `path`. */
+export interface AdminEndpoint {
+  readonly method: string;
+  readonly path: string;
+  readonly prefix: boolean;
+  /** False for GET and HEAD; true for the methods that go through `authorize`. */
+  readonly needsToken: boolean;
+}
+
+/** The methods that never change state and so stay open. */
+export function isReadMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+const NO_WRITES: AdminReply = {
+  status: 403,
+  json: { error: 'forbidden', message: 'this admin listener accepts no writes: set admin.token' },
+};
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -38,9 +68,11 @@ export class AdminServer {
   private readonly prefixes = new Map<string, Map<string, AdminHandler>>();
   private readonly server: Server;
   private readonly onError: (err: unknown) => void;
+  private readonly authorize: (req: IncomingMessage) => AdminReply | undefined;
 
   constructor(options: AdminServerOptions = {}) {
     this.onError = options.onError ?? (() => {});
+    this.authorize = options.authorize ?? (() => NO_WRITES);
     const ready = options.ready ?? (() => true);
     this.route('GET', '/healthz', () => ({ body: 'ok\n', contentType: TEXT_TYPE }));
     this.route('GET', '/readyz', () =>
@@ -84,6 +116,19 @@ export class AdminServer {
     }
     byMethod.set(method.toUpperCase(), handler);
     return this;
+  }
+
+  /** Every registered endpoint, exact paths first (what README's admin table lists). */
+  endpoints(): AdminEndpoint[] {
+    const out: AdminEndpoint[] = [];
+    const add = (table: Map<string, Map<string, AdminHandler>>, prefix: boolean) => {
+      for (const [path, byMethod] of table)
+        for (const method of byMethod.keys())
+          out.push({ method, path, prefix, needsToken: !isReadMethod(method) });
+    };
+    add(this.routes, false);
+    add(this.prefixes, true);
+    return out;
   }
 
   private lookup(pathname: string): Map<string, AdminHandler> | undefined {
@@ -150,6 +195,15 @@ export class AdminServer {
         headers: { allow: allow.join(', ') },
       });
       return;
+    }
+    if (!isReadMethod(method)) {
+      const denied = this.authorize(req);
+      if (denied !== undefined) {
+        // The body is not read: close rather than drain what an unauthorised client sends.
+        res.shouldKeepAlive = false;
+        send(res, req, denied);
+        return;
+      }
     }
     send(res, req, await handler(req, url));
   }

@@ -64,7 +64,8 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function checkAuth(req: IncomingMessage, configured: string | undefined): AdminReply | undefined {
+/** The admin listener's write guard (admin/server.ts `authorize`): the bearer token, or 403 when none is set. */
+export function checkAuth(req: IncomingMessage, configured: string | undefined): AdminReply | undefined {
   const token = process.env[ADMIN_TOKEN_ENV] || configured;
   if (!token) {
     return error(

@@ -8,7 +8,9 @@
  * `time` is when the request arrived (the instant rollups and replay key on), `latency_ms`
  * the SLI latency the recorder counted (null only for excluded requests), then `digest`
  * and `error` when present, and `"synthetic":true` on probe requests. Only these fields exist: no headers, bodies, cookies, API keys
- * or query strings can reach a line, because none is read from the observation. No pid or
+ * or query strings can reach a line, because none is read from the observation. The two
+ * values a client chooses, the path and its `X-Request-Id`, go through `maskPans`
+ * (src/privacy/pan.ts): a card number in them keeps its last four digits. No pid or
  * hostname either: the container runtime already attributes the stream, and replay needs
  * neither.
  *
@@ -24,6 +26,7 @@ import { dirname } from 'node:path';
 import pino from 'pino';
 import type { AccessLogTarget, ResolvedRoute } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
+import { maskPans } from '../privacy/pan.js';
 import { OUTCOMES, outcomeCode, sliLatencyNs } from '../telemetry/classify.js';
 import { statusCode } from '../telemetry/labels.js';
 import type { Observation, ObservationSink } from '../telemetry/observation.js';
@@ -55,6 +58,16 @@ function ms3(ns: number): string {
 function jsonString(v: unknown, max = Number.POSITIVE_INFINITY): string {
   if (typeof v !== 'string') return 'null';
   return JSON.stringify(v.length > max ? v.slice(0, max) : v);
+}
+
+/**
+ * A value the client chose: masked, then cut to `max`. Cutting first could leave the first
+ * twelve digits of a card number at the end, too short to be recognised.
+ */
+function clientString(v: unknown, max: number): string {
+  if (typeof v !== 'string') return 'null';
+  const m = maskPans(v);
+  return JSON.stringify(m.length > max ? m.slice(0, max) : m);
 }
 
 /** Formats observations as access-log lines; route labels are serialised once. */
@@ -91,11 +104,11 @@ export class AccessLogFormatter {
     const h = path.indexOf('#');
     if (h !== -1) path = path.slice(0, h);
     let line =
-      `{"time":"${this.time(o.startMs)}","method":${jsonString(o.method)},"path":${JSON.stringify(path)}` +
+      `{"time":"${this.time(o.startMs)}","method":${jsonString(o.method)},"path":${JSON.stringify(maskPans(path))}` +
       `,"route":${this.routeJson[o.routeIndex] ?? 'null'},"category":${this.categoryJson[o.routeIndex] ?? 'null'}` +
       `,"status":${statusCode(o.status)},"outcome":"${OUTCOMES[outcome]}"` +
       `,"latency_ms":${ms3(sliLatencyNs(o.sliNs, o.durationNs, outcome))},"duration_ms":${ms3(o.durationNs)}` +
-      `,"request_id":${jsonString(o.requestId, MAX_REQUEST_ID)}`;
+      `,"request_id":${clientString(o.requestId, MAX_REQUEST_ID)}`;
     if (o.digest !== null && o.digest !== undefined) line += `,"digest":${jsonString(o.digest)}`;
     if (o.errorReason !== null && o.errorReason !== undefined)
       line += `,"error":${jsonString(o.errorReason)}`;

@@ -14,6 +14,7 @@
  */
 import type { ProbeDefinition } from '../config/types.js';
 import type { AppLog } from '../log/app-log.js';
+import { maskPans } from '../privacy/pan.js';
 import { Pool } from '../proxy/pool.js';
 import { SYNTHETIC_HEADER, syntheticToken } from '../proxy/synthetic.js';
 import type { ProbeResult, ProbeResults } from './results.js';
@@ -169,13 +170,14 @@ export class ProbeRunner {
   /** One line per state change, not per probe: a probe failing every 10 s is one warning. */
   private logChange(s: ProbeState, result: ProbeResult, status: number, failure: string): void {
     const p = s.probe;
-    // The path without its query, as the access log writes it; headers and body are never logged.
+    // The path without its query and with card numbers masked, as the access log writes it;
+    // headers and body are never logged.
     const q = p.path.indexOf('?');
     const fields = {
       event: 'probe_state',
       route: p.route,
       method: p.method,
-      path: q < 0 ? p.path : p.path.slice(0, q),
+      path: maskPans(q < 0 ? p.path : p.path.slice(0, q)),
       status,
       expect_status: p.expectStatus,
       ...(failure === '' ? {} : { error: failure }),

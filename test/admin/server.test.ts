@@ -17,6 +17,8 @@ describe('AdminServer', () => {
     ready: () => ready,
     routesJson: () => ({ routes: [{ name: 'hpp-create-session', method: 'POST' }] }),
     onError: (err) => errors.push(err),
+    authorize: (req) =>
+      req.headers.authorization === 'Bearer t0ken' ? undefined : { status: 401, json: {} },
   });
   server.route('GET', '/v1/slos', () => ({ json: { slos: [] } }));
   server.route('POST', '/v1/downtimes', async (req) => {
@@ -71,9 +73,35 @@ describe('AdminServer', () => {
   it('serves registered routes, with their request bodies', async () => {
     const slos = await request(`${base}/v1/slos`);
     assert.deepEqual(await slos.body.json(), { slos: [] });
-    const res = await request(`${base}/v1/downtimes`, { method: 'POST', body: '{"id":"d1"}' });
+    const res = await request(`${base}/v1/downtimes`, {
+      method: 'POST',
+      body: '{"id":"d1"}',
+      headers: { authorization: 'Bearer t0ken' },
+    });
     assert.equal(res.statusCode, 201);
     assert.deepEqual(await res.body.json(), { received: { id: 'd1' } });
+  });
+
+  it('asks authorize before any handler of a write, and never for a read', async () => {
+    const denied = await request(`${base}/v1/downtimes`, { method: 'POST', body: '{"id":"d2"}' });
+    assert.equal(denied.statusCode, 401);
+    await denied.body.dump();
+    const read = await request(`${base}/v1/slos`, { headers: { authorization: 'Bearer wrong' } });
+    assert.equal(read.statusCode, 200);
+    await read.body.dump();
+  });
+
+  it('refuses every write with 403 when it has no authorize', async () => {
+    const bare = new AdminServer();
+    bare.route('POST', '/v1/x', () => ({ json: { changed: true } }));
+    const a = await bare.listen('127.0.0.1', 0);
+    try {
+      const res = await request(`http://127.0.0.1:${a.port}/v1/x`, { method: 'POST', body: '{}' });
+      assert.equal(res.statusCode, 403);
+      assert.equal(((await res.body.json()) as { changed?: boolean }).changed, undefined);
+    } finally {
+      await bare.close();
+    }
   });
 
   it('answers HEAD like GET without a body', async () => {

@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { loadConfigFile } from '../../src/config/load.js';
+import { DEFAULT_CONNECTIONS } from '../../src/proxy/server.js';
 import { repoRoot } from '../helpers/paths.js';
 import { runCli } from '../helpers/spawn.js';
 import { requireTool } from '../helpers/tools.js';
@@ -70,10 +71,20 @@ test('the compose Prometheus scrapes both replicas on the config admin port, wit
   )!;
   const configPath = join(dir, mounted.split(':')[0]!);
   const cfg = loadConfigFile(configPath);
-  for (const [, s] of replicas) {
+  for (const [name, s] of replicas) {
     assert.equal(s.read_only, true);
     assert.ok((s.volumes as string[]).some((v) => v.endsWith(':/var/lib/sloprobe')));
     assert.equal(s.command[s.command.indexOf('--data-dir') + 1], '/var/lib/sloprobe');
+    // Non-root by number, nothing writable but the data volume and a tmpfs, no capabilities.
+    const [uid] = String(s.user).split(':');
+    assert.ok(/^\d+$/.test(uid!) && Number(uid) > 0, `${name} runs as a non-root uid`);
+    assert.deepEqual(s.tmpfs, ['/tmp']);
+    assert.equal(s.environment.SQLITE_TMPDIR, '/var/lib/sloprobe');
+    assert.deepEqual(s.cap_drop, ['ALL']);
+    assert.ok((s.security_opt as string[]).includes('no-new-privileges:true'));
+    // 5,000 client connections, the upstream pool and ~100 more (store, logs, admin, probes).
+    const need = 5_000 + DEFAULT_CONNECTIONS + 100;
+    assert.ok(s.ulimits.nofile.soft >= need && s.ulimits.nofile.hard >= s.ulimits.nofile.soft, name);
   }
   const prom = parse(readFileSync(join(dir, 'prometheus.yml'), 'utf8')) as Doc;
   const job = prom.scrape_configs[0];

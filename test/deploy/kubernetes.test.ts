@@ -103,8 +103,27 @@ test('ports, paths, volumes and shutdown timing match what sloprobe serves', asy
   assert.equal(pod.securityContext.runAsNonRoot, true);
   assert.deepEqual(
     sidecar.volumeMounts.filter((m: Doc) => m.readOnly !== true).map((m: Doc) => m.name),
-    ['data'],
+    ['data', 'tmp'],
   );
+  assert.equal(mount('tmp').mountPath, '/tmp');
+  const volume = (name: string) => pod.volumes.find((v: Doc) => v.name === name);
+  assert.ok(volume('tmp').emptyDir, '/tmp is an emptyDir, gone with the pod');
+  assert.ok(volume('data').emptyDir || volume('data').persistentVolumeClaim);
+  // Every container: no privilege escalation, no capabilities, a read-only root filesystem;
+  // the sidecar's user is not root (by number: runAsNonRoot checks it against the image).
+  for (const c of pod.containers) {
+    assert.equal(c.securityContext.allowPrivilegeEscalation, false, c.name);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true, c.name);
+    assert.deepEqual(c.securityContext.capabilities.drop, ['ALL'], c.name);
+  }
+  assert.ok(Number.isInteger(sidecar.securityContext.runAsUser) && sidecar.securityContext.runAsUser > 0);
+  assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+  // The admin listener binds the pod's own address (README "Admin API"), on the config's port.
+  const envIndex = (name: string) => sidecar.env.findIndex((e: Doc) => e.name === name);
+  assert.equal(sidecar.env[envIndex('POD_IP')].valueFrom.fieldRef.fieldPath, 'status.podIP');
+  assert.equal(sidecar.env[envIndex('SLOPROBE_ADMIN')].value, `$(POD_IP):${cfg.admin.port}`);
+  // Kubernetes expands $(VAR) only from variables defined before it.
+  assert.ok(envIndex('POD_IP') < envIndex('SLOPROBE_ADMIN'));
   // SQLite's temporary files must land on that volume too.
   assert.equal(sidecar.env.find((e: Doc) => e.name === 'SQLITE_TMPDIR').value, mount('data').mountPath);
 

@@ -7,6 +7,7 @@
  * (nginx `$time_local`, `$msec`, `$time_iso8601`) are moved back by the request's total
  * time when the line has it.
  */
+import { maskPans } from '../../privacy/pan.js';
 import { zonedTimeToEpoch } from '../../slo/period.js';
 import type { LogRecord } from '../fields.js';
 import { parseRfc3339 } from '../time.js';
@@ -182,7 +183,11 @@ export function setTime(t: string, zone: string, out: LogRecord, name: string): 
   return true;
 }
 
-/** A value shown in a problem: short, so a long header never floods the error list. */
+/**
+ * A value shown in a problem: card numbers masked (a log line's field may hold one), then
+ * short, so a long header never floods the error list.
+ */
 export function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  const m = maskPans(s);
+  return m.length > 40 ? `${m.slice(0, 37)}...` : m;
 }
