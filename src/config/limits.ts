@@ -16,7 +16,7 @@ import type { Problems, SourceMap } from './positions.js';
 
 export const LIMITS = {
   /** YAML values (scalars, aliases, flow collections) in the text, and once aliases are expanded. */
-  values: 200_000,
+  values: 100_000,
   /** Nesting of collections, counting the levels an alias brings in. */
   depth: 32,
   /** Alias nodes (`*name`); real configs use a handful. */
@@ -76,7 +76,7 @@ export function scanTokens(text: string, map: SourceMap, problems: Problems): bo
 }
 
 function tooManyValues(how: string): string {
-  return `the config has more than ${LIMITS.values} YAML values${how}; a route map of ${LIMITS.routes} routes needs about a quarter of that`;
+  return `the config has more than ${LIMITS.values} YAML values${how} (a route takes about 10); is this the intended file?`;
 }
 
 interface Measure {

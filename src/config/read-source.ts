@@ -92,7 +92,8 @@ function readError(path: string, err: unknown): SloprobeError {
 
 /** A one-problem ConfigErrors at byte `offset`: line by newlines, column in UTF-16 units as yaml counts. */
 function positioned(file: string, bytes: Buffer, offset: number, problem: string): ConfigErrors {
-  const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
+  // (lastIndexOf with a negative start counts from the end.)
+  const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(0x0a, offset - 1) + 1;
   let line = 1;
   for (let i = bytes.indexOf(0x0a); i !== -1 && i < lineStart; i = bytes.indexOf(0x0a, i + 1)) line++;
   const column = bytes.toString('utf8', lineStart, offset).length + 1;
