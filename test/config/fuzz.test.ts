@@ -5,7 +5,10 @@
  * replaced by wrong types or stray YAML syntax, bytes inserted or removed, the file cut
  * short) to the loader and checks, for every one of them, that it either loads or fails
  * with `ConfigErrors`, never with any other exception, and that each problem names this
- * file with a line and column inside it.
+ * file with a line and column inside it. Then hostile files (README, Configuration,
+ * "Limits"): each is refused with one problem at the place its limit is crossed, the
+ * expected place worked out by hand in each test. `hostile-cli.test.ts` runs the worst of
+ * them through `check` and `run` under a small heap.
  */
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
