@@ -53,6 +53,8 @@ export interface SidecarOptions {
   readonly events?: EventSink;
   /** Timers of the probe schedule (`probes:`); tests fire them by hand. Default setTimeout. */
   readonly probeTimers?: ProbeTimers;
+  /** Counts of config reloads, kept by whoever reloads (`run`); exported on /metrics. */
+  readonly configReloads?: HealthSources['configReloads'];
 }
 
 /** Where a listener ended up (port 0 resolved). */
@@ -295,6 +297,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     store: g.slo?.store,
     engine: g.slo?.engine,
     evaluation: g.slo,
+    configReloads: options.configReloads,
   });
   // Families of the long-lived parts, kept across reloads.
   const probeResults = new ProbeResults();

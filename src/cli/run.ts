@@ -2,13 +2,16 @@
  * `sloprobe run`: the sidecar. Flags override environment variables, which override the
  * config file (containers set SLOPROBE_* and mount the file).
  */
-import { applyOverrides } from '../config/load.js';
+import { applyOverrides, type Overrides, parseConfig } from '../config/load.js';
+import { readConfigSource } from '../config/read-source.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { parseDuration } from '../config/units.js';
-import { ConfigErrors, UsageError } from '../errors.js';
+import { type ConfigWatch, watchConfig } from '../config/watch.js';
+import { ErrorCodes, SloprobeError, UsageError } from '../errors.js';
 import type { AppLog } from '../log/app-log.js';
 import { type Sidecar, type SidecarOptions, startSidecar } from '../sidecar.js';
 import { type CliIo, type CommandRun, type FlagSpec, flag, loadConfig, parseFlags } from './args.js';
+import { ConfigReloader, ReloadCounts } from './config-reload.js';
 import { createStartupLog } from './startup-log.js';
 
 export const RUN_USAGE = `Usage: sloprobe run --config FILE [options]
@@ -22,10 +25,12 @@ Options (each also read from the environment variable shown):
   --access-log TARGET    off | stdout | FILE (default stdout)          SLOPROBE_ACCESS_LOG
   --drain-timeout DUR    graceful shutdown deadline (default 20s)
   --recording on|off     record observations (off only to measure its cost)
+  --watch-config         reload the config file when its content changes
   --verbose              stack traces on errors
 
-SIGHUP reloads the config file (a bad one is logged and the running config stays);
-SIGTERM/SIGINT drain in-flight requests and exit 0.`;
+SIGHUP reloads the config file, as --watch-config does on a change (a bad one is logged
+and counted, and the running config stays); SIGTERM/SIGINT drain in-flight requests and
+exit 0.`;
 
 const FLAGS: FlagSpec = {
   command: 'run',
@@ -39,6 +44,7 @@ const FLAGS: FlagSpec = {
     'access-log': { type: 'string' },
     'drain-timeout': { type: 'string' },
     recording: { type: 'string' },
+    'watch-config': { type: 'boolean' },
   },
 };
 
@@ -46,6 +52,12 @@ export interface RunFlags {
   readonly config: ResolvedConfig;
   readonly drainMs: number;
   readonly recording: boolean;
+  /** The config file as given, and the sha256 of the bytes `config` was loaded from. */
+  readonly file: string;
+  readonly sha256: string;
+  /** Flags and environment over the file: applied again on every reload. */
+  readonly overrides: Overrides;
+  readonly watch: boolean;
 }
 
 /**
@@ -69,14 +81,28 @@ export function resolveRunFlags(
   }
   const recording = str('recording') ?? 'on';
   if (recording !== 'on' && recording !== 'off') throw new UsageError('--recording takes "on" or "off"');
-  const config = applyOverrides(loadConfig(str('config'), env), {
+  const overrides: Overrides = {
     upstream: str('upstream', 'SLOPROBE_UPSTREAM'),
     listen: str('listen', 'SLOPROBE_LISTEN'),
     admin: str('admin', 'SLOPROBE_ADMIN'),
     dataDir: str('data-dir', 'SLOPROBE_DATA_DIR'),
     accessLog: str('access-log', 'SLOPROBE_ACCESS_LOG'),
-  });
-  return { config, drainMs, recording: recording === 'on' };
+  };
+  const file = str('config', 'SLOPROBE_CONFIG') ?? '';
+  // Without a file, loadConfig throws the usage error every command gives.
+  if (file === '') loadConfig(undefined, env);
+  // Read once: the hash a reload compares with is of the very bytes that were loaded.
+  const source = readConfigSource(file);
+  const config = applyOverrides(parseConfig(source.text, file), overrides);
+  return {
+    config,
+    drainMs,
+    recording: recording === 'on',
+    file,
+    sha256: source.sha256,
+    overrides,
+    watch: flags.values['watch-config'] === true,
+  };
 }
 
 /**
@@ -103,14 +129,41 @@ export async function startQuietly(
 export const command: CommandRun = async (argv, io) => {
   const flags = resolveRunFlags(argv, process.env, io);
   if (!flags) return 0;
+  const counts = new ReloadCounts(Date.now());
   const { sidecar, log } = await startQuietly(
     flags.config,
-    { recording: flags.recording },
+    { recording: flags.recording, configReloads: counts },
     io.verbose === true,
   );
+  const reloader = new ConfigReloader({
+    file: flags.file,
+    sha256: flags.sha256,
+    load: (text) => applyOverrides(parseConfig(text, flags.file), flags.overrides),
+    sidecar,
+    log,
+    counts,
+  });
+  let watch: ConfigWatch | undefined;
+  if (flags.watch) {
+    try {
+      watch = watchConfig(flags.file, () => reloader.request('watch'), {
+        onError: (err, dir) => log.warn({ err, dir }, 'config watch failed; retrying (SIGHUP still reloads)'),
+      });
+    } catch (err) {
+      await sidecar.close(0);
+      throw new SloprobeError(
+        ErrorCodes.CONFIG_READ,
+        `--watch-config: cannot watch the directory of ${flags.file}: ${(err as Error).message} (on Linux, ENOSPC means fs.inotify.max_user_watches is reached; SIGHUP reloads without a watch)`,
+        { cause: err },
+      );
+    }
+  }
   // Signal handlers first: whoever reads "running" may signal at once.
-  process.on('SIGHUP', () => reloadOnSignal(sidecar, log, argv));
-  const stopped = waitForSignal(sidecar, log, flags.drainMs);
+  process.on('SIGHUP', () => reloader.request('SIGHUP'));
+  const stopped = waitForSignal(sidecar, log, flags.drainMs, async () => {
+    watch?.close();
+    await reloader.idle();
+  });
   log.info(
     {
       proxy: addr(sidecar.proxyAddress),
@@ -118,50 +171,12 @@ export const command: CommandRun = async (argv, io) => {
       upstream: flags.config.upstream,
       routes: flags.config.routes.length,
       config: flags.config.source,
+      watch_config: flags.watch,
     },
     'sloprobe is running',
   );
   return stopped;
 };
-
-let reloading = false;
-
-/**
- * SIGHUP: read the config again (same flags and environment). A bad file is logged, one
- * line per problem with file:line:column, and the running config stays.
- */
-function reloadOnSignal(sidecar: Sidecar, log: AppLog, argv: string[]): void {
-  if (reloading) {
-    log.warn('config reload already in progress; signal ignored');
-    return;
-  }
-  let next: ResolvedConfig | undefined;
-  try {
-    next = resolveRunFlags(argv, process.env)?.config;
-  } catch (err) {
-    const problems =
-      err instanceof ConfigErrors ? err.errors.map((e) => e.message) : [(err as Error).message];
-    log.error({ problems }, 'config reload failed; the running config stays');
-    return;
-  }
-  if (!next) return;
-  reloading = true;
-  sidecar.reload(next).then(
-    (r) => {
-      reloading = false;
-      log.info(
-        { routes: r.routes, slos: r.slos, needs_restart: r.needsRestart },
-        r.needsRestart.length > 0
-          ? `config reloaded; restart to apply ${r.needsRestart.join(', ')}`
-          : 'config reloaded',
-      );
-    },
-    (err: unknown) => {
-      reloading = false;
-      log.error({ err }, 'config reload failed');
-    },
-  );
-}
 
 export function addr(a: { host: string; port: number }): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;

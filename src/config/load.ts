@@ -3,11 +3,12 @@
  * and report every problem of the file at once (`ConfigErrors`, exit code 2), each as
  * `file:line:column: key.path: problem (hint)`.
  */
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, visit } from 'yaml';
-import { ConfigErrors, ErrorCodes, SloprobeError, UsageError } from '../errors.js';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigErrors, UsageError } from '../errors.js';
 import { deepFreeze } from './freeze.js';
+import { checkDocument, LIMITS, scanTokens } from './limits.js';
 import { Problems, SourceMap } from './positions.js';
+import { readConfigSource } from './read-source.js';
 import { listenersClash, parseAccessLog, resolveConfig } from './resolve.js';
 import type { ResolvedConfig } from './types.js';
 import { parseHostPort, parseOrigin } from './units.js';
@@ -15,25 +16,7 @@ import { checkSchema } from './validate.js';
 
 /** Reads and resolves a config file; `path` is used as written in every message. */
 export function loadConfigFile(path: string): ResolvedConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
-    throw new SloprobeError(ErrorCodes.CONFIG_READ, `cannot read config file ${path}: ${why}`, {
-      cause: err,
-      exitCode: 2,
-    });
-  }
-  return parseConfig(text, path);
+  return parseConfig(readConfigSource(path).text, path);
 }
 
 /** Parses and resolves config text; `source` names it in messages (a path or `<embedded>`). */
@@ -44,29 +27,26 @@ export function parseConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
-  const map = new SourceMap(doc, lines, source);
+  // As yaml's parser fills it: the start of every line, the first at 0.
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  const map = new SourceMap(undefined, lines, source);
   const problems = new Problems(map);
+  // Bounds first, on the tokens alone: nothing is built for a file that would not fit (limits.ts).
+  if (!scanTokens(text, map, problems)) throw new ConfigErrors(problems.sorted());
 
+  // uniqueKeys off: yaml's duplicate check is quadratic in a mapping's keys; checkDocument
+  // reports duplicates in one pass with the same words.
+  const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: false });
+  map.attach(doc);
+
+  // Duplicate keys, aliases without an anchor and nesting beyond the limit, each at its node.
+  const tooDeep = checkDocument(doc, map, problems);
   // After the first syntax error the parser's further messages are mostly its consequences:
-  // report that one, and every duplicate key (each is a mistake of its own).
-  let syntax = false;
-  for (const error of doc.errors) {
-    if (error.code !== 'DUPLICATE_KEY' && syntax) continue;
-    syntax ||= error.code !== 'DUPLICATE_KEY';
-    problems.addAt(map.at(error.pos[0]), yamlProblem(error.code, error.message, text, error.pos[0]));
-  }
-  // `method: *GET` parses as an alias to a missing anchor; say how to write a literal star.
-  visit(doc, {
-    Alias(_, node) {
-      if (node.source && !node.resolve(doc) && node.range) {
-        problems.addAt(
-          map.at(node.range[0]),
-          `*${node.source} is YAML alias syntax with no anchor; quote it: "*${node.source}"`,
-        );
-      }
-    },
-  });
+  // report that one. yaml turns its own stack overflow into an error: checkDocument has then
+  // already said where the nesting crossed the limit.
+  const first = doc.errors.find((e) => !(tooDeep && /Maximum call stack/.test(e.message)));
+  if (first) problems.addAt(map.at(first.pos[0]), yamlProblem(first.code, first.message, text, first.pos[0]));
   if (problems.count > 0) throw new ConfigErrors(problems.sorted());
 
   if (doc.contents === null) {
@@ -80,6 +60,14 @@ export function parseConfig(
     problems.addAt(map.at(0), `cannot expand the YAML: ${(err as Error).message}`);
     throw new ConfigErrors(problems.sorted());
   }
+  const routes = (data as { routes?: unknown } | null)?.routes;
+  if (Array.isArray(routes) && routes.length > LIMITS.routes) {
+    problems.add(
+      ['routes', LIMITS.routes],
+      `more than ${LIMITS.routes} routes (${routes.length}); each costs about 70 KB of memory in \`run\`: group paths with {params} or split the service`,
+    );
+    throw new ConfigErrors(problems.sorted());
+  }
   checkSchema(data, problems);
   const config = resolveConfig(data, source, problems, env);
   if (problems.count > 0) throw new ConfigErrors(problems.sorted());
@@ -88,10 +76,9 @@ export function parseConfig(
 
 function yamlProblem(code: string, message: string, text: string, offset: number): string {
   if (code === 'BAD_ALIAS' && text[offset] === '*') return 'a bare * is YAML alias syntax; quote it: "*"';
-  if (code === 'DUPLICATE_KEY') {
-    const key = /^[^:\n]*/.exec(text.slice(offset))?.[0].trim() ?? '';
-    return `duplicate key ${key ? `"${key}" ` : ''}in the same mapping (YAML keeps only one of them)`;
-  }
+  // yaml catches its own stack overflow; say what it means.
+  if (/Maximum call stack/.test(message))
+    return `nested more than ${LIMITS.depth} levels deep; no sloprobe setting nests that deep`;
   if (code === 'TAB_AS_INDENT') return 'tabs are not allowed as indentation in YAML; use spaces';
   return `YAML: ${message}`;
 }

@@ -3,7 +3,18 @@
  * node it came from, so every problem names file:line:column, and collects the problems of
  * one load so they are all reported together.
  */
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import {
+  type Alias,
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+  visit,
+} from 'yaml';
 import { ConfigError, type SourcePosition } from '../errors.js';
 
 export type KeyPath = readonly (string | number)[];
@@ -41,14 +52,23 @@ export function fromJsonPointer(pointer: string, root: unknown): (string | numbe
 }
 
 export class SourceMap {
-  readonly #doc: Document;
+  #doc: Document | undefined;
   readonly #lines: LineCounter;
   readonly #file: string;
+  /** Alias -> its node, built on first use: yaml's `Alias.resolve` walks the whole document per call. */
+  #targets: Map<Alias, unknown> | undefined;
 
-  constructor(doc: Document, lines: LineCounter, file: string) {
+  /** `doc` may come later (`attach`): problems found before parsing need only `lines`. */
+  constructor(doc: Document | undefined, lines: LineCounter, file: string) {
     this.#doc = doc;
     this.#lines = lines;
     this.#file = file;
+  }
+
+  /** The parsed document `position` looks paths up in. */
+  attach(doc: Document): void {
+    this.#doc = doc;
+    this.#targets = undefined;
   }
 
   /** Position of a character offset in the file. */
@@ -63,7 +83,7 @@ export class SourceMap {
    * does exist: the mapping the key is missing from.
    */
   position(path: KeyPath, options: { key?: boolean } = {}): SourcePosition {
-    let node: unknown = this.#doc.contents;
+    let node: unknown = this.#doc?.contents;
     let offset = node && (node as Node).range ? (node as Node).range![0] : 0;
     for (let i = 0; i < path.length; i++) {
       node = this.#deref(node);
@@ -92,7 +112,20 @@ export class SourceMap {
   }
 
   #deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.#doc) : node;
+    if (!isAlias(node) || !this.#doc) return node;
+    if (!this.#targets) {
+      // As yaml resolves: the last node with the anchor before the alias, in document order.
+      const targets = new Map<Alias, unknown>();
+      const anchors = new Map<string, unknown>();
+      visit(this.#doc, {
+        Node(_, n) {
+          if (isAlias(n)) targets.set(n, anchors.get(n.source));
+          else if (n.anchor) anchors.set(n.anchor, n);
+        },
+      });
+      this.#targets = targets;
+    }
+    return this.#targets.get(node);
   }
 }
 

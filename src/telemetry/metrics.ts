@@ -37,6 +37,13 @@ export interface HealthSources {
   readonly engine?: { stats(): EngineStats };
   /** The SLO runtime's evaluation loop. */
   readonly evaluation?: { readonly evaluationFailures: number };
+  /** Config reloads (SIGHUP, `--watch-config`), kept by `run` across reloads. */
+  readonly configReloads?: {
+    readonly success: number;
+    readonly failure: number;
+    /** When the running config was loaded: at start, then at each successful reload. Epoch ms. */
+    readonly lastSuccessMs: number;
+  };
 }
 
 export interface MetricsEndpointOptions {
@@ -264,6 +271,24 @@ export class MetricsEndpoint {
         'counter',
         'Exceptions thrown while reporting an SLO flag transition (the flag itself changed).',
         c.engine.transitionErrors + s.transitionErrors,
+      );
+    }
+    if (h.configReloads) {
+      // Prometheus's own convention (prometheus_config_last_reload_success_timestamp_seconds):
+      // alert on a failure count that rises, or on a timestamp older than the last deploy.
+      const r = h.configReloads;
+      w.family(
+        'sloprobe_config_reload_total',
+        'counter',
+        'Config reloads (SIGHUP or --watch-config) by result: success (applied), failure (refused or failed: the running config stays).',
+      );
+      w.sample('sloprobe_config_reload_total', [['result', 'success']], r.success);
+      w.sample('sloprobe_config_reload_total', [['result', 'failure']], r.failure);
+      w.single(
+        'sloprobe_config_last_reload_success_timestamp_seconds',
+        'gauge',
+        'When the running config was loaded, Unix seconds: at start, then at each successful reload.',
+        r.lastSuccessMs / 1000,
       );
     }
     if (h.evaluation) {

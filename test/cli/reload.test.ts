@@ -1,6 +1,8 @@
 /**
  * SIGHUP reloads the config. Product rule: "a reload with a bad config keeps the old one",
- * and the bad file is reported with file:line:column like any config error.
+ * and the bad file is reported with file:line:column like any config error; each reload is
+ * counted in `sloprobe_config_reload_total{result}`, and
+ * `sloprobe_config_last_reload_success_timestamp_seconds` moves only on success.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { parseSamples, sum } from '../helpers/prom.js';
+import { parseSamples, type Sample, sum } from '../helpers/prom.js';
 import { startCli } from '../helpers/spawn.js';
+import { pollUntil } from '../integration/fleet-harness.js';
 
 const base = (routes: string) => `upstream: http://127.0.0.1:9
 classes:
@@ -68,10 +71,24 @@ test('SIGHUP with a broken file keeps the running routes; with a good one it swa
       );
     const post = async (path: string) =>
       (await request(`${proxy}${path}`, { method: 'POST', body: '{}' })).body.dump();
+    const scrape = async (): Promise<Sample[]> =>
+      parseSamples(await (await request(`${admin}/metrics`)).body.text());
+    const counts = async () => {
+      const samples = await scrape();
+      return {
+        success: sum(samples, 'sloprobe_config_reload_total', { result: 'success' }),
+        failure: sum(samples, 'sloprobe_config_reload_total', { result: 'failure' }),
+        at: sum(samples, 'sloprobe_config_last_reload_success_timestamp_seconds'),
+      };
+    };
+    const atStart = await counts();
+    assert.equal(atStart.success + atStart.failure, 0);
+    assert.ok(atStart.at > 0, 'the timestamp is set at start');
 
     writeFileSync(file, BROKEN);
     cli.child.kill('SIGHUP');
     await cli.waitFor(/config reload failed; the running config stays/);
+    assert.deepEqual(await counts(), { ...atStart, failure: 1 }, 'a failure, the timestamp kept');
     assert.match(
       cli.stderr,
       new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:7:\\d+: routes\\[0\\]\\.latency\\.p99`),
@@ -86,6 +103,14 @@ test('SIGHUP with a broken file keeps the running routes; with a good one it swa
     writeFileSync(file, TWO);
     cli.child.kill('SIGHUP');
     await cli.waitFor(/"msg":"config reloaded"/);
+    const applied = await counts();
+    assert.deepEqual({ success: applied.success, failure: applied.failure }, { success: 1, failure: 1 });
+    assert.ok(applied.at >= atStart.at, `${applied.at} < ${atStart.at}`);
+
+    // Unlike a watch event, SIGHUP reloads an unchanged file too: the operator asked.
+    cli.child.kill('SIGHUP');
+    const again = await pollUntil(counts, (c) => c.success >= 2);
+    assert.deepEqual({ success: again.success, failure: again.failure }, { success: 2, failure: 1 });
     assert.deepEqual(
       (await routes()).filter((n) => n !== 'unmatched'),
       ['payments', 'refunds'],
