@@ -43,7 +43,7 @@ function report(ids: string[]): unknown {
 }
 
 let n = 0;
-function judge(audit: unknown, accepted: unknown[], readme: string) {
+function judge(audit: unknown, accepted: unknown[], readme: string, extraEnv: Record<string, string> = {}) {
   n++;
   const files = {
     audit: join(dir, `audit-${n}.json`),
@@ -55,7 +55,13 @@ function judge(audit: unknown, accepted: unknown[], readme: string) {
   writeFileSync(files.readme, readme);
   const r = spawnSync(process.execPath, [join(repoRoot, '.ci', 'audit.mjs'), files.audit], {
     encoding: 'utf8',
-    env: { ...process.env, SLOPROBE_AUDIT_ACCEPTED: files.accepted, SLOPROBE_AUDIT_README: files.readme },
+    env: {
+      ...process.env,
+      SLOPROBE_AUDIT_REQUIRED: '',
+      SLOPROBE_AUDIT_ACCEPTED: files.accepted,
+      SLOPROBE_AUDIT_README: files.readme,
+      ...extraEnv,
+    },
   });
   return { code: r.status, out: r.stdout + r.stderr };
 }
@@ -97,15 +103,19 @@ describe('the audit judge', () => {
     assert.match(r.out, new RegExp(`${ID} is accepted but no longer reported`));
   });
 
-  it('fails an audit that did not run (the registry answered an error)', () => {
+  it('an audit that did not run (the registry answered an error) is NOT RUN, and fails when required', () => {
     const r405 = {
       message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk',
       error: { summary: '' },
     };
-    const r = judge(r405, [], README('None.'));
-    assert.equal(r.code, 1);
-    assert.match(r.out, /did not run \(405 Method Not Allowed/);
-    assert.equal(judge('npm ERR! network', [], README('None.')).code, 1);
+    const notRun = judge(r405, [], README('None.'));
+    assert.equal(notRun.code, 0, notRun.out);
+    assert.match(notRun.out, /NOT RUN: .*405 Method Not Allowed/);
+    assert.doesNotMatch(notRun.out, /no advisories/, 'a skipped audit never reads as a clean one');
+    const required = judge(r405, [], README('None.'), { SLOPROBE_AUDIT_REQUIRED: '1' });
+    assert.equal(required.code, 1);
+    assert.match(required.out, /did not run \(405 Method Not Allowed/);
+    assert.equal(judge('npm ERR! network', [], README('None.'), { SLOPROBE_AUDIT_REQUIRED: '1' }).code, 1);
   });
 
   it("the repository's own acceptances are all explained in its README", () => {
