@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly json: string;
   /** Seconds to wait for an idle machine before starting; 0 starts at once. */
   readonly waitIdle: number;
+  /** Loads to run, in order: the config's request mix and/or its smallest GET. */
+  readonly mixes: readonly string[];
   /** Requests/s of the fixed-rate latency phase; 0 skips it. */
   readonly rate: number;
   readonly help: boolean;
@@ -41,9 +43,12 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node dist/bench/
   --load TOOL       wrk | autocannon | auto               (BENCH_LOAD, default auto: wrk if on PATH)
   --upstream KIND   nginx | node | auto                   (BENCH_UPSTREAM, default auto: nginx if on PATH)
   --no-pin          do not pin processes to cores         (BENCH_PIN=0)
-  --peers LIST      comma-separated subset of: direct, sloprobe, sloprobe-norec,
-                    sloprobe-accesslog, undici-floor, http-proxy, nginx
+  --peers LIST      comma-separated subset of: direct, sloprobe, sloprobe-nolog,
+                    sloprobe-norec, lean-floor, undici-floor, http-proxy, nginx,
+                    haproxy, caddy
                                                           (BENCH_PEERS)
+  --mix LIST        loads, comma-separated: klarna (the config's request mix), small (its
+                    smallest GET alone)                   (BENCH_MIX, default klarna,small)
   --sidecar PATH    compiled sloprobe CLI (main.js)       (BENCH_SIDECAR)
   --config FILE     route map for the sidecar             (BENCH_CONFIG, default config/klarna.yaml)
   --json FILE       also write the raw results as JSON    (BENCH_JSON)
@@ -66,6 +71,7 @@ const KNOWN = new Set([
   'upstream',
   'no-pin',
   'peers',
+  'mix',
   'sidecar',
   'config',
   'json',
@@ -128,7 +134,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
+  const mixes = (text('mix', 'BENCH_MIX') || 'klarna,small')
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
+  for (const m of mixes) {
+    if (m !== 'klarna' && m !== 'small') throw new Error(`--mix: unknown load "${m}" (klarna, small)`);
+  }
   return {
+    mixes,
     duration: positive('duration', pick('duration', 'BENCH_DURATION'), quick ? 2 : 4),
     warmup: positive('warmup', pick('warmup', 'BENCH_WARMUP'), quick ? 1 : 3),
     connections: Math.round(positive('connections', pick('connections', 'BENCH_CONNECTIONS'), 50)),
