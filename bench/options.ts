@@ -21,6 +21,11 @@ export interface BenchOptions {
   readonly peers: readonly string[];
   /** Path to the compiled sloprobe CLI; empty means look next to this build, then dist/. */
   readonly sidecar: string;
+  /**
+   * Node flags for the sidecar peers; undefined means the ones the Docker image sets in
+   * NODE_OPTIONS, so the bench measures the sidecar as it is shipped.
+   */
+  readonly nodeFlags: string | undefined;
   readonly config: string;
   /** Write the raw results as JSON here when set. */
   readonly json: string;
@@ -50,6 +55,8 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node dist/bench/
   --mix LIST        loads, comma-separated: klarna (the config's request mix), small (its
                     smallest GET alone)                   (BENCH_MIX, default klarna,small)
   --sidecar PATH    compiled sloprobe CLI (main.js)       (BENCH_SIDECAR)
+  --node-flags F    Node flags for the sidecar peers         (BENCH_NODE_FLAGS, default: the
+                    Docker image's NODE_OPTIONS; "" for none)
   --config FILE     route map for the sidecar             (BENCH_CONFIG, default config/klarna.yaml)
   --json FILE       also write the raw results as JSON    (BENCH_JSON)
   --wait-idle S     first wait up to S s for idle cores   (BENCH_WAIT_IDLE, default 0)
@@ -73,6 +80,7 @@ const KNOWN = new Set([
   'peers',
   'mix',
   'sidecar',
+  'node-flags',
   'config',
   'json',
   'wait-idle',
@@ -156,6 +164,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     pin: args['no-pin'] !== true && pinEnv !== '0' && pinEnv !== 'false',
     peers,
     sidecar: text('sidecar', 'BENCH_SIDECAR'),
+    nodeFlags: ((v) => (typeof v === 'string' ? v : undefined))(pick('node-flags', 'BENCH_NODE_FLAGS')),
     config: text('config', 'BENCH_CONFIG') || 'config/klarna.yaml',
     json: text('json', 'BENCH_JSON'),
     waitIdle: nonNegative('wait-idle', pick('wait-idle', 'BENCH_WAIT_IDLE')),

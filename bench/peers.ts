@@ -4,7 +4,7 @@
  * not available with the reason, and the rest of the run goes on.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { prepareNginx } from './nginx.js';
@@ -46,6 +46,8 @@ export interface BenchContext {
   readonly sidecarMain: string | undefined;
   /** Why there is no sidecar, naming the paths looked at. */
   readonly sidecarMissing: string;
+  /** Node flags the sidecar peers run with (the image's NODE_OPTIONS by default). */
+  readonly sidecarNodeFlags: readonly string[];
   readonly httpProxyScript: string;
   /** The floor peer: node:http + undici Pool and nothing else, per-request closures. */
   readonly floorScript: string;
@@ -168,7 +170,7 @@ export async function startPeer(id: PeerId, ctx: BenchContext, upstream: Running
   const m = ctx.sup.spawn(
     id,
     process.execPath,
-    [ctx.sidecarMain, 'run', ...sidecarArgs(id, ctx, upstream.port, port, admin)],
+    [...ctx.sidecarNodeFlags, ctx.sidecarMain, 'run', ...sidecarArgs(id, ctx, upstream.port, port, admin)],
     {
       cpus: ctx.proxyCpus,
     },
@@ -260,4 +262,11 @@ export function sidecarCandidates(explicit: string, buildDir: string, repoRoot: 
 
 export function findSidecar(candidates: readonly string[]): string | undefined {
   return candidates.find((p) => existsSync(p));
+}
+
+/** The NODE_OPTIONS the Docker image sets (`ENV NODE_OPTIONS="..."`), split into flags. */
+export function imageNodeFlags(dockerfile: string): string[] {
+  if (!existsSync(dockerfile)) return [];
+  const m = /^ENV NODE_OPTIONS="?([^"\n]*)"?\s*$/m.exec(readFileSync(dockerfile, 'utf8'));
+  return m?.[1] ? m[1].split(/\s+/).filter((f) => f !== '') : [];
 }

@@ -17,6 +17,7 @@ import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import {
   type BenchContext,
   findSidecar,
+  imageNodeFlags,
   memoryOf,
   PEER_LABELS,
   type PeerId,
@@ -180,6 +181,10 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
     sup,
     tmpDir,
     sidecarMain: findSidecar(candidates),
+    sidecarNodeFlags:
+      opts.nodeFlags === undefined
+        ? imageNodeFlags(join(root, 'Dockerfile'))
+        : opts.nodeFlags.split(/\s+/).filter((f) => f !== ''),
     sidecarMissing: `no compiled CLI at ${[...new Set(candidates)].join(' or ')} (build first)`,
     httpProxyScript: join(here, 'peers', 'http-proxy.js'),
     floorScript: join(here, 'peers', 'undici-floor.js'),
@@ -196,7 +201,10 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
   log(
     `Upstream: ${upstream.describe} on 127.0.0.1:${upstream.port}${cpus.upstream ? ` (core ${cpus.upstream})` : ''}`,
   );
-  if (ctx.sidecarMain) log(`Sidecar:  ${ctx.sidecarMain}`);
+  if (ctx.sidecarMain)
+    log(
+      `Sidecar:  ${ctx.sidecarMain}${ctx.sidecarNodeFlags.length > 0 ? ` (node ${ctx.sidecarNodeFlags.join(' ')})` : ''}`,
+    );
 
   // Peers start once and serve every load; idle memory is read before the first.
   const unavailable = new Map<PeerId, string>();
