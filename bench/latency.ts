@@ -16,6 +16,8 @@ export interface LatencySummary {
   readonly cpuUsPerReq: number | undefined;
   readonly peerCorePct: number | undefined;
   readonly errors: number;
+  /** The client's own send lateness (p99), median of rounds. */
+  readonly lagP99Ms: number | undefined;
 }
 
 export function summarizeLatency(o: PeerOutcome): LatencySummary | undefined {
@@ -27,6 +29,9 @@ export function summarizeLatency(o: PeerOutcome): LatencySummary | undefined {
     cpuUsPerReq: o.cpuUsPerReq.length > 0 ? median(o.cpuUsPerReq) : undefined,
     peerCorePct: o.peerCorePct.length > 0 ? median(o.peerCorePct) : undefined,
     errors: o.runs.reduce((a, r) => a + r.errors, 0),
+    lagP99Ms: o.runs.some((r) => r.lagP99Ms !== undefined)
+      ? median(o.runs.map((r) => r.lagP99Ms ?? Number.NaN))
+      : undefined,
   };
 }
 
@@ -37,18 +42,18 @@ const added = (n: number, base: number | undefined): string =>
 export function latencyTable(outcomes: readonly PeerOutcome[]): string {
   const direct = summarizeLatency(outcomes.find((o) => o.id === 'direct') ?? ({} as PeerOutcome));
   const rows = [
-    '| peer | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms | peer CPU µs/req | peer CPU % of a core | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| peer | p50 ms | p90 ms | p99 ms | added p50 ms | added p99 ms | client send lag p99 ms | peer CPU µs/req | peer CPU % of a core | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const o of outcomes) {
     const s = summarizeLatency(o);
     if (!s) {
-      rows.push(`| ${PEER_LABELS[o.id]} | ${o.unavailable ?? 'no runs'} | | | | | | | |`);
+      rows.push(`| ${PEER_LABELS[o.id]} | ${o.unavailable ?? 'no runs'} | | | | | | | | |`);
       continue;
     }
     const isDirect = o.id === 'direct';
     rows.push(
-      `| ${PEER_LABELS[o.id]} | ${ms(s.p50Ms)} | ${ms(s.p90Ms)} | ${ms(s.p99Ms)} | ${isDirect ? '–' : added(s.p50Ms, direct?.p50Ms)} | ${isDirect ? '–' : added(s.p99Ms, direct?.p99Ms)} | ${s.cpuUsPerReq === undefined ? '–' : s.cpuUsPerReq.toFixed(1)} | ${s.peerCorePct === undefined ? '–' : s.peerCorePct.toFixed(0)} | ${s.errors} |`,
+      `| ${PEER_LABELS[o.id]} | ${ms(s.p50Ms)} | ${ms(s.p90Ms)} | ${ms(s.p99Ms)} | ${isDirect ? '–' : added(s.p50Ms, direct?.p50Ms)} | ${isDirect ? '–' : added(s.p99Ms, direct?.p99Ms)} | ${ms(s.lagP99Ms)} | ${s.cpuUsPerReq === undefined ? '–' : s.cpuUsPerReq.toFixed(1)} | ${s.peerCorePct === undefined ? '–' : s.peerCorePct.toFixed(0)} | ${s.errors} |`,
     );
   }
   return rows.join('\n');

@@ -30,6 +30,9 @@ export interface LoadResult {
   readonly errors: number;
   /** Busy % of each core during the run. */
   readonly cpuBusy: readonly number[];
+  /** The fixed-rate client's own send lateness, p50 and p99 (undefined for wrk/autocannon). */
+  readonly lagP50Ms?: number | undefined;
+  readonly lagP99Ms?: number | undefined;
 }
 
 export interface LoadDriver {
@@ -49,6 +52,9 @@ interface RawJson {
   write: number;
   status: number;
   timeout: number;
+  /** The paced client's own lateness sending requests (absent for wrk and autocannon). */
+  lag_p50_us?: number;
+  lag_p99_us?: number;
 }
 
 export function parseBenchJson(stdout: string): RawJson {
@@ -67,6 +73,8 @@ function toResult(raw: RawJson, busy: readonly number[]): LoadResult {
     requests: raw.requests,
     errors: raw.connect + raw.read + raw.write + raw.status + raw.timeout,
     cpuBusy: busy,
+    lagP50Ms: raw.lag_p50_us === undefined ? undefined : raw.lag_p50_us / 1000,
+    lagP99Ms: raw.lag_p99_us === undefined ? undefined : raw.lag_p99_us / 1000,
   };
 }
 

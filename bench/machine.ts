@@ -14,6 +14,8 @@ export interface Machine {
   readonly kernel: string;
   readonly node: string;
   readonly nginx: string | undefined;
+  readonly haproxy: string | undefined;
+  readonly caddy: string | undefined;
   readonly wrk: string | undefined;
   readonly taskset: boolean;
 }
@@ -47,6 +49,8 @@ function cpuModel(): string {
 export function describeMachine(): Machine {
   const nginxPath = which('nginx');
   const wrkPath = which('wrk');
+  const haproxyPath = which('haproxy');
+  const caddyPath = which('caddy');
   const wrkBanner = wrkPath ? firstLine(wrkPath, ['-v']) : undefined;
   return {
     cpuModel: cpuModel(),
@@ -55,6 +59,12 @@ export function describeMachine(): Machine {
     kernel: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     nginx: nginxPath ? firstLine(nginxPath, ['-v'])?.replace(/^nginx version:\s*/, '') : undefined,
+    haproxy: haproxyPath
+      ? firstLine(haproxyPath, ['-v'])
+          ?.replace(/^HAProxy version\s*/, '')
+          .split(' ')[0]
+      : undefined,
+    caddy: caddyPath ? firstLine(caddyPath, ['version'])?.split(' ')[0] : undefined,
     wrk: wrkBanner?.replace(/\s+Copyright.*$/, ''),
     taskset: which('taskset') !== undefined,
   };
@@ -67,6 +77,8 @@ export function machineLines(m: Machine): string[] {
     `OS:      ${m.kernel}`,
     `Node:    ${m.node}`,
     `nginx:   ${m.nginx ?? 'not installed'}`,
+    `HAProxy: ${m.haproxy ?? 'not installed'}`,
+    `Caddy:   ${m.caddy ?? 'not installed'}`,
     `wrk:     ${m.wrk ?? 'not installed'}`,
   ];
 }

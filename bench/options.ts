@@ -21,11 +21,18 @@ export interface BenchOptions {
   readonly peers: readonly string[];
   /** Path to the compiled sloprobe CLI; empty means look next to this build, then dist/. */
   readonly sidecar: string;
+  /**
+   * Node flags for the sidecar peers; undefined means the ones the Docker image sets in
+   * NODE_OPTIONS, so the bench measures the sidecar as it is shipped.
+   */
+  readonly nodeFlags: string | undefined;
   readonly config: string;
   /** Write the raw results as JSON here when set. */
   readonly json: string;
   /** Seconds to wait for an idle machine before starting; 0 starts at once. */
   readonly waitIdle: number;
+  /** Loads to run, in order: the config's request mix and/or its smallest GET. */
+  readonly mixes: readonly string[];
   /** Requests/s of the fixed-rate latency phase; 0 skips it. */
   readonly rate: number;
   readonly help: boolean;
@@ -41,10 +48,15 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node dist/bench/
   --load TOOL       wrk | autocannon | auto               (BENCH_LOAD, default auto: wrk if on PATH)
   --upstream KIND   nginx | node | auto                   (BENCH_UPSTREAM, default auto: nginx if on PATH)
   --no-pin          do not pin processes to cores         (BENCH_PIN=0)
-  --peers LIST      comma-separated subset of: direct, sloprobe, sloprobe-norec,
-                    sloprobe-accesslog, undici-floor, http-proxy, nginx
+  --peers LIST      comma-separated subset of: direct, sloprobe, sloprobe-nolog,
+                    sloprobe-norec, lean-floor, undici-floor, http-proxy, nginx,
+                    haproxy, caddy
                                                           (BENCH_PEERS)
+  --mix LIST        loads, comma-separated: klarna (the config's request mix), small (its
+                    smallest GET alone)                   (BENCH_MIX, default klarna,small)
   --sidecar PATH    compiled sloprobe CLI (main.js)       (BENCH_SIDECAR)
+  --node-flags F    Node flags for the sidecar peers         (BENCH_NODE_FLAGS, default: the
+                    Docker image's NODE_OPTIONS; "" for none)
   --config FILE     route map for the sidecar             (BENCH_CONFIG, default config/klarna.yaml)
   --json FILE       also write the raw results as JSON    (BENCH_JSON)
   --wait-idle S     first wait up to S s for idle cores   (BENCH_WAIT_IDLE, default 0)
@@ -66,7 +78,9 @@ const KNOWN = new Set([
   'upstream',
   'no-pin',
   'peers',
+  'mix',
   'sidecar',
+  'node-flags',
   'config',
   'json',
   'wait-idle',
@@ -128,7 +142,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
+  const mixes = (text('mix', 'BENCH_MIX') || 'klarna,small')
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
+  for (const m of mixes) {
+    if (m !== 'klarna' && m !== 'small') throw new Error(`--mix: unknown load "${m}" (klarna, small)`);
+  }
   return {
+    mixes,
     duration: positive('duration', pick('duration', 'BENCH_DURATION'), quick ? 2 : 4),
     warmup: positive('warmup', pick('warmup', 'BENCH_WARMUP'), quick ? 1 : 3),
     connections: Math.round(positive('connections', pick('connections', 'BENCH_CONNECTIONS'), 50)),
@@ -142,6 +164,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     pin: args['no-pin'] !== true && pinEnv !== '0' && pinEnv !== 'false',
     peers,
     sidecar: text('sidecar', 'BENCH_SIDECAR'),
+    nodeFlags: ((v) => (typeof v === 'string' ? v : undefined))(pick('node-flags', 'BENCH_NODE_FLAGS')),
     config: text('config', 'BENCH_CONFIG') || 'config/klarna.yaml',
     json: text('json', 'BENCH_JSON'),
     waitIdle: nonNegative('wait-idle', pick('wait-idle', 'BENCH_WAIT_IDLE')),

@@ -4,32 +4,39 @@
  * not available with the reason, and the rest of the run goes on.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { prepareNginx } from './nginx.js';
+import { prepareCaddy, prepareHaproxy } from './other-proxies.js';
 import { childPids, freePort, type Managed, readMemory, type Supervisor, waitForPort } from './procs.js';
 import type { BenchRequest } from './request-mix.js';
 
 export const PEER_IDS = [
   'direct',
   'sloprobe',
+  'sloprobe-nolog',
   'sloprobe-norec',
-  'sloprobe-accesslog',
+  'lean-floor',
   'undici-floor',
   'http-proxy',
   'nginx',
+  'haproxy',
+  'caddy',
 ] as const;
 export type PeerId = (typeof PEER_IDS)[number];
 
 export const PEER_LABELS: Record<PeerId, string> = {
   direct: 'direct (no proxy)',
-  sloprobe: 'sloprobe (full recording)',
-  'sloprobe-norec': 'sloprobe --recording off',
-  'sloprobe-accesslog': 'sloprobe + access log file',
-  'undici-floor': 'node:http + undici, nothing else',
+  sloprobe: 'sloprobe (default: access log on)',
+  'sloprobe-nolog': 'sloprobe --access-log off',
+  'sloprobe-norec': 'sloprobe --recording off (no log)',
+  'lean-floor': 'lean floor (node:http + undici)',
+  'undici-floor': 'closure floor (node:http + undici)',
   'http-proxy': 'http-proxy (keep-alive agent)',
   nginx: 'nginx (1 worker, keepalive)',
+  haproxy: 'HAProxy (1 thread)',
+  caddy: 'Caddy (GOMAXPROCS=1)',
 };
 
 export interface BenchContext {
@@ -39,12 +46,18 @@ export interface BenchContext {
   readonly sidecarMain: string | undefined;
   /** Why there is no sidecar, naming the paths looked at. */
   readonly sidecarMissing: string;
+  /** Node flags the sidecar peers run with (the image's NODE_OPTIONS by default). */
+  readonly sidecarNodeFlags: readonly string[];
   readonly httpProxyScript: string;
-  /** The floor peer: node:http + undici Pool and nothing else. */
+  /** The floor peer: node:http + undici Pool and nothing else, per-request closures. */
   readonly floorScript: string;
+  /** The lean floor: the same with a class handler and no per-request closures. */
+  readonly leanFloorScript: string;
   readonly upstreamScript: string;
   readonly configFile: string;
   readonly nginxPath: string | undefined;
+  readonly haproxyPath: string | undefined;
+  readonly caddyPath: string | undefined;
   /** taskset cores for the proxy under test and for the upstream. */
   readonly proxyCpus: string | undefined;
   readonly upstreamCpus: string | undefined;
@@ -92,9 +105,10 @@ function sidecarArgs(id: PeerId, ctx: BenchContext, upstream: number, port: numb
     `127.0.0.1:${admin}`,
     '--data-dir',
     ':memory:',
-    '--access-log',
-    id === 'sloprobe-accesslog' ? join(ctx.tmpDir, 'access.log') : 'off',
   ];
+  // The default access log goes to stdout, which the supervisor points at /dev/null: the
+  // formatting and the write(2) are paid, as they are into a container's log pipe.
+  if (id !== 'sloprobe') args.push('--access-log', 'off');
   if (id === 'sloprobe-norec') args.push('--recording', 'off');
   return args;
 }
@@ -110,8 +124,9 @@ export async function startPeer(id: PeerId, ctx: BenchContext, upstream: Running
     };
   }
   const port = await freePort();
-  if (id === 'http-proxy' || id === 'undici-floor') {
-    const script = id === 'http-proxy' ? ctx.httpProxyScript : ctx.floorScript;
+  if (id === 'http-proxy' || id === 'undici-floor' || id === 'lean-floor') {
+    const script =
+      id === 'http-proxy' ? ctx.httpProxyScript : id === 'lean-floor' ? ctx.leanFloorScript : ctx.floorScript;
     const m = ctx.sup.spawn(
       id,
       process.execPath,
@@ -133,12 +148,29 @@ export async function startPeer(id: PeerId, ctx: BenchContext, upstream: Running
     await waitForPort(m, port);
     return { port, managed: m, memoryPid: () => nginxWorker(m), cpuPids: () => tree(m), describe: 'nginx' };
   }
+  if (id === 'haproxy') {
+    if (!ctx.haproxyPath) throw new Error('haproxy: not installed, skipped');
+    const args = prepareHaproxy(join(ctx.tmpDir, 'haproxy'), port, upstream.port);
+    const m = ctx.sup.spawn(id, ctx.haproxyPath, args, { cpus: ctx.proxyCpus });
+    await waitForPort(m, port);
+    return running(m, port, 'haproxy');
+  }
+  if (id === 'caddy') {
+    if (!ctx.caddyPath) throw new Error('caddy: not installed, skipped');
+    const dir = join(ctx.tmpDir, 'caddy');
+    const args = prepareCaddy(dir, port, upstream.port);
+    // Caddy writes its state under XDG dirs: keep them in the bench's temp dir.
+    const env = { GOMAXPROCS: '1', XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir };
+    const m = ctx.sup.spawn(id, ctx.caddyPath, args, { cpus: ctx.proxyCpus, env });
+    await waitForPort(m, port);
+    return running(m, port, 'caddy');
+  }
   if (!ctx.sidecarMain) throw new Error(`not available: ${ctx.sidecarMissing}`);
   const admin = await freePort();
   const m = ctx.sup.spawn(
     id,
     process.execPath,
-    [ctx.sidecarMain, 'run', ...sidecarArgs(id, ctx, upstream.port, port, admin)],
+    [...ctx.sidecarNodeFlags, ctx.sidecarMain, 'run', ...sidecarArgs(id, ctx, upstream.port, port, admin)],
     {
       cpus: ctx.proxyCpus,
     },
@@ -230,4 +262,11 @@ export function sidecarCandidates(explicit: string, buildDir: string, repoRoot: 
 
 export function findSidecar(candidates: readonly string[]): string | undefined {
   return candidates.find((p) => existsSync(p));
+}
+
+/** The NODE_OPTIONS the Docker image sets (`ENV NODE_OPTIONS="..."`), split into flags. */
+export function imageNodeFlags(dockerfile: string): string[] {
+  if (!existsSync(dockerfile)) return [];
+  const m = /^ENV NODE_OPTIONS="?([^"\n]*)"?\s*$/m.exec(readFileSync(dockerfile, 'utf8'));
+  return m?.[1] ? m[1].split(/\s+/).filter((f) => f !== '') : [];
 }

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   readonly cpus?: string | undefined;
   readonly captureStdout?: boolean;
   readonly cwd?: string;
+  /** Added to this process's environment (Caddy's GOMAXPROCS, for instance). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export class Supervisor {
@@ -40,6 +42,7 @@ export class Supervisor {
     const child = spawn(bin, argv, {
       detached: true,
       cwd: opts.cwd,
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
       // stdout is never left unread: a peer writing to a full pipe would stall mid-benchmark.
       stdio: ['ignore', opts.captureStdout ? 'pipe' : 'ignore', 'pipe'],
     });

@@ -92,6 +92,20 @@ export function loadRequestMix(configFile: string): RequestMix {
   return { requests: [...FALLBACK, UNMATCHED], source: `built-in list (${configFile} not found)` };
 }
 
+export const MIX_IDS = ['klarna', 'small'] as const;
+export type MixId = (typeof MIX_IDS)[number];
+
+/**
+ * The smallest request of a mix: the GET without a body on the shortest matched path. It is
+ * the worst case for what a proxy adds per request, because there is nothing else to pay for
+ * (no body to stream, the smallest header set); the mix hides fixed costs behind POST bodies.
+ */
+export function smallestGet(mix: RequestMix): RequestMix {
+  const gets = mix.requests.filter((r) => r.method === 'GET' && r.body === undefined && r !== UNMATCHED);
+  const pick = gets.sort((a, b) => a.path.length - b.path.length)[0] ?? UNMATCHED;
+  return { requests: [pick], source: `the smallest GET of ${mix.source}` };
+}
+
 function luaString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }

@@ -17,6 +17,7 @@ import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import {
   type BenchContext,
   findSidecar,
+  imageNodeFlags,
   memoryOf,
   PEER_LABELS,
   type PeerId,
@@ -27,9 +28,9 @@ import {
   startUpstream,
 } from './peers.js';
 import { findRoot, pickDriver, planCpus, selectedPeers } from './plan.js';
-import { Supervisor } from './procs.js';
+import { type Memory, Supervisor } from './procs.js';
 import { caveats, type PeerOutcome, peerTable, verdicts, verdictTable } from './report.js';
-import { loadRequestMix } from './request-mix.js';
+import { loadRequestMix, type MixId, type RequestMix, smallestGet } from './request-mix.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -128,13 +129,24 @@ async function runRounds(plan: RoundsPlan, budgetMs: number, seconds: number): P
   return waitBudgetMs;
 }
 
+/** One load's results: the saturation rounds and, for the first load, the fixed-rate phase. */
+interface MixResult {
+  readonly id: MixId;
+  readonly mix: RequestMix;
+  readonly outcomes: PeerOutcome[];
+  readonly paced: PeerOutcome[];
+}
+
 async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promise<number> {
   const root = findRoot(here);
   const machine = describeMachine();
   const cpus = planCpus(opts, machine);
   const configFile = resolve(root, opts.config);
-  const mix = loadRequestMix(configFile);
-  const driver = pickDriver(opts, sup, mix, tmpDir, here);
+  const klarna = loadRequestMix(configFile);
+  const mixes = opts.mixes.map((id) => ({
+    id: id as MixId,
+    mix: id === 'small' ? smallestGet(klarna) : klarna,
+  }));
   const peers = selectedPeers(opts);
   const useNginxUpstream = opts.upstream !== 'node' && machine.nginx !== undefined;
   if (opts.upstream === 'nginx' && !machine.nginx) log('upstream: nginx not installed, using node:http');
@@ -148,16 +160,20 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
   log(
     `Before:  core busy % over 1 s before start: ${percentList(background)}${background.some((b) => b > BUSY_WARN) ? '  (machine not idle: watch the "other CPU %" column)' : ''}`,
   );
+  const firstDriver = pickDriver(opts, sup, klarna, tmpDir, here);
   log(
-    `Load:    ${driver.name}, 1 thread, ${opts.connections} keep-alive connections, ${opts.duration} s per run, ${opts.rounds} round(s), ${opts.warmup} s warm-up per peer`,
+    `Load:    ${firstDriver.name}, 1 thread, ${opts.connections} keep-alive connections, ${opts.duration} s per run, ${opts.rounds} round(s), ${opts.warmup} s warm-up per peer and load`,
   );
-  log(
-    `Mix:     ${mix.requests.length} requests from ${mix.source}: ${mix.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`,
-  );
+  for (const m of mixes) {
+    log(
+      `Mix ${m.id.padEnd(6)} ${m.mix.requests.length} request(s) from ${m.mix.source}: ${m.mix.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+    );
+  }
   // Per run: wrk start-up and CPU accounting (~0.5 s); per peer: start and check (~2 s); idle samples.
-  const runs = peers.length * (opts.rounds * (opts.rate > 0 ? 2 : 1) + 1);
-  const measured = opts.rounds * opts.duration * (opts.rate > 0 ? 2 : 1);
-  const estimate = peers.length * (opts.warmup + measured + 2) + runs * 0.5 + 3;
+  const pacedRounds = opts.rate > 0 ? opts.rounds : 0;
+  const runs = peers.length * (mixes.length * (opts.rounds + 1) + pacedRounds);
+  const measured = opts.duration * (mixes.length * opts.rounds + pacedRounds) + opts.warmup * mixes.length;
+  const estimate = peers.length * (measured + 2) + runs * 0.5 + 3;
   log(`Budget:  about ${Math.ceil(estimate)} s\n`);
 
   const candidates = sidecarCandidates(opts.sidecar ? resolve(opts.sidecar) : '', dirname(here), root);
@@ -165,12 +181,19 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
     sup,
     tmpDir,
     sidecarMain: findSidecar(candidates),
+    sidecarNodeFlags:
+      opts.nodeFlags === undefined
+        ? imageNodeFlags(join(root, 'Dockerfile'))
+        : opts.nodeFlags.split(/\s+/).filter((f) => f !== ''),
     sidecarMissing: `no compiled CLI at ${[...new Set(candidates)].join(' or ')} (build first)`,
     httpProxyScript: join(here, 'peers', 'http-proxy.js'),
     floorScript: join(here, 'peers', 'undici-floor.js'),
+    leanFloorScript: join(here, 'peers', 'lean-floor.js'),
     upstreamScript: join(here, 'peers', 'upstream.js'),
     configFile,
     nginxPath: machine.nginx ? which('nginx') : undefined,
+    haproxyPath: machine.haproxy ? which('haproxy') : undefined,
+    caddyPath: machine.caddy ? which('caddy') : undefined,
     proxyCpus: cpus.proxy,
     upstreamCpus: cpus.upstream,
   };
@@ -178,28 +201,35 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
   log(
     `Upstream: ${upstream.describe} on 127.0.0.1:${upstream.port}${cpus.upstream ? ` (core ${cpus.upstream})` : ''}`,
   );
-  if (ctx.sidecarMain) log(`Sidecar:  ${ctx.sidecarMain}`);
+  if (ctx.sidecarMain)
+    log(
+      `Sidecar:  ${ctx.sidecarMain}${ctx.sidecarNodeFlags.length > 0 ? ` (node ${ctx.sidecarNodeFlags.join(' ')})` : ''}`,
+    );
 
-  const outcomes: PeerOutcome[] = [];
+  // Peers start once and serve every load; idle memory is read before the first.
+  const unavailable = new Map<PeerId, string>();
+  const idle = new Map<PeerId, Memory | undefined>();
   const running = new Map<PeerId, Running>();
   for (const id of peers) {
-    const outcome = emptyOutcome({ id });
-    outcomes.push(outcome);
     try {
       const peer = await startPeer(id, ctx, upstream);
       running.set(id, peer);
-      await sanityCheck(peer.port, mix.requests, UPSTREAM_BODY.trim());
-      outcome.idle = memoryOf(peer);
+      for (const m of mixes) await sanityCheck(peer.port, m.mix.requests, UPSTREAM_BODY.trim());
+      idle.set(id, memoryOf(peer));
     } catch (err) {
-      outcome.unavailable = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      log(
-        id === 'nginx' && !ctx.nginxPath ? 'nginx: not installed, skipped' : `${id}: ${outcome.unavailable}`,
-      );
+      const why = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+      unavailable.set(id, why);
+      log(`${id}: ${why}`);
       const peer = running.get(id);
       if (peer?.managed) await sup.stop(peer.managed);
       running.delete(id);
     }
   }
+  const outcomeOf = (id: PeerId): PeerOutcome => ({
+    ...emptyOutcome({ id }),
+    unavailable: unavailable.get(id),
+    idle: idle.get(id),
+  });
 
   const spec = (port: number, seconds: number): LoadSpec => ({
     url: `http://127.0.0.1:${port}`,
@@ -208,46 +238,61 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
     cpus: cpus.load,
   });
   const hz = clockTicks();
-  const live = outcomes.filter((o) => running.has(o.id));
-  log('\nWarm-up:');
-  for (const o of live) {
-    const peer = running.get(o.id)!;
-    progress(o.id, 'warm-up', await driver.run(spec(peer.port, opts.warmup)), '');
-  }
   let waitBudgetMs = opts.waitIdle * 1000 - waited;
-  const rounds = (driver: LoadDriver, outs: readonly PeerOutcome[], budgetMs: number): Promise<number> =>
-    runRounds(
-      { driver, outcomes: outs, running, upstream, spec, rounds: opts.rounds, hz },
-      budgetMs,
+  const results: MixResult[] = [];
+  for (const [i, m] of mixes.entries()) {
+    const driver = i === 0 && m.mix === klarna ? firstDriver : pickDriver(opts, sup, m.mix, tmpDir, here);
+    const outcomes = peers.map(outcomeOf);
+    const live = outcomes.filter((o) => running.has(o.id));
+    log(`\n## Load: ${m.id}\n\nWarm-up:`);
+    for (const o of live) {
+      const peer = running.get(o.id)!;
+      progress(o.id, 'warm-up', await driver.run(spec(peer.port, opts.warmup)), '');
+    }
+    waitBudgetMs = await runRounds(
+      { driver, outcomes: live, running, upstream, spec, rounds: opts.rounds, hz },
+      waitBudgetMs,
       opts.duration,
     );
-  waitBudgetMs = await rounds(driver, live, waitBudgetMs);
-
-  const paced = live.map(emptyOutcome);
-  if (opts.rate > 0 && paced.length > 0) {
-    log(`\nFixed rate: ${opts.rate} req/s per peer, latency from each request's due time:`);
-    const pacedLoad = pacedDriver(sup, join(here, 'peers', 'paced.js'), mix, opts.rate);
-    waitBudgetMs = await rounds(pacedLoad, paced, waitBudgetMs);
+    const paced = live.map((o) => outcomeOf(o.id));
+    if (i === 0 && opts.rate > 0 && paced.length > 0) {
+      log(`\nFixed rate: ${opts.rate} req/s per peer, latency from each request's due time:`);
+      const pacedLoad = pacedDriver(sup, join(here, 'peers', 'paced.js'), m.mix, opts.rate);
+      waitBudgetMs = await runRounds(
+        { driver: pacedLoad, outcomes: paced, running, upstream, spec, rounds: opts.rounds, hz },
+        waitBudgetMs,
+        opts.duration,
+      );
+    }
+    results.push({ id: m.id, mix: m.mix, outcomes, paced: i === 0 && opts.rate > 0 ? paced : [] });
   }
   await sup.stopAll();
   const backgroundAfter = await backgroundBusy();
 
-  const vs = verdicts(outcomes);
-  log('\n## Results (median of rounds)\n');
-  log(peerTable(outcomes));
-  log('\n## Targets (issue 2)\n');
-  log(verdictTable(vs));
-  if (opts.rate > 0 && paced.length > 0) {
-    log(`\n## Latency at a fixed ${opts.rate} req/s (median of rounds)\n`);
-    log(latencyTable(paced));
+  const byMix = new Map(results.map((r) => [r.id, r.outcomes]));
+  const withRate = results.find((r) => r.paced.length > 0);
+  const vs = verdicts(byMix, withRate?.paced ?? []);
+  for (const r of results) {
+    log(`\n## Results: ${r.id === 'small' ? 'the smallest GET' : 'the request mix'} (median of rounds)\n`);
+    log(peerTable(r.outcomes));
   }
-  const notes = caveats(outcomes, OTHER_CPU_LIMIT, cpus.load === undefined ? undefined : Number(cpus.load));
+  log('\n## Targets\n');
+  log(verdictTable(vs));
+  if (withRate) {
+    log(`\n## Latency at a fixed ${opts.rate} req/s, ${withRate.id} load (median of rounds)\n`);
+    log(latencyTable(withRate.paced));
+  }
+  const notes = results.flatMap((r) =>
+    caveats(r.outcomes, OTHER_CPU_LIMIT, cpus.load === undefined ? undefined : Number(cpus.load)).map(
+      (n) => `${r.id}: ${n}`,
+    ),
+  );
   log(`\nAfter:   core busy % over 1 s after the run: ${percentList(backgroundAfter)}`);
   if (notes.length > 0) log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
   if (opts.json) {
     writeFileSync(
       resolve(opts.json),
-      `${JSON.stringify({ machine, pinning: cpus.description, options: opts, mix, outcomes, paced, verdicts: vs, backgroundBusy: { before: background, after: backgroundAfter } }, null, 2)}\n`,
+      `${JSON.stringify({ machine, pinning: cpus.description, options: opts, results, verdicts: vs, backgroundBusy: { before: background, after: backgroundAfter } }, null, 2)}\n`,
     );
     log(`\nRaw results: ${resolve(opts.json)}`);
   }

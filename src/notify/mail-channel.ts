@@ -10,7 +10,8 @@
  * is the SMTP reply code or the error code, never the reply text, which some servers fill
  * with the command they refused.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import type { EmailConfig, EmailSubscriber } from '../config/types.js';
 import type { CategoriesOf } from '../payments/method-categories.js';
 import type { Channel, Outcome } from './channel.js';
@@ -118,6 +119,9 @@ class MailChannel implements Channel {
 /** The channels of `notify.email`: one per subscriber, one SMTP transport for all. */
 export function mailChannels(config: EmailConfig, timeoutMs: number, categoriesOf: CategoriesOf): Channel[] {
   if (config.subscribers.length === 0) return [];
+  // Loaded only when mail is configured: nodemailer costs a sidecar without it ~5 MiB of
+  // resident memory (measured: an idle Node process with and without the module).
+  const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
   const transport = nodemailer.createTransport({
     host: config.host,
     port: config.port,

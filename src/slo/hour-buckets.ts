@@ -8,13 +8,13 @@
 export class HourBuckets {
   private readonly hours: number;
   private readonly width: number;
-  private readonly counts: Float64Array;
+  /** Allocated on the first add: an SLO without traffic holds nothing. */
+  private counts: Float64Array | null = null;
   private readonly stamps: Float64Array;
 
   constructor(hours: number, buckets: number) {
     this.hours = hours;
     this.width = buckets;
-    this.counts = new Float64Array(hours * buckets);
     this.stamps = new Float64Array(hours).fill(-1);
   }
 
@@ -25,33 +25,37 @@ export class HourBuckets {
     const stamp = this.stamps[slot]!;
     if (stamp > hour) return;
     const base = slot * this.width;
+    this.counts ??= new Float64Array(this.hours * this.width);
+    const counts = this.counts;
     if (stamp < hour) {
-      this.counts.fill(0, base, base + this.width);
+      counts.fill(0, base, base + this.width);
       this.stamps[slot] = hour;
     }
     const n = Math.min(buckets.length, this.width);
     for (let i = 0; i < n; i++) {
       const c = buckets[i]!;
-      if (c > 0) this.counts[base + i]! += sign * c;
+      if (c > 0) counts[base + i]! += sign * c;
     }
   }
 
   /** Bucket totals over the hours touching minutes `from..to` inclusive. */
   sum(from: number, to: number): number[] {
     const out = new Array<number>(this.width).fill(0);
+    const counts = this.counts;
+    if (counts === null) return out;
     const h0 = Math.floor(from / 60);
     const h1 = Math.floor(to / 60);
     for (let h = Math.max(h0, h1 - this.hours + 1); h <= h1; h++) {
       const slot = h % this.hours;
       if (this.stamps[slot] !== h) continue;
       const base = slot * this.width;
-      for (let i = 0; i < this.width; i++) out[i]! += this.counts[base + i]!;
+      for (let i = 0; i < this.width; i++) out[i]! += counts[base + i]!;
     }
     return out;
   }
 
   clear(): void {
-    this.counts.fill(0);
+    this.counts = null;
     this.stamps.fill(-1);
   }
 }

@@ -24,7 +24,8 @@ export class RecentRollups {
   private readonly minutes: number;
   private readonly width: number;
   private readonly buckets: number;
-  private readonly cells: Float64Array;
+  /** Allocated on the first put: a route without traffic holds nothing. */
+  private cells: Float64Array | null = null;
   private readonly stamps: Float64Array;
   /** What `get` returns: valid until the next `get` on any RecentRollups sharing it. */
   private readonly view: MutableRollup;
@@ -33,7 +34,6 @@ export class RecentRollups {
     this.minutes = minutes;
     this.buckets = bucketCount;
     this.width = FIELDS + bucketCount;
-    this.cells = new Float64Array(minutes * this.width);
     this.stamps = new Float64Array(minutes).fill(-1);
     this.view = view;
   }
@@ -47,8 +47,8 @@ export class RecentRollups {
   /** The counts stored for `minute`, in the shared view; undefined when not held. */
   get(minute: number): MinuteRollup | undefined {
     const slot = minute % this.minutes;
-    if (this.stamps[slot] !== minute) return undefined;
     const c = this.cells;
+    if (c === null || this.stamps[slot] !== minute) return undefined;
     const base = slot * this.width;
     const v = this.view;
     v.minute = minute;
@@ -60,6 +60,7 @@ export class RecentRollups {
   /** Stores a copy of `r`'s counts for its minute, replacing whatever minute shared the slot. */
   put(r: MinuteRollup): void {
     const slot = r.minute % this.minutes;
+    this.cells ??= new Float64Array(this.minutes * this.width);
     const c = this.cells;
     const base = slot * this.width;
     this.stamps[slot] = r.minute;

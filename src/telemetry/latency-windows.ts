@@ -10,7 +10,8 @@
  * - `5m`: the five previous whole minutes plus the completed slices of the current one
  *   (5:00 to 5:50 of data);
  * - `all`: every completed slice since start.
- * Memory: 13 Uint32Arrays and one Float64Array per route, each only as long as the
+ * Memory: up to 15 Uint32Arrays and one Float64Array per route (a slot gets its array on its
+ * first sample), each only as long as the
  * largest latency it has seen needs (the HDR layout is the same for every length, a longer
  * range only appends buckets): ~20 KB per array for a route answering within 10 ms,
  * ~45 KB within 1 s, 86 KB (the full 10 minutes) at most, so 0.3 to 1.3 MB per active
@@ -55,6 +56,9 @@ function emptyResult(): WindowQuantiles {
 function fitLength(index: number): number {
   return Math.min(HDR_COUNTS_LENGTH, Math.max(2048, ((index >>> 10) + 1) << 10));
 }
+
+/** A slot that has never held a sample: zero-length, so it is never written to. */
+const NO_COUNTS = new Uint32Array(0);
 
 function grownU32(a: Uint32Array, length: number): Uint32Array {
   const b = new Uint32Array(length);
@@ -258,16 +262,18 @@ export class LatencyWindows {
     }
   }
 
+  // Every slot starts as the shared empty array and gets its own on its first sample (the
+  // growth branch of `record` and `fold`, already there for longer latencies): a route that
+  // saw one request holds one slice and one minute, not thirteen. With 1,000 routes and one
+  // request to each, RSS grew by 240 MiB before this and by 120 MiB after (bench/route-memory.ts).
   private allocateSlices(): Uint32Array[] {
-    const s: Uint32Array[] = [];
-    for (let i = 0; i < SLICE_RING; i++) s.push(new Uint32Array(fitLength(0)));
+    const s = new Array<Uint32Array>(SLICE_RING).fill(NO_COUNTS);
     this.slices = s;
     return s;
   }
 
   private allocateMinutes(): Uint32Array[] {
-    const s: Uint32Array[] = [];
-    for (let i = 0; i < MINUTE_RING; i++) s.push(new Uint32Array(fitLength(0)));
+    const s = new Array<Uint32Array>(MINUTE_RING).fill(NO_COUNTS);
     this.minutes = s;
     return s;
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { mulberry32 } from '../../src/demo/random.js';
 import { BLOCK_MINUTES, MinuteSeries } from '../../src/slo/minute-series.js';
 
@@ -47,4 +47,24 @@ describe('MinuteSeries', () => {
   it('refuses a capacity that is not whole blocks', () => {
     assert.throws(() => new MinuteSeries(BLOCK_MINUTES + 1), RangeError);
   });
+});
+
+test('a series that never sees a value holds no cells; the first value allocates them and clear frees them', () => {
+  // A month of minutes: 44,640 = 1,395 blocks of 32. Empty: no cells, no blocks, no tree.
+  const s = new MinuteSeries(44_640);
+  assert.equal(s.bytes, 0);
+  s.set(100, 0);
+  assert.equal(s.bytes, 0, 'a zero is what an empty series already holds');
+  assert.equal(s.sum(0, 44_639), 0);
+  assert.equal(s.get(100), 0);
+  assert.equal(s.blockSum(100), 0);
+  s.add(100, 3);
+  s.add(131, 4);
+  // 44,640 one-byte cells + 1,395 float64 blocks + 1,396 float64 tree nodes.
+  assert.equal(s.bytes, 44_640 + 1_395 * 8 + 1_396 * 8);
+  assert.equal(s.sum(0, 44_639), 7);
+  assert.equal(s.sum(101, 131), 4);
+  s.clear();
+  assert.equal(s.bytes, 0);
+  assert.equal(s.sum(0, 44_639), 0);
 });
