@@ -164,6 +164,15 @@ export function resolveUpstreamTls(
   const tls = asObject(asObject(raw)?.tls);
   if (!tls) return undefined;
   const at: KeyPath = ['upstream', 'tls'];
+  // The schema already says "unknown key"; say why there is no such switch.
+  for (const k of Object.keys(tls)) {
+    if (/verify|insecure|reject|unauthori[sz]ed/i.test(k))
+      problems.add(
+        [...at, k],
+        'certificate verification cannot be turned off; trust a private or self-signed CA with ca: FILE',
+        { key: true },
+      );
+  }
   if (origin.startsWith('http:')) {
     problems.add(at, `TLS settings need an https upstream, not ${origin}`, { key: true });
     return undefined;

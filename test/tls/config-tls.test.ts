@@ -24,6 +24,15 @@ function valueAt(text: string, needle: string): string {
   return `${line}:${colon + 2 - lineStart + 1}`;
 }
 
+/** `line:column` of the key on the line that holds `needle` (its first non-space character). */
+function keyAt(text: string, needle: string): string {
+  const index = text.indexOf(needle);
+  const before = text.slice(0, index);
+  const line = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return `${line}:${index + needle.length - needle.trimStart().length - lineStart + 1}`;
+}
+
 function errorsOf(file: string): string[] {
   try {
     loadConfigFile(file);
@@ -43,7 +52,7 @@ test('missing, non-PEM, mismatched and misplaced TLS files are positioned errors
   const der = join(pki.dir, 'ca.der');
   writeFileSync(der, Buffer.from([0x30, 0x82, 0x01, 0x0a, 0x02, 0x82]));
   const missing = join(pki.dir, 'nowhere.pem');
-  const cases: Array<{ yaml: string; needle: string; message: RegExp }> = [
+  const cases: Array<{ yaml: string; needle: string; message: RegExp; key?: boolean }> = [
     {
       yaml: `upstream:\n  url: https://api.test\n  tls:\n    ca: ${missing}\n`,
       needle: '    ca:',
@@ -81,6 +90,12 @@ test('missing, non-PEM, mismatched and misplaced TLS files are positioned errors
       message: /upstream\.tls\.servername: SNI carries DNS names only/,
     },
     {
+      yaml: `upstream:\n  url: https://api.test\n  tls:\n    insecure_skip_verify: true\n`,
+      needle: '    insecure_skip_verify:',
+      message: /upstream\.tls\.insecure_skip_verify: certificate verification cannot be turned off/,
+      key: true,
+    },
+    {
       yaml: `listen:\n  address: 127.0.0.1:8443\n  tls:\n    cert: ${a.certFile}\n    key: ${missing}\n`,
       needle: '    key:',
       message: /listen\.tls\.key: cannot read .*nowhere\.pem: no such file/,
@@ -93,7 +108,7 @@ test('missing, non-PEM, mismatched and misplaced TLS files are positioned errors
       : `upstream: http://127.0.0.1:9\n${c.yaml}routes: []\n`;
     writeFileSync(file, yaml);
     const errors = errorsOf(file);
-    const wanted = `${file}:${valueAt(yaml, c.needle)}: `;
+    const wanted = `${file}:${c.key ? keyAt(yaml, c.needle) : valueAt(yaml, c.needle)}: `;
     assert.ok(
       errors.some((e) => e.startsWith(wanted) && c.message.test(e)),
       `case ${i}: expected ${wanted}${c.message} in\n${errors.join('\n')}`,
