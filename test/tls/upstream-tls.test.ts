@@ -244,3 +244,25 @@ test('preserve_host over https: the client Host goes upstream, SNI stays the con
   assert.equal(up.handshakes, 1);
   assert.deepEqual(headerValues(r1.rawHeaders, 'content-type'), ['application/json']);
 });
+
+test('preserve_host to an IP upstream without servername: no SNI, whatever the client Host says', async (t) => {
+  const pki = makePki(t);
+  if (!pki) return;
+  const up = await startTlsUpstream(
+    t,
+    pki.issue('ip', { by: pki.ca, serial: '7001', san: ['IP:127.0.0.1'] }),
+  );
+  const p = await proxyFor(
+    t,
+    configWith(
+      pki,
+      `upstream:\n  url: https://127.0.0.1:${up.port}\n  preserve_host: true\n  tls:\n    ca: ${pki.ca.certFile}\n`,
+    ),
+  );
+  const r = await send(p.port, { path: '/v1/payments', headers: { host: 'shop.example.test' } });
+  assert.equal(r.status, 200);
+  assert.deepEqual(
+    up.seen.map((s) => [s.host, s.sni]),
+    [['shop.example.test', false]],
+  );
+});
