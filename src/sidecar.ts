@@ -11,7 +11,7 @@
 import { type AdminEndpoint, AdminServer } from './admin/server.js';
 import { needsRequestDigest, timesliceErrorStatuses } from './config/derived.js';
 import { routeTableJson } from './config/route-table-json.js';
-import type { ResolvedConfig } from './config/types.js';
+import type { ResolvedConfig, UpstreamTls } from './config/types.js';
 import { checkAuth, registerDowntimeApi } from './downtime/api.js';
 import { DowntimeRuntime } from './downtime/runtime.js';
 import { trackerSources } from './downtime/status-source.js';
@@ -169,6 +169,10 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
   const out: string[] = [];
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   if (a.upstream !== b.upstream) out.push('upstream');
+  if (!sameUpstreamTls(a.upstreamTls, b.upstreamTls)) out.push('upstream.tls');
+  if ((a.preserveHost ?? false) !== (b.preserveHost ?? false)) out.push('upstream.preserve_host');
+  // A listener's certificate is replaced in place (reload); only switching TLS on or off restarts.
+  if ((a.listenTls === undefined) !== (b.listenTls === undefined)) out.push('listen.tls');
   if (!same(a.listen, b.listen)) out.push('listen');
   if (!same(a.admin, b.admin)) out.push('admin');
   if (!same(a.timeouts, b.timeouts)) out.push('timeouts');
@@ -186,6 +190,18 @@ function restartOnly(a: ResolvedConfig, b: ResolvedConfig): string[] {
   if (!same(a.email ?? null, b.email ?? null) || a.email?.password?.reveal() !== b.email?.password?.reveal())
     out.push('notify.email');
   return out;
+}
+
+/** Same trust, identity and versions (file contents, not just paths: a rotated file is a change). */
+function sameUpstreamTls(a: UpstreamTls | undefined, b: UpstreamTls | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.ca?.pem === b.ca?.pem &&
+    a.cert?.pem === b.cert?.pem &&
+    a.key?.pem.reveal() === b.key?.pem.reveal() &&
+    a.servername === b.servername &&
+    a.minVersion === b.minVersion
+  );
 }
 
 /**
@@ -284,6 +300,9 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
   }
   const proxy = new ProxyServer({
     upstream: config.upstream,
+    upstreamTls: config.upstreamTls,
+    preserveHost: config.preserveHost,
+    listenerTls: config.listenTls,
     timeouts: config.timeouts,
     ...routingOf(gen),
     digest,
@@ -364,6 +383,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       previous,
       probes: c.probes,
       listen: proxyAddress,
+      tls: config.listenTls !== undefined,
       results: probeResults,
       log,
       now: options.now,
@@ -395,6 +415,8 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
     adminEndpoints: () => admin.endpoints(),
     async reload(next: ResolvedConfig): Promise<ReloadResult> {
       const needsRestart = restartOnly(config, next);
+      // Re-read at load: a rotated listener certificate applies to the next handshakes.
+      if (next.listenTls) proxy.setListenerTls(next.listenTls);
       // The old runtime flushes its minutes to the store and hands it over; the new one
       // restores its windows from it (the data dir and retention stay until a restart).
       const old = gen;

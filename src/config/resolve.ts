@@ -15,6 +15,7 @@ import { resolveProbes } from './resolve-probes.js';
 import { knownList, resolveRoutes } from './resolve-routes.js';
 import { parsePeriod, parseTimesliceRules, SEED_TIMESLICE_RULES } from './resolve-rules.js';
 import { explicitSlos, generatedSlos } from './resolve-slos.js';
+import { resolveListenerTls, resolveUpstreamTls, splitListen, splitUpstream } from './resolve-tls.js';
 import { resolveWebhooks } from './resolve-webhooks.js';
 import type {
   AccessLogTarget,
@@ -84,11 +85,21 @@ export function resolveConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
   const raw = asObject(data) ?? {};
-  const upstream = parseAt(problems, ['upstream'], raw.upstream, parseOrigin, '');
-  const listen = parseAt(problems, ['listen'], raw.listen ?? DEFAULTS.listen, parseHostPort, {
-    host: '',
-    port: 0,
-  });
+  const up = splitUpstream(raw.upstream);
+  const upstream = parseAt(problems, up.urlPath, up.url, parseOrigin, '');
+  const upstreamTls = resolveUpstreamTls(raw.upstream, upstream, problems);
+  const listenRaw = splitListen(raw.listen);
+  const listen = parseAt(
+    problems,
+    listenRaw.addressPath,
+    listenRaw.address ?? DEFAULTS.listen,
+    parseHostPort,
+    {
+      host: '',
+      port: 0,
+    },
+  );
+  const listenTls = resolveListenerTls(raw.listen, problems);
   const adminRaw = splitAdmin(raw.admin, problems);
   const adminPath =
     typeof raw.admin === 'string' || raw.admin === undefined ? ['admin'] : ['admin', 'listen'];
@@ -208,7 +219,10 @@ export function resolveConfig(
   return deepFreeze<ResolvedConfig>({
     source,
     upstream,
+    upstreamTls,
+    preserveHost: up.preserveHost,
     listen,
+    listenTls,
     admin,
     timeouts,
     accessLog,

@@ -314,15 +314,80 @@ const email: SchemaObject = {
   },
 };
 
+/** `TLSv1.2` or `TLSv1.3`: nothing older is offered (both ends refuse it by default). */
+const tlsVersion: SchemaObject = { enum: ['TLSv1.2', 'TLSv1.3'] };
+/** A PEM file's path; relative paths are relative to the working directory (as `data_dir`). */
+const pemFile: SchemaObject = { type: 'string', minLength: 1, 'x-hint': 'the path of a PEM file' };
+
+/**
+ * `upstream.tls`: how the sidecar connects to an https upstream. Certificate verification is
+ * always on: a private CA is trusted by naming it in `ca`, never by switching checks off.
+ */
+const upstreamTls: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    // CA bundle (PEM, one or more certificates). When set, only these CAs are trusted (the
+    // public roots are not). Default: Node's bundled public roots.
+    ca: pemFile,
+    // Client certificate (PEM, leaf first, then intermediates) and its unencrypted private key,
+    // for providers that require mutual TLS. Both or neither.
+    cert: pemFile,
+    key: pemFile,
+    // Name sent as SNI and checked against the upstream's certificate. Default: the upstream
+    // URL's host (no SNI for an IP address, whose certificate must then list that IP).
+    servername: { type: 'string', minLength: 1, 'x-hint': 'a DNS name such as api.provider.example' },
+    // Oldest TLS version accepted. Default TLSv1.2.
+    min_version: tlsVersion,
+  },
+};
+
+/** `listen.tls`: the proxy listener serves HTTPS. Certificate and key are re-read on SIGHUP. */
+const listenerTls: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cert', 'key'],
+  properties: {
+    // Server certificate (PEM, leaf first, then intermediates) and its unencrypted private key.
+    cert: pemFile,
+    key: pemFile,
+    // Oldest TLS version accepted from clients. Default TLSv1.2.
+    min_version: tlsVersion,
+  },
+};
+
 export const configSchema: SchemaObject = {
   type: 'object',
   additionalProperties: false,
   required: ['upstream'],
   properties: {
     // The one origin requests are forwarded to: http or https, no path (`http://127.0.0.1:9000`).
-    upstream: { type: 'string', 'x-hint': 'an http or https origin such as "http://127.0.0.1:9000"' },
+    // The long form `{ url: ORIGIN, preserve_host?, tls? }` adds: preserve_host (default
+    // false: the upstream gets Host set to its own authority, as nginx's proxy_pass does;
+    // true: the client's Host), and `tls` (https only; see `upstreamTls` above).
+    upstream: {
+      type: ['string', 'object'],
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', 'x-hint': 'an http or https origin such as "https://api.provider.example"' },
+        preserve_host: { type: 'boolean' },
+        tls: upstreamTls,
+      },
+      'x-hint': 'an http or https origin such as "http://127.0.0.1:9000", or { url: ORIGIN, tls: {...} }',
+    },
     // Proxy listener, `host:port` (`[::1]:8080` for IPv6, `:8080` or `8080` for all interfaces). Default 0.0.0.0:8080.
-    listen: { type: ['string', 'integer'], 'x-hint': 'host:port such as "0.0.0.0:8080", or a port' },
+    // The long form `{ address: HOST:PORT, tls: { cert, key, min_version? } }` serves HTTPS.
+    listen: {
+      type: ['string', 'integer', 'object'],
+      additionalProperties: false,
+      required: ['tls'],
+      properties: {
+        address: { type: ['string', 'integer'], 'x-hint': 'host:port such as "0.0.0.0:8443", or a port' },
+        tls: listenerTls,
+      },
+      'x-hint': 'host:port such as "0.0.0.0:8080", a port, or { address: HOST:PORT, tls: { cert, key } }',
+    },
     // Admin listener (metrics, health, JSON API). Default 0.0.0.0:9464. The long form
     // `{ listen: HOST:PORT, token: SECRET }` also enables the Downtime API's writes (POST,
     // PATCH) for `Authorization: Bearer SECRET`; env SLOPROBE_ADMIN_TOKEN takes precedence.

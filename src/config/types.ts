@@ -234,6 +234,40 @@ export interface Fees {
   readonly currency: string;
 }
 
+/** The TLS versions a config may name as the oldest accepted. */
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/** A PEM file read at load: its path (for messages) and its text. */
+export interface PemFile {
+  readonly path: string;
+  readonly pem: string;
+}
+
+/** A private key read at load; the PEM prints as a placeholder everywhere. */
+export interface PemSecretFile {
+  readonly path: string;
+  readonly pem: Secret;
+}
+
+/** `upstream.tls`: verification is always on; these only say what to trust and present. */
+export interface UpstreamTls {
+  /** When set, the only CAs trusted (the public roots are not). */
+  readonly ca: PemFile | undefined;
+  /** Client certificate and key (mutual TLS); both or neither. */
+  readonly cert: PemFile | undefined;
+  readonly key: PemSecretFile | undefined;
+  /** SNI and the name the certificate is checked against; default the upstream's host. */
+  readonly servername: string | undefined;
+  readonly minVersion: TlsVersion;
+}
+
+/** `listen.tls`: the proxy listener serves HTTPS; re-read on reload. */
+export interface ListenerTls {
+  readonly cert: PemFile;
+  readonly key: PemSecretFile;
+  readonly minVersion: TlsVersion;
+}
+
 export type AccessLogTarget =
   | { readonly kind: 'off' }
   | { readonly kind: 'stdout' }
@@ -244,7 +278,13 @@ export interface ResolvedConfig {
   readonly source: string;
   /** Upstream origin, e.g. `http://127.0.0.1:9000` (no path). */
   readonly upstream: string;
+  /** `upstream.tls` (https upstreams only); undefined: public roots, SNI from the host, TLSv1.2. */
+  readonly upstreamTls?: UpstreamTls | undefined;
+  /** `upstream.preserve_host`: forward the client's Host instead of the upstream's. Default false. */
+  readonly preserveHost?: boolean;
   readonly listen: HostPort;
+  /** `listen.tls`: the proxy listener serves HTTPS; undefined: plain HTTP. */
+  readonly listenTls?: ListenerTls | undefined;
   readonly admin: HostPort;
   readonly timeouts: Timeouts;
   readonly accessLog: AccessLogTarget;

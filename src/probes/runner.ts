@@ -39,6 +39,8 @@ export interface ProbeRunnerOptions {
   readonly probes: readonly ProbeDefinition[];
   /** The proxy listener as bound (port 0 resolved). */
   readonly listen: { readonly host: string; readonly port: number };
+  /** The listener serves HTTPS (`listen.tls`). */
+  readonly tls?: boolean;
   readonly results: ProbeResults;
   readonly log: AppLog;
   /** Epoch ms. Default Date.now. */
@@ -87,7 +89,16 @@ export class ProbeRunner {
     this.now = options.now ?? Date.now;
     this.timers = options.timers ?? REAL_TIMERS;
     // A few connections: probes are few, and each probe has at most one request in flight.
-    this.pool = new Pool(loopbackOrigin(options.listen.host, options.listen.port), { connections: 4 });
+    const origin = loopbackOrigin(options.listen.host, options.listen.port);
+    this.pool =
+      options.tls === true
+        ? // The socket this process bound itself, over loopback: its certificate names the
+          // service, not 127.0.0.1, and there is nobody else to authenticate.
+          new Pool(origin.replace('http:', 'https:'), {
+            connections: 4,
+            connect: { rejectUnauthorized: false },
+          })
+        : new Pool(origin, { connections: 4 });
     this.states = options.probes.map((probe) => ({
       probe,
       headers: [...probe.headers, SYNTHETIC_HEADER, syntheticToken()],

@@ -62,6 +62,12 @@ export class ProxyContext {
     readonly digestKey: KeyObject | null,
     /** Lower-case `host[:port]` of the upstream, default port omitted. */
     readonly upstreamAuthority: string,
+    /** Forward the client's Host (`upstream.preserve_host`) rather than the upstream's. */
+    readonly preserveHost = false,
+    /** Every dispatch's `servername` for an https upstream (tls.ts says why); else undefined. */
+    readonly servername: string | undefined = undefined,
+    /** `X-Forwarded-Proto`: `https` when the listener serves TLS. */
+    readonly forwardedProto: 'http' | 'https' = 'http',
   ) {
     this.routing = routing;
   }

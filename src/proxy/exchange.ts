@@ -138,7 +138,14 @@ export class Exchange implements Observation, RawHandler {
   }
 
   private dispatch(entry: Entry, ctx: ProxyContext, req: IncomingMessage, res: ProxyResponse): void {
-    const plan = planRequest(req, entry, ctx.upstreamAuthority, requestPlan);
+    const plan = planRequest(
+      req,
+      entry,
+      ctx.upstreamAuthority,
+      requestPlan,
+      ctx.preserveHost,
+      ctx.forwardedProto,
+    );
     this.requestId = plan.requestId;
     this.path = plan.path;
     this.synthetic = plan.synthetic;
@@ -159,12 +166,14 @@ export class Exchange implements Observation, RawHandler {
     // 100 is sent only once the request is accepted, so a refused client never sends its body.
     if (entry === ENTRY_CONTINUE) res.writeContinue();
     this.upstreamDone = false;
-    const opts: Dispatcher.DispatchOptions = {
+    // `servername` is undici's Request option, missing from its DispatchOptions type.
+    const opts: Dispatcher.DispatchOptions & { servername: string | undefined } = {
       path: plan.target,
       method: this.method,
       headers: plan.headers,
       body: plan.hasBody ? req : null,
       headersTimeout: this.routing.routeTimeoutMs(routeIndex),
+      servername: ctx.servername,
     };
     this.opts = opts;
     ctx.pool.dispatch(opts, this as unknown as Dispatcher.DispatchHandler);

@@ -44,12 +44,26 @@ export class RequestPlan {
 
 export const requestPlan = new RequestPlan();
 
-/** Fills `plan` for `req`; `upstreamAuthority` is the only host an absolute form may name. */
+/**
+ * `host[:port]` as RFC 3986 allows it (reg-name, IPv4 or a bracketed IPv6 literal). Checked
+ * only when the client's Host is forwarded (`preserveHost`): RFC 9112 3.2 wants a 400 for an
+ * invalid Host, and an upstream must not route on one the sidecar let through.
+ */
+const HOST_VALUE =
+  /^(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+(?::\d{0,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{0,5})?$/;
+
+/**
+ * Fills `plan` for `req`; `upstreamAuthority` is the only host an absolute form may name.
+ * `preserveHost`: send the client's Host (or an accepted absolute form's authority, which
+ * RFC 9112 3.2.2 says replaces Host) instead of letting undici send the upstream's.
+ */
 export function planRequest(
   req: IncomingMessage,
   entry: Entry,
   upstreamAuthority: string,
   plan: RequestPlan,
+  preserveHost = false,
+  forwardedProto: 'http' | 'https' = 'http',
 ): RequestPlan {
   const scan = requestScan;
   const headers = upstreamRequestHeaders(req.rawHeaders, scan);
@@ -90,6 +104,7 @@ export function planRequest(
     else if (scan.hostCount > 1) refusal = 'multiple_host';
     // RFC 9112 3.2: an HTTP/1.1 request without Host gets 400.
     else if (scan.hostCount === 0 && req.httpVersionMinor === 1) refusal = 'missing_host';
+    else if (preserveHost && forwardedHost !== '' && !HOST_VALUE.test(forwardedHost)) refusal = 'bad_request';
     else if (entry === ENTRY_EXPECTATION) refusal = 'expectation_failed';
     // Other upgrades (h2c) are ignored, as RFC 9110 7.8 allows: the field is hop-by-hop.
     else if (scan.upgrade !== '' && WEBSOCKET.test(scan.upgrade)) refusal = 'upgrade_not_supported';
@@ -105,7 +120,9 @@ export function planRequest(
         ? addr
         : `${scan.forwardedFor}, ${addr}`;
   if (xff !== '') headers.push('x-forwarded-for', xff);
-  headers.push('x-forwarded-proto', 'http');
+  // Without preserveHost, undici writes the upstream's own Host (its default).
+  if (preserveHost && forwardedHost !== '') headers.push('host', forwardedHost);
+  headers.push('x-forwarded-proto', forwardedProto);
   if (forwardedHost !== '') headers.push('x-forwarded-host', forwardedHost);
   const via = req.httpVersionMinor === 0 ? VIA_HTTP10 : VIA_HTTP11;
   headers.push('via', scan.via === '' ? via : `${scan.via}, ${via}`, 'x-request-id', plan.requestId);

@@ -5,9 +5,10 @@
  *
  * Decisions where RFC 9110/9112 leave a choice (also in README):
  * - `Host` sent upstream is the upstream's own authority (what a virtual-hosted origin
- *   expects); the client's Host travels in `X-Forwarded-Host`.
- * - `X-Forwarded-For` is appended to; `X-Forwarded-Proto` (always `http`: the listener
- *   does not terminate TLS) and `X-Forwarded-Host` are replaced, so a client cannot forge
+ *   expects); the client's Host travels in `X-Forwarded-Host`. `preserve_host` forwards the
+ *   client's Host instead (checked to be a valid host[:port], else 400).
+ * - `X-Forwarded-For` is appended to; `X-Forwarded-Proto` (`https` when the listener
+ *   serves TLS, else `http`) and `X-Forwarded-Host` are replaced, so a client cannot forge
  *   them through the sidecar; `Via` is appended to in both directions.
  * - `Expect: 100-continue` is answered by the sidecar as soon as the request passes its
  *   checks, then the body streams upstream; the upstream never sees `Expect`. The price: a
@@ -30,10 +31,11 @@
  *   answer and is not counted as a request.
  */
 import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Pool as UndiciPool } from 'undici';
-import type { Timeouts } from '../config/types.js';
+import type { ListenerTls, Timeouts, UpstreamTls } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
 import type { ObservationSink } from '../telemetry/observation.js';
 import { onClientError, refuseConnect } from './client-error.js';
@@ -42,6 +44,7 @@ import { DigestExchange, digestKeyObject } from './digest-exchange.js';
 import { Exchange } from './exchange.js';
 import { Pool } from './pool.js';
 import { ENTRY_CONTINUE, ENTRY_EXPECTATION, ENTRY_REQUEST } from './request-plan.js';
+import { dispatchServername, listenerSecureOptions, upstreamConnector } from './tls.js';
 
 export type { Routing } from './context.js';
 
@@ -79,6 +82,12 @@ export interface ProxyOptions {
    * to end quickly lower all three.
    */
   client?: { headersTimeoutMs?: number; requestTimeoutMs?: number; checkIntervalMs?: number };
+  /** https upstreams: CAs, client certificate, SNI, oldest version (tls.ts). Default: public roots. */
+  upstreamTls?: UpstreamTls | undefined;
+  /** Forward the client's Host instead of the upstream's own (`upstream.preserve_host`). */
+  preserveHost?: boolean;
+  /** Serve HTTPS on the proxy listener; `setListenerTls` replaces the certificate. */
+  listenerTls?: ListenerTls | undefined;
 }
 
 /** Default size of the upstream pool; one in-flight request per connection (no pipelining). */
@@ -167,7 +176,10 @@ export class ProxyServer {
     const poolOptions: UndiciPool.Options = {
       connections: opts.connections ?? DEFAULT_CONNECTIONS,
       pipelining: 1,
-      connect: { timeout: t.connectMs },
+      connect:
+        url.protocol === 'https:'
+          ? upstreamConnector(url, opts.upstreamTls, t.connectMs)
+          : { timeout: t.connectMs },
       headersTimeout: t.headersMs,
       bodyTimeout: t.bodyMs,
     };
@@ -188,10 +200,13 @@ export class ProxyServer {
       },
       digestKeyObject(opts.digest),
       url.host.toLowerCase(),
+      opts.preserveHost === true,
+      dispatchServername(url, opts.upstreamTls),
+      opts.listenerTls ? 'https' : 'http',
     );
     this.ctx = ctx;
     const headersTimeout = opts.client?.headersTimeoutMs ?? t.clientHeadersMs ?? CLIENT_HEADERS_TIMEOUT_MS;
-    const server = http.createServer({
+    const serverOptions: http.ServerOptions<typeof IncomingMessage, typeof ProxyResponse> = {
       ServerResponse: ProxyResponse,
       // Checked by the exchange instead, so the 400 is observed like any other request.
       requireHostHeader: false,
@@ -200,7 +215,10 @@ export class ProxyServer {
       requestTimeout: Math.max(opts.client?.requestTimeoutMs ?? CLIENT_REQUEST_TIMEOUT_MS, headersTimeout),
       connectionsCheckingInterval: opts.client?.checkIntervalMs ?? checkIntervalFor(headersTimeout),
       noDelay: true,
-    });
+    };
+    const server = opts.listenerTls
+      ? https.createServer({ ...serverOptions, ...listenerSecureOptions(opts.listenerTls) })
+      : http.createServer(serverOptions);
     server.keepAliveTimeout = t.idleMs;
     // One closure per server, chosen once: the digest variant only when asked for.
     const Ex = ctx.digestKey !== null ? DigestExchange : Exchange;
@@ -228,6 +246,16 @@ export class ProxyServer {
    */
   route(routing: Routing): void {
     this.ctx.routing = routing;
+  }
+
+  /**
+   * Replaces the listener's certificate, key and oldest version (a reload): new handshakes
+   * use them, connections already open keep theirs. False when the listener is plain HTTP.
+   */
+  setListenerTls(tls: ListenerTls): boolean {
+    if (!(this.server instanceof https.Server)) return false;
+    this.server.setSecureContext(listenerSecureOptions(tls));
+    return true;
   }
 
   /** True while listening with the upstream pool open; false once `close` began. */
