@@ -294,9 +294,12 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
   const repeats = [...ids.values()].filter((n) => n > 1).length;
   const updated = outbox.filter((r) => r.event === 'payment.downtime.updated').length;
   const started = outbox.filter((r) => r.event === 'payment.downtime.started').length;
+  const others = outbox.filter(
+    (r) => r.event !== 'payment.downtime.updated' && r.event !== 'payment.downtime.started',
+  );
   log('');
   log(
-    `webhooks: ${outbox.length} events in the outbox (${started} started, ${updated} updated, ${outbox.length - started - updated} other), ${receiver.got.length} deliveries received, ${ids.size} distinct ids, ${repeats} ids received more than once; pending at the end ${pending}`,
+    `webhooks: ${outbox.length} events in the outbox (${started} started, ${updated} updated${others.length ? `, ${others.map((r) => r.event).join(', ')}` : ''}), ${receiver.got.length} deliveries received, ${ids.size} distinct ids, ${repeats} ids received more than once; pending at the end ${pending}`,
   );
   log(`severity changes: ${patcher.acked} acknowledged, ${patcher.unanswered} cut by a kill`);
   v.check(pending === 0, 'outbox drained after the last restart', `${pending} pending`);

@@ -48,6 +48,12 @@ export class OpenLoop {
     highestTrackableValue: 120_000_000,
     numberOfSignificantValueDigits: 3,
   });
+  /** The same for the 5xx answers alone (they also count in latencyUs). */
+  readonly latency5xxUs = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   /** When each of the last answers arrived (performance.now ms), for "answered in the last X ms". */
   private readonly answerTimes: number[] = [];
   private readonly keepTimes: boolean;
@@ -181,7 +187,9 @@ export class OpenLoop {
         await res.body.dump().catch(() => {});
       } else {
         await res.body.dump();
-        this.latencyUs.recordValue(Math.max(1, Math.round((performance.now() - dueMs) * 1000)));
+        const us = Math.max(1, Math.round((performance.now() - dueMs) * 1000));
+        this.latencyUs.recordValue(us);
+        if (res.statusCode >= 500) this.latency5xxUs.recordValue(us);
       }
     } catch {
       if (!gotHeaders) this.errors++;
