@@ -325,3 +325,23 @@ export const ENDURANCE_MIX = [
   { method: 'GET', path: '/v1/payments/pay_1003', body: undefined },
   { method: 'GET', path: '/bench/no-such-route', body: undefined },
 ] as const;
+
+/**
+ * Established TCP connections whose local port is `port` (the server side of a loopback
+ * listener), from /proc/net/tcp: what a sidecar holds, without counting its upstream pool.
+ */
+export function establishedTo(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let n = 0;
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/tcp', 'latin1');
+  } catch {
+    return Number.NaN;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] === '01' && f[1]?.endsWith(hex)) n++;
+  }
+  return n;
+}
