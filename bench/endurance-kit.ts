@@ -133,7 +133,6 @@ export interface SidecarSpec {
   readonly cpus?: string | undefined;
   /** `prlimit --nofile=N:N` around the sidecar when the inherited limit is lower. */
   readonly nofile?: number | undefined;
-  readonly env?: Record<string, string>;
   /** Keep the listener ports of an earlier run (a restart on the same addresses). */
   readonly ports?: { port: number; admin: number };
 }
@@ -164,7 +163,6 @@ export async function startSidecar(sup: Supervisor, spec: SidecarSpec): Promise<
     command = 'prlimit';
     argv = [`--nofile=${spec.nofile}:${spec.nofile}`, '--', process.execPath, ...args];
   }
-  if (spec.env) Object.assign(process.env, spec.env);
   const managed = sup.spawn('sloprobe', command, argv, { cpus: spec.cpus });
   await waitForPort(managed, port, 30_000);
   await waitReady(managed, admin);

@@ -74,8 +74,8 @@ export class OpenLoop {
   private newPool(): Pool {
     return new Pool(`http://127.0.0.1:${this.spec.port}`, {
       connections: this.spec.connections,
-      // A request is never retried by the client: a retry would be a second request the
-      // sidecar counts and we would not.
+      // One request per connection at a time: a request behind a slow one on a pipelined
+      // socket would wait for it, and an abort would take the requests queued behind it.
       pipelining: 1,
     });
   }
