@@ -31,7 +31,7 @@ import {
   Verdicts,
   withHarness,
 } from './endurance-kit.js';
-import { type LoadDriver, type LoadResult, parseBenchJson } from './load.js';
+import { type LoadResult, type LoadSpec, parseBenchJson } from './load.js';
 import { describeMachine, machineLines, which } from './machine.js';
 import { prepareNginx } from './nginx.js';
 import { planCpus } from './plan.js';
@@ -95,19 +95,25 @@ function median(xs: readonly number[]): number {
 
 /** The running sidecar and load generator, set once by main. */
 let ctx: { port: number; admin: number; pid: number | undefined; cpus: string | undefined };
-let loadDriver: LoadDriver | undefined;
-const driver = (): LoadDriver => loadDriver!;
+/** wrk's result with its socket errors by kind. */
+interface WrkResult extends LoadResult {
+  readonly detail: string;
+}
+interface WrkDriver {
+  run(spec: LoadSpec): Promise<WrkResult>;
+}
+let loadDriver: WrkDriver | undefined;
+const driver = (): WrkDriver => loadDriver!;
 
 /**
  * wrk as load.ts runs it, but with a 60 s request timeout instead of 10 s: with 5,000
  * connections on a starved core one round over all of them takes seconds, and a wrk
  * timeout closes the connection and opens another, which is churn, not holding.
  */
-function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: string): LoadDriver {
+function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: string): WrkDriver {
   const script = join(tmp, 'mix.lua');
   writeFileSync(script, wrkScript(mix));
   return {
-    name: 'wrk',
     async run(spec) {
       const m = sup.spawn(
         'wrk',
@@ -142,13 +148,14 @@ function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: stri
         requests: raw.requests,
         errors: raw.connect + raw.read + raw.write + raw.status + raw.timeout,
         cpuBusy: [],
+        detail: `connect ${raw.connect}, read ${raw.read}, write ${raw.write}, timeout ${raw.timeout}, non-2xx/3xx ${raw.status}`,
       };
     },
   };
 }
 
 interface Held {
-  readonly wrk: LoadResult;
+  readonly wrk: WrkResult;
   /** Requests per second the sidecar counted while every connection was open. */
   readonly rps: number;
   /** Seconds from wrk's start until 99% of the connections were established; undefined: never. */
@@ -294,14 +301,17 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
         rssAfter.push(rss);
       }
       log(
-        `round ${round + 1}  ${String(c).padStart(5)} conns  ${fmt(m.rps).padStart(7)} req/s while held (wrk: ${fmt(r.rps)} over the whole run)  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  errors ${r.errors}  held ${m.heldMax} conns${m.heldAfterS === undefined ? ' (never all)' : ` (all after ${fmt(m.heldAfterS, 1)} s)`}, ${fdsMid} fds  RSS ${fmt(rss, 1)} MiB`,
+        `round ${round + 1}  ${String(c).padStart(5)} conns  ${fmt(m.rps).padStart(7)} req/s while held (wrk: ${fmt(r.rps)} over the whole run)  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  errors ${r.errors}${r.errors > 0 ? ` (${r.detail})` : ''}  held ${m.heldMax} conns${m.heldAfterS === undefined ? ' (never all)' : ` (all after ${fmt(m.heldAfterS, 1)} s)`}, ${fdsMid} fds  RSS ${fmt(rss, 1)} MiB`,
       );
     }
   }
   const base = runs.get(BASE)!;
   const high = runs.get(HIGH)!;
   const rpsBase = median(base.map((r) => r.rps));
-  const rpsHigh = median(high.map((r) => r.rps));
+  // A round whose connections never were all open has no held-window figure (0): it counts
+  // against "held", not in the median.
+  const heldRounds = high.filter((r) => r.rps > 0);
+  const rpsHigh = median(heldRounds.map((r) => r.rps));
   const ratio = rpsHigh / rpsBase;
   const errorsHigh = high.reduce((s, r) => s + r.errors, 0);
   const errorsBase = base.reduce((s, r) => s + r.errors, 0);
@@ -318,7 +328,7 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
     `| ${HIGH} | ${fmt(rpsHigh)} | ${fmt(median(wrkRps.get(HIGH)!))} | ${fmt(median(high.map((r) => r.p50Ms)), 2)} | ${fmt(median(high.map((r) => r.p99Ms)), 2)} | ${errorsHigh} | ${fmt(median(rssAfter), 1)} (peak ${fmt(peak, 1)}) |`,
   );
   log(
-    `ratio ${HIGH}/${BASE}: ${fmt(ratio, 3)} (per round: ${high.map((r, i) => fmt(r.rps / base[i]!.rps, 3)).join(', ')})`,
+    `ratio ${HIGH}/${BASE}: ${fmt(ratio, 3)} (per round: ${high.map((r, i) => (r.rps > 0 ? fmt(r.rps / base[i]!.rps, 3) : 'not held')).join(', ')})`,
   );
 
   const v = new Verdicts();
