@@ -129,6 +129,24 @@ function isFramingLookAlike(name: string): boolean {
   return j !== 0 && j === lit.length;
 }
 
+/** One list member: a token between optional SP/HTAB (not `trim()`, which also eats NBSP). */
+const CODING = /^[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*$/;
+
+/**
+ * True for `gzip, chunked` (tokens separated by commas and optional whitespace, the last
+ * one `chunked`); false for anything a peer might split or read differently. Rare path:
+ * only a value other than plain `chunked` gets here.
+ */
+function isCodingListEndingInChunked(value: string): boolean {
+  let last = '';
+  for (const member of value.split(',')) {
+    const m = CODING.exec(member);
+    if (m === null) return false;
+    last = m[1]!;
+  }
+  return equalsLower(last, 'chunked');
+}
+
 /** Via values this hop appends (RFC 9110 7.6.3: received protocol version, then our name). */
 export const VIA_HTTP11 = '1.1 sloprobe';
 export const VIA_HTTP10 = '1.0 sloprobe';
@@ -163,6 +181,15 @@ export class RequestScan {
   framingLookAlike = false;
   /** Transfer-Encoding names a coding besides the final `chunked` (refused with 501). */
   otherTransferCoding = false;
+  /** A Transfer-Encoding field was present (an HTTP/1.0 request with one closes: request-plan.ts). */
+  transferEncoding = false;
+  /**
+   * Transfer-Encoding whose last coding is not `chunked`, or that is not a plain list of
+   * tokens (`"chunked"`, `chunk ed`, `,chunked`, a high byte): the body length cannot be
+   * determined reliably, so 400 and close (RFC 9112 6.3), never the 501 of a coding under
+   * a final chunked.
+   */
+  ambiguousTransferEncoding = false;
   /** The value of `x-sloprobe-synthetic`, '' when absent (checked by the request plan). */
   synthetic = '';
 
@@ -177,6 +204,8 @@ export class RequestScan {
     this.upgrade = '';
     this.framingLookAlike = false;
     this.otherTransferCoding = false;
+    this.transferEncoding = false;
+    this.ambiguousTransferEncoding = false;
     this.synthetic = '';
   }
 }
@@ -210,7 +239,13 @@ export function upstreamRequestHeaders(raw: readonly string[], scan: RequestScan
         // the stream it is given. Any other coding (`gzip, chunked`) would still be on the
         // bytes once the header is dropped: the caller refuses it (RFC 9112 6.1).
         scan.hasBody = true;
-        if (!equalsLower(value, 'chunked')) scan.otherTransferCoding = true;
+        scan.transferEncoding = true;
+        // Only the last field's last coding may be chunked: a field after is not fine.
+        if (equalsLower(value, 'chunked')) scan.ambiguousTransferEncoding = false;
+        else {
+          scan.otherTransferCoding = true;
+          scan.ambiguousTransferEncoding = !isCodingListEndingInChunked(value);
+        }
         break;
       case CONNECTION:
         scan.connection = scan.connection === '' ? value : `${scan.connection},${value}`;
