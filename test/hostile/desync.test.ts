@@ -97,7 +97,24 @@ before(async () => {
     accessLog: 'off',
   });
   sidecar = await startSidecar(config, { log: createAppLog({ level: 'silent' }) });
+  // Warm the upstream pool: a refusal found mid-body must hold with a connection idle and
+  // ready, not only while the first connect is still pending.
+  const { text } = await exchange(
+    sidecar.proxyAddress.port,
+    Buffer.from('GET /v1/status HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'latin1'),
+  );
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  await waitFor(() => upstream.received().includes('GET /v1/status'));
 });
+
+/** Polls `cond` until it holds; fails after a deadline rather than hanging. */
+async function waitFor(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 after(async () => {
   await sidecar.close(1_000);
@@ -143,6 +160,36 @@ for (const c of CASES) {
       assert.ok(!seen.includes(s), `${JSON.stringify(s)} never reaches the upstream`);
   });
 }
+
+test('a bad chunk in a later packet than the headers: 400, the upstream request is cut unfinished, nothing behind it is sent', async () => {
+  const doneBefore = upstream.completed.length;
+  const before = upstream.received().length;
+  const socket = net.connect(sidecar.proxyAddress.port, '127.0.0.1');
+  socket.setEncoding('latin1');
+  let text = '';
+  socket.on('data', (d: string) => {
+    text += d;
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.write('POST /v1/payments HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n');
+  // The request streams: its head (and first chunk) are upstream before the bad bytes exist.
+  await waitFor(() => upstream.received().slice(before).includes('POST /v1/payments'));
+  socket.write('zz\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n');
+  await closed;
+  assert.deepEqual(
+    framedResponses(text).responses.map((r) => r.status),
+    [400],
+  );
+  // A request sent after it and answered: had the cut one been completed, it would be too.
+  await exchange(
+    sidecar.proxyAddress.port,
+    Buffer.from('GET /v1/status?after=cut HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'latin1'),
+  );
+  // The upstream's server never saw the cut request end, and nothing followed it.
+  assert.deepEqual(upstream.completed.slice(doneBefore), ['GET /v1/status?after=cut']);
+  assert.ok(!upstream.received().slice(before).includes('/smuggled'));
+});
 
 test('after every case: nothing smuggled anywhere upstream, and the sidecar still serves', async () => {
   const { text } = await exchange(

@@ -12,14 +12,20 @@ export interface RecordingUpstream {
   readonly url: string;
   /** Everything received so far, all connections in arrival order, latin1. */
   received(): string;
+  /** `METHOD url` of each request the HTTP server read to its end, in order. */
+  readonly completed: string[];
   close(): Promise<void>;
 }
 
 export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   const chunks: string[] = [];
+  const completed: string[] = [];
   const origin = http.createServer((req, res) => {
     req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    req.on('end', () => {
+      completed.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
   });
   await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
   const originPort = (origin.address() as net.AddressInfo).port;
@@ -43,6 +49,7 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   return {
     url: `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`,
     received: () => chunks.join(''),
+    completed,
     close: async () => {
       for (const s of sockets) s.destroy();
       origin.closeAllConnections();
