@@ -132,19 +132,24 @@ function isFramingLookAlike(name: string): boolean {
 /** One list member: a token between optional SP/HTAB (not `trim()`, which also eats NBSP). */
 const CODING = /^[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*$/;
 
+const CODINGS_END_IN_CHUNKED = 0;
+const CODINGS_END_OTHERWISE = 1;
+/** Not a plain list of tokens: something a peer might split or read differently. */
+const CODINGS_MALFORMED = 2;
+
 /**
- * True for `gzip, chunked` (tokens separated by commas and optional whitespace, the last
- * one `chunked`); false for anything a peer might split or read differently. Rare path:
- * only a value other than plain `chunked` gets here.
+ * What a Transfer-Encoding value other than plain `chunked` holds: `gzip, chunked` (tokens
+ * separated by commas and optional whitespace) ends in chunked, `chunked, gzip` does not,
+ * `"chunked"` or `\xA0chunked` is malformed. Rare path: plain `chunked` never gets here.
  */
-function isCodingListEndingInChunked(value: string): boolean {
+function codingsOf(value: string): number {
   let last = '';
   for (const member of value.split(',')) {
     const m = CODING.exec(member);
-    if (m === null) return false;
+    if (m === null) return CODINGS_MALFORMED;
     last = m[1]!;
   }
-  return equalsLower(last, 'chunked');
+  return equalsLower(last, 'chunked') ? CODINGS_END_IN_CHUNKED : CODINGS_END_OTHERWISE;
 }
 
 /** Via values this hop appends (RFC 9110 7.6.3: received protocol version, then our name). */
@@ -184,12 +189,17 @@ export class RequestScan {
   /** A Transfer-Encoding field was present (an HTTP/1.0 request with one closes: request-plan.ts). */
   transferEncoding = false;
   /**
-   * Transfer-Encoding whose last coding is not `chunked`, or that is not a plain list of
-   * tokens (`"chunked"`, `chunk ed`, `,chunked`, a high byte): the body length cannot be
-   * determined reliably, so 400 and close (RFC 9112 6.3), never the 501 of a coding under
-   * a final chunked.
+   * The last Transfer-Encoding field does not end in `chunked`, or one field is not a
+   * plain list of tokens (`"chunked"`, `chunk ed`, `,chunked`, a high byte): the body
+   * length cannot be determined reliably, so 400 and close (RFC 9112 6.3), never the 501
+   * of a coding under a final chunked. Read `ambiguousTransferEncoding`.
    */
-  ambiguousTransferEncoding = false;
+  chunkedNotLast = false;
+  transferCodingMalformed = false;
+
+  get ambiguousTransferEncoding(): boolean {
+    return this.chunkedNotLast || this.transferCodingMalformed;
+  }
   /** The value of `x-sloprobe-synthetic`, '' when absent (checked by the request plan). */
   synthetic = '';
 
@@ -205,7 +215,8 @@ export class RequestScan {
     this.framingLookAlike = false;
     this.otherTransferCoding = false;
     this.transferEncoding = false;
-    this.ambiguousTransferEncoding = false;
+    this.chunkedNotLast = false;
+    this.transferCodingMalformed = false;
     this.synthetic = '';
   }
 }
@@ -240,11 +251,13 @@ export function upstreamRequestHeaders(raw: readonly string[], scan: RequestScan
         // bytes once the header is dropped: the caller refuses it (RFC 9112 6.1).
         scan.hasBody = true;
         scan.transferEncoding = true;
-        // Only the last field's last coding may be chunked: a field after is not fine.
-        if (equalsLower(value, 'chunked')) scan.ambiguousTransferEncoding = false;
+        // What counts is the last field's last coding; a malformed field anywhere sticks.
+        if (equalsLower(value, 'chunked')) scan.chunkedNotLast = false;
         else {
           scan.otherTransferCoding = true;
-          scan.ambiguousTransferEncoding = !isCodingListEndingInChunked(value);
+          const codings = codingsOf(value);
+          scan.chunkedNotLast = codings !== CODINGS_END_IN_CHUNKED;
+          if (codings === CODINGS_MALFORMED) scan.transferCodingMalformed = true;
         }
         break;
       case CONNECTION:
