@@ -289,6 +289,7 @@ export async function startSidecar(config: ResolvedConfig, options: SidecarOptio
       lookup: (method, path) => g.table.lookup(method, path),
       routeTimeoutMs: (i) => g.table.routes[i]?.timeoutMs,
       paymentVariant: (i, req) => g.downtime?.variantOf(i, req) ?? 0,
+      allowsBodyOnGet: (i) => g.table.routes[i]?.allowBodyOnGet === true,
       sink: {
         observe(o) {
           const now = gen;

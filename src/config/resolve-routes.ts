@@ -140,6 +140,7 @@ export function resolveRoutes(
     const payment = resolvePayment(r, at(), payments.get(categoryName), problems);
     routes.push({
       ...(payment ? { payment } : {}),
+      ...(r.allow_body_on_get === true ? { allowBodyOnGet: true } : {}),
       index,
       name,
       methods,

@@ -137,6 +137,9 @@ const route: SchemaObject = {
     availability: percent,
     // Optional per-route override of `timeouts.headers`.
     timeout: duration,
+    // Forward a GET or HEAD that carries a body (refused with 400 otherwise): for APIs
+    // that take a search document on GET.
+    allow_body_on_get: { type: 'boolean' },
     // The payment method the route serves (overrides the category's): `card`, or read per
     // request: `{ header: x-payment-method, values: [card, fpx] }` (anything else is `other`).
     payment_method: paymentMethod,

@@ -25,6 +25,8 @@ export interface Routing {
   readonly sink: ObservationSink;
   /** The request's payment-method variant on its route (`Observation.paymentVariant`); default 0. */
   paymentVariant?(routeIndex: number, req: IncomingMessage): number;
+  /** Whether the route forwards a GET or HEAD with a body (`allow_body_on_get`); default no. */
+  allowsBodyOnGet?(routeIndex: number): boolean;
 }
 
 /** Everything an exchange needs from its server; one per ProxyServer. */

@@ -99,6 +99,8 @@ export type RefusalReason =
   | 'missing_host'
   | 'multiple_host'
   | 'connect_not_allowed'
+  | 'method_not_allowed'
+  | 'body_not_allowed'
   | 'upgrade_not_supported'
   | 'expectation_failed'
   | 'bad_request'
@@ -114,6 +116,8 @@ export const REFUSAL_STATUS: Readonly<Record<RefusalReason, number>> = {
   missing_host: 400,
   multiple_host: 400,
   connect_not_allowed: 405,
+  method_not_allowed: 405,
+  body_not_allowed: 400,
   upgrade_not_supported: 501,
   expectation_failed: 417,
   bad_request: 400,
@@ -131,7 +135,7 @@ export function refusalBody(reason: RefusalReason, requestId: string): string {
 
 /**
  * Methods a 405 advertises (RFC 9110 15.5.6 requires `Allow`). The sidecar forwards any
- * method but CONNECT; these are the ones payment APIs use.
+ * method but CONNECT and TRACE; these are the ones payment APIs use.
  */
 export const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 

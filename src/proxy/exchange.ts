@@ -43,7 +43,7 @@ import {
   upstreamErrorReason,
 } from './errors-response.js';
 import { clientResponseHeaders } from './headers.js';
-import { ENTRY_CONTINUE, type Entry, planRequest, requestPlan } from './request-plan.js';
+import { ENTRY_CONTINUE, type Entry, planRequest, refuseBodyOnGet, requestPlan } from './request-plan.js';
 
 const NS_PER_MS = 1e6;
 
@@ -153,6 +153,7 @@ export class Exchange implements Observation, RawHandler {
     const routeIndex = ctx.routeOf(this.routing, this.method, plan.path);
     this.routeIndex = routeIndex;
     this.paymentVariant = ctx.variantOf(this.routing, routeIndex, req);
+    refuseBodyOnGet(plan, this.method, this.routing, routeIndex);
     // Pipelined behind a response that closes the connection: this request can never be
     // answered, so it is not sent (a refused request cannot carry a second one upstream).
     // It ends with the connection, recorded as abandoned, as Node drops such requests.
@@ -160,6 +161,10 @@ export class Exchange implements Observation, RawHandler {
     if (plan.refusal !== null) {
       this.refuse(plan.refusal);
       return;
+    }
+    if (plan.closeAfter) {
+      res.shouldKeepAlive = false;
+      ctx.condemned.add(req.socket);
     }
     this.hasBody = plan.hasBody;
     if (!plan.hasBody) this.tReceived = this.t0;

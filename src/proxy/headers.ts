@@ -129,6 +129,29 @@ function isFramingLookAlike(name: string): boolean {
   return j !== 0 && j === lit.length;
 }
 
+/** One list member: a token between optional SP/HTAB (not `trim()`, which also eats NBSP). */
+const CODING = /^[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)[ \t]*$/;
+
+const CODINGS_END_IN_CHUNKED = 0;
+const CODINGS_END_OTHERWISE = 1;
+/** Not a plain list of tokens: something a peer might split or read differently. */
+const CODINGS_MALFORMED = 2;
+
+/**
+ * What a Transfer-Encoding value other than plain `chunked` holds: `gzip, chunked` (tokens
+ * separated by commas and optional whitespace) ends in chunked, `chunked, gzip` does not,
+ * `"chunked"` or `\xA0chunked` is malformed. Rare path: plain `chunked` never gets here.
+ */
+function codingsOf(value: string): number {
+  let last = '';
+  for (const member of value.split(',')) {
+    const m = CODING.exec(member);
+    if (m === null) return CODINGS_MALFORMED;
+    last = m[1]!;
+  }
+  return equalsLower(last, 'chunked') ? CODINGS_END_IN_CHUNKED : CODINGS_END_OTHERWISE;
+}
+
 /** Via values this hop appends (RFC 9110 7.6.3: received protocol version, then our name). */
 export const VIA_HTTP11 = '1.1 sloprobe';
 export const VIA_HTTP10 = '1.0 sloprobe';
@@ -163,6 +186,20 @@ export class RequestScan {
   framingLookAlike = false;
   /** Transfer-Encoding names a coding besides the final `chunked` (refused with 501). */
   otherTransferCoding = false;
+  /** A Transfer-Encoding field was present (an HTTP/1.0 request with one closes: request-plan.ts). */
+  transferEncoding = false;
+  /**
+   * The last Transfer-Encoding field does not end in `chunked`, or one field is not a
+   * plain list of tokens (`"chunked"`, `chunk ed`, `,chunked`, a high byte): the body
+   * length cannot be determined reliably, so 400 and close (RFC 9112 6.3), never the 501
+   * of a coding under a final chunked. Read `ambiguousTransferEncoding`.
+   */
+  chunkedNotLast = false;
+  transferCodingMalformed = false;
+
+  get ambiguousTransferEncoding(): boolean {
+    return this.chunkedNotLast || this.transferCodingMalformed;
+  }
   /** The value of `x-sloprobe-synthetic`, '' when absent (checked by the request plan). */
   synthetic = '';
 
@@ -177,6 +214,9 @@ export class RequestScan {
     this.upgrade = '';
     this.framingLookAlike = false;
     this.otherTransferCoding = false;
+    this.transferEncoding = false;
+    this.chunkedNotLast = false;
+    this.transferCodingMalformed = false;
     this.synthetic = '';
   }
 }
@@ -210,7 +250,15 @@ export function upstreamRequestHeaders(raw: readonly string[], scan: RequestScan
         // the stream it is given. Any other coding (`gzip, chunked`) would still be on the
         // bytes once the header is dropped: the caller refuses it (RFC 9112 6.1).
         scan.hasBody = true;
-        if (!equalsLower(value, 'chunked')) scan.otherTransferCoding = true;
+        scan.transferEncoding = true;
+        // What counts is the last field's last coding; a malformed field anywhere sticks.
+        if (equalsLower(value, 'chunked')) scan.chunkedNotLast = false;
+        else {
+          scan.otherTransferCoding = true;
+          const codings = codingsOf(value);
+          scan.chunkedNotLast = codings !== CODINGS_END_IN_CHUNKED;
+          if (codings === CODINGS_MALFORMED) scan.transferCodingMalformed = true;
+        }
         break;
       case CONNECTION:
         scan.connection = scan.connection === '' ? value : `${scan.connection},${value}`;

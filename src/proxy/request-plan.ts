@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Routing } from './context.js';
 import type { RefusalReason } from './errors-response.js';
 import { requestScan, upstreamRequestHeaders, VIA_HTTP10, VIA_HTTP11 } from './headers.js';
 import { isSyntheticMarker } from './synthetic.js';
@@ -37,6 +38,12 @@ export class RequestPlan {
   /** Flat name/value pairs for undici; forwarding fields only when not refused. */
   headers: string[] = [];
   hasBody = false;
+  /**
+   * Answer, then close the connection and forward nothing pipelined behind: an HTTP/1.0
+   * request that carried Transfer-Encoding (RFC 9112 6.1: "MUST treat the message as if
+   * the framing is faulty ... and close the connection after processing the message").
+   */
+  closeAfter = false;
   refusal: RefusalReason | null = null;
   /** Sent by this process's probe runner (synthetic.ts); its observation is labelled synthetic. */
   synthetic = false;
@@ -70,6 +77,7 @@ export function planRequest(
   plan.headers = headers;
   plan.requestId = scan.requestId !== '' ? scan.requestId : randomUUID();
   plan.hasBody = scan.hasBody;
+  plan.closeAfter = scan.transferEncoding && req.httpVersionMinor === 0;
   plan.synthetic =
     scan.synthetic !== '' &&
     isSyntheticMarker(scan.synthetic, req.socket.remoteAddress, req.socket.localAddress);
@@ -91,12 +99,15 @@ export function planRequest(
   plan.target = target;
   plan.path = pathOf(target);
   if (refusal === null) {
+    // TRACE echoes the request back, Cookie and Authorization included (cross-site
+    // tracing); a payment API has no use for it. Node upper-cases the methods it knows.
+    if (req.method === 'TRACE') refusal = 'method_not_allowed';
     // Only HTTP/1.0 and 1.1 are spoken here; Node also parses "HTTP/0.9" and "HTTP/2.0"
     // request lines with headers, which no conforming client sends.
-    if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) refusal = 'unsupported_version';
+    else if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) refusal = 'unsupported_version';
     // Look-alike framing fields: refused with the connection closed, as Node refuses
     // real framing conflicts (headers.ts says why).
-    else if (scan.framingLookAlike) refusal = 'ambiguous_framing';
+    else if (scan.framingLookAlike || scan.ambiguousTransferEncoding) refusal = 'ambiguous_framing';
     // RFC 9112 6.1: "A server that receives a request message with a transfer coding it
     // does not understand SHOULD respond with 501". Forwarding it would mean sending the
     // coding upstream intact, which undici (it frames bodies itself) does not allow.
@@ -127,4 +138,21 @@ export function planRequest(
   const via = req.httpVersionMinor === 0 ? VIA_HTTP10 : VIA_HTTP11;
   headers.push('via', scan.via === '' ? via : `${scan.via}, ${via}`, 'x-request-id', plan.requestId);
   return plan;
+}
+
+/**
+ * After routing: a GET or HEAD with a body is refused (400) unless its route sets
+ * `allow_body_on_get`. RFC 9110 9.3.1 gives such a body "no generally defined semantics"
+ * and warns that some implementations reject it; an origin that ignores the body would
+ * read it as the next request on a reused connection, the desync a body-less GET invites.
+ * Hot path: a request without a body costs one property read.
+ */
+export function refuseBodyOnGet(
+  plan: RequestPlan,
+  method: string,
+  routing: Routing,
+  routeIndex: number,
+): void {
+  if (!plan.hasBody || plan.refusal !== null || (method !== 'GET' && method !== 'HEAD')) return;
+  if (routing.allowsBodyOnGet?.(routeIndex) !== true) plan.refusal = 'body_not_allowed';
 }

@@ -69,6 +69,8 @@ export interface ProxyOptions {
    * generation would count as its route's first method until a reload swapped a routing in.
    */
   paymentVariant?(routeIndex: number, req: IncomingMessage): number;
+  /** Whether a route forwards a GET or HEAD with a body (`Routing.allowsBodyOnGet`); default no. */
+  allowsBodyOnGet?(routeIndex: number): boolean;
   /**
    * Compute `Observation.digest` (HMAC-SHA-256 of method, target and body) with this key,
    * or with a random per-process key when `true`. Off by default.
@@ -197,6 +199,7 @@ export class ProxyServer {
         routeTimeoutMs: opts.routeTimeoutMs,
         sink: opts.sink,
         paymentVariant: opts.paymentVariant,
+        allowsBodyOnGet: opts.allowsBodyOnGet,
       },
       digestKeyObject(opts.digest),
       url.host.toLowerCase(),

@@ -29,6 +29,8 @@ export interface ResolvedRoute {
   readonly timeoutMs: number | undefined;
   /** The payment method the route serves (route over category); absent when none is set. */
   readonly payment?: PaymentSpec;
+  /** `allow_body_on_get`: a GET or HEAD with a body is forwarded, not refused; absent when off. */
+  readonly allowBodyOnGet?: true;
 }
 
 // ---- Payment methods (Curlec's downtime entity: docs/sla-definitions.md#downtime-entity) ----

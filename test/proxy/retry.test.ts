@@ -96,7 +96,8 @@ test('a POST with a body is not retried: the upstream may have acted on it', asy
 });
 
 test('a GET with a body is not retried either: the body was read from the client once', async (t) => {
-  const { up, px } = await startPair(t, closesOnReuse());
+  // A route that forwards GET bodies (`allow_body_on_get`); others refuse them with 400.
+  const { up, px } = await startPair(t, closesOnReuse(), { allowsBodyOnGet: () => true });
   assert.equal((await send(px.port, { path: '/v1/payments' })).status, 200);
   const reply = await send(px.port, {
     path: '/v1/payments/search',
