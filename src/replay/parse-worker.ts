@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedConfig } from '../config/types.js';
 import { RecordColumns, transferList } from './columns.js';
 import { type FormatOptions, type InputFormat, type LineFormat, lineFormat } from './formats/index.js';
+import { decodeBlock } from './input.js';
 import { LineProcessor } from './lines.js';
 
 export interface WorkerInit {
@@ -20,7 +21,8 @@ export interface WorkerInit {
 
 export interface BlockTask {
   readonly seq: number;
-  readonly text: string;
+  /** Whole lines, undecoded (the buffer is transferred). */
+  readonly bytes: Uint8Array;
   /** The file's first block (a BOM is skipped only there). */
   readonly first: boolean;
   readonly format: Exclude<InputFormat, 'auto'>;
@@ -82,7 +84,7 @@ parentPort!.on('message', (task: BlockTask) => {
   p.malformedLines.length = 0;
   const base = task.first ? 0 : 1;
   p.line = base;
-  p.block(task.text);
+  p.block(decodeBlock(task.bytes));
   p.endFormat();
   const result: BlockResult = {
     seq: task.seq,
