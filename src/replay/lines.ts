@@ -9,6 +9,7 @@ import { BucketLayout } from '../telemetry/buckets.js';
 import { EXCLUDED, outcomeCode } from '../telemetry/classify.js';
 import { digestKey } from '../telemetry/digest-set.js';
 import type { UpstreamErrorReason } from '../telemetry/observation.js';
+import { syntheticRouteKey } from '../telemetry/rollup.js';
 import { type RangeOf, ReplayBook } from './book.js';
 import type { LineFormat } from './formats/common.js';
 import { SLOPROBE_FORMAT } from './formats/index.js';
@@ -59,6 +60,16 @@ export interface BookSink {
   ): void;
 }
 
+/**
+ * The book's route keys: every route, then every route's probe traffic (`<route>~synthetic`,
+ * telemetry/rollup.ts) at the same index plus the route count, as the live recorder keeps
+ * probe rollups apart; the engine counts them only in an SLO with `include_synthetic`.
+ */
+export function bookRouteNames(routes: readonly { readonly name: string }[]): string[] {
+  const names = routes.map((r) => r.name);
+  return [...names, ...names.map(syntheticRouteKey)];
+}
+
 export class LineProcessor {
   readonly rec: LogRecord = newRecord();
   readonly book: ReplayBook;
@@ -85,6 +96,8 @@ export class LineProcessor {
   firstMs = Number.NaN;
   lastMs = Number.NaN;
   private readonly unmatchedIndex: number;
+  /** Routes of the table, unmatched included: a probe line books at route + routeCount. */
+  private readonly routeCount: number;
   /** 1 for routes whose path is static: the only ones worth caching. */
   private readonly cacheable: Uint8Array;
   /**
@@ -121,11 +134,8 @@ export class LineProcessor {
     );
     for (const s of timesliceErrorStatuses(cfg)) if (s >= 0 && s < 1000) this.errorStatus[s] = 1;
     this.distinct = needsRequestDigest(cfg);
-    this.book = new ReplayBook(
-      routes.map((r) => r.name),
-      this.layout.size,
-      rangeOf,
-    );
+    this.routeCount = routes.length;
+    this.book = new ReplayBook(bookRouteNames(routes), this.layout.size, rangeOf);
     this.sink = sink ?? this.book;
     this.fromMs = options.fromMs ?? Number.NEGATIVE_INFINITY;
     this.toMs = options.toMs ?? Number.POSITIVE_INFINITY;
@@ -238,13 +248,17 @@ export class LineProcessor {
       ns = Math.round(ms * 1e6);
       bucket = this.layout.index(ns);
     }
+    const slow = ns > this.thresholdNs[route]!;
+    // Probe lines: their own rollup key and, as live, no HDR samples (the report's p99 is
+    // the merchant's traffic).
+    const synthetic = rec.synthetic;
     this.sink.record(
-      route,
+      synthetic ? route + this.routeCount : route,
       t,
       outcome,
       bucket,
-      ns,
-      ns > this.thresholdNs[route]!,
+      synthetic ? -1 : ns,
+      slow,
       this.errorStatus[status] === 1,
       rec.digest === null || !this.distinct ? 0 : digestKey(rec.digest),
     );

@@ -22,7 +22,7 @@ import { ReplayBook } from './book.js';
 import { RecordColumns, replayColumns } from './columns.js';
 import { detectFormat, type FormatOptions, type InputFormat } from './formats/index.js';
 import { decodeBlock, decompressed, MAX_LINE_BYTES, openLog, readLineBytes } from './input.js';
-import type { MalformedLine } from './lines.js';
+import { bookRouteNames, type MalformedLine } from './lines.js';
 import type { BlockResult, BlockTask, WorkerInit } from './parse-worker.js';
 import { type FileProblem, type ReplayOptions, type ReplayResult, reportTimeZone } from './replay.js';
 
@@ -49,7 +49,7 @@ export async function replayParallel(
           return { startMs, endMs: startMs + HOUR_MS };
         }
       : (ms: number): TimeRange => monthRange(monthOf(ms, timeZone), timeZone);
-  const routeNames = new RouteTable(cfg.routes).routes.map((r) => r.name);
+  const routeNames = bookRouteNames(new RouteTable(cfg.routes).routes);
   const book = new ReplayBook(routeNames, new BucketLayout(bounds).size, rangeOf);
   const listMalformed = options.listMalformed ?? 20;
   const init: WorkerInit = {
