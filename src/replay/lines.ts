@@ -15,6 +15,7 @@ import type { LineFormat } from './formats/common.js';
 import { SLOPROBE_FORMAT } from './formats/index.js';
 import { MAX_LINE_BYTES } from './input.js';
 import { type LogRecord, newRecord } from './parse.js';
+import { fastParseBytes } from './parse-bytes.js';
 
 export interface MalformedLine {
   /** The file as given (`-` is shown as `<stdin>`). */
@@ -193,6 +194,30 @@ export class LineProcessor {
     this.blockDone();
   }
 
+  /**
+   * The lines of one ASCII block of sloprobe's own format, read from bytes
+   * (parse-bytes.ts); a line the byte scanner does not take is decoded and read as text.
+   */
+  blockBytes(b: Buffer): void {
+    const n = b.length;
+    const rec = this.rec;
+    let s = 0;
+    while (s < n) {
+      let e = b.indexOf(10, s);
+      if (e < 0) e = n;
+      this.line++;
+      this.lines++;
+      if (e - s <= MAX_LINE_BYTES && fastParseBytes(b, s, e, rec) === 1) {
+        rec.source = rec.latencyMs >= 0 ? 0 : -1;
+        this.parsed(rec);
+      } else {
+        this.oneLine(b.toString('latin1', s, e), 0, e - s);
+      }
+      s = e + 1;
+    }
+    this.blockDone();
+  }
+
   overlong(): void {
     this.line++;
     this.lines++;
@@ -225,6 +250,11 @@ export class LineProcessor {
       else this.addMalformed(rec.problem);
       return;
     }
+    this.parsed(rec);
+  }
+
+  /** A parsed line: range, route, classification, booking. */
+  private parsed(rec: LogRecord): void {
     const t = rec.timeMs;
     if (t < this.fromMs || t >= this.toMs) {
       this.outsideRange++;
