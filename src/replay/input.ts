@@ -111,7 +111,6 @@ export async function readLineBytes(chunks: AsyncIterable<Buffer>, sink: ByteLin
       from = nl + 1;
     }
     if (carry !== null) {
-      // Finish the carried line with the head of this chunk, without copying the chunk.
       const nl = chunk.indexOf(NEWLINE, from);
       if (nl < 0) {
         carry = Buffer.concat([carry, chunk.subarray(from)]);
@@ -121,11 +120,18 @@ export async function readLineBytes(chunks: AsyncIterable<Buffer>, sink: ByteLin
         }
         continue;
       }
-      const line = Buffer.concat([carry, chunk.subarray(from, nl + 1)]);
+      if (carry.length + nl + 1 - from > MAX_LINE_BYTES + 1) {
+        sink.overlong();
+        from = nl + 1;
+      } else {
+        // The carried line and the rest of the chunk's lines make one block (a copy of the
+        // chunk): alone, the one line was every other block, and a parallel replay that
+        // deals blocks out in turn gave every big block to the same worker.
+        const last = chunk.lastIndexOf(NEWLINE);
+        sink.block(Buffer.concat([carry, chunk.subarray(from, last + 1)]));
+        from = last + 1;
+      }
       carry = null;
-      if (line.length > MAX_LINE_BYTES + 1) sink.overlong();
-      else sink.block(line);
-      from = nl + 1;
     }
     const last = chunk.lastIndexOf(NEWLINE);
     if (last >= from) {
