@@ -27,12 +27,15 @@
  * - That build (80068d6) against this one's predecessor, back to back, 500k lines, one
  *   thread, load ~3: 151-191k against 180-213k lines per CPU-second. No regression in
  *   the code: the same old build is as slow on today's machine, whose load moved the figure.
- * - This build against its predecessor, one pair, 1M lines, --threads 2, load 20+ (wall
- *   time is a fraction of a core): 42.9k against 36.8k lines/s, 159.7k lines per
- *   CPU-second both. Per part, CPU time on the bench log: booking 550 -> 380 ns a line
- *   (closing minute rows without subarray views), a worker's parse + route + classify
- *   3.6-5.0 -> 2.7-3.6 µs (bytes instead of text). The 1M lines/s target was not shown:
- *   it needs a quiet machine to be measured at all.
+ * - This build against its predecessor (e47b71a), two A/B pairs back to back, 2M lines,
+ *   --threads 2, load ~2.6: replay 307k and 327k against 226k and 238k lines/s (1.36x,
+ *   1.37x); 160k and 170k against 153k and 155k lines per CPU-second. The same build,
+ *   2M lines, --threads 2: nginx 301k lines/s, Envoy 364k (both within 2x of sloprobe's
+ *   format). Per part, CPU time on the bench log under load 20+: booking 550 -> 380 ns a
+ *   line (minute rows closed without subarray views), a worker's parse + route + classify
+ *   3.6-5.0 -> 2.7-3.6 µs (bytes instead of text). The largest gain was the block split:
+ *   a chunk's carried line went out as a block of its own, every other block, so one of
+ *   two workers got every big block. 1M lines/s is not reached: ~330k on this machine.
  */
 import {
   closeSync,
