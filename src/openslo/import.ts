@@ -5,7 +5,8 @@
  * (the shapes src/openslo/queries.ts writes): the metric says which SLI it is
  * (`sloprobe_requests_total` availability, the SLI latency histogram latency), the route,
  * category or class matcher its target, `le` the latency threshold, `code` the timeslice
- * error statuses. Everything else (other metrics or sources, `thresholdMetric`, composite
+ * error statuses, a `synthetic!="true"` matcher on both queries an SLO without
+ * `include_synthetic` (its absence one with it). Everything else (other metrics or sources, `thresholdMetric`, composite
  * SLOs, `RatioTimeslices`) is skipped with the reason, never guessed. SLOs exported from a
  * route map (`sloprobe/generated: "true"`) are skipped too: the route map already implies them.
  */
@@ -127,6 +128,8 @@ function mapSlo(doc: Json, slis: ReadonlyMap<string, Json>, ctx: ImportContext):
   };
   entry.objective = target;
   entry.over = sli.over;
+  // Always written: the queries say which, whatever the receiving config's default is.
+  entry.include_synthetic = sli.includeSynthetic;
   if (sli.kind === 'latency') {
     const noted = Number(notes[ANNOTATION.latencyPercentile]);
     // Without a usable annotation, "p99 <= T" is an objective of 99%: the target is the percentile.
@@ -161,6 +164,7 @@ function mapSlo(doc: Json, slis: ReadonlyMap<string, Json>, ctx: ImportContext):
 interface MappedSli {
   readonly kind: 'availability' | 'latency';
   readonly over: string | Record<string, string>;
+  readonly includeSynthetic: boolean;
   readonly thresholdMs?: number;
   readonly errorStatuses?: number[];
 }
@@ -177,6 +181,12 @@ function mapIndicator(spec: Json): MappedSli | string {
   if (!total || !numerator) return 'its queries are not sum(...) selectors of sloprobe metrics';
   const over = scopeOf(total.matchers);
   if (over === undefined) return 'the total query selects no route, category or class';
+  const organic = [total, numerator].map((q) =>
+    q.matchers.some((m) => m.label === 'synthetic' && m.op === '!=' && m.value === 'true'),
+  );
+  // Probes in one query and not the other is a ratio sloprobe never computes.
+  if (organic[0] !== organic[1]) return 'only one of its queries leaves synthetic (probe) series out';
+  const includeSynthetic = !organic[0];
   if (
     ratio.good !== undefined &&
     numerator.metric === SLI_LATENCY_BUCKET &&
@@ -186,13 +196,13 @@ function mapIndicator(spec: Json): MappedSli | string {
     const seconds = le ? Number(le.value) : Number.NaN;
     if (!Number.isFinite(seconds) || seconds <= 0) return 'the latency query has no le="SECONDS" bound';
     // Whole microseconds: 0.2 s is 200 ms, not 200.00000000000003.
-    return { kind: 'latency', over, thresholdMs: Math.round(seconds * 1e6) / 1e3 };
+    return { kind: 'latency', over, includeSynthetic, thresholdMs: Math.round(seconds * 1e6) / 1e3 };
   }
   if (ratio.bad !== undefined && numerator.metric === REQUESTS && total.metric === REQUESTS) {
     const code = numerator.matchers.find((m) => m.label === 'code' && m.op === '=~');
     const errorStatuses = code ? code.value.split('|').map(Number) : undefined;
     if (errorStatuses?.some((s) => !Number.isInteger(s))) return 'the code matcher lists no status codes';
-    return { kind: 'availability', over, errorStatuses: errorStatuses ?? [500] };
+    return { kind: 'availability', over, includeSynthetic, errorStatuses: errorStatuses ?? [500] };
   }
   return `${numerator.metric} over ${total.metric} is not an SLI sloprobe computes`;
 }

@@ -5,7 +5,10 @@
  * Each query is one `sum(metric{matchers})` over a counter: the SLIs are `ratioMetric` with
  * `counter: true`, so the consumer applies its own rate over its own windows. Labels:
  * `route`, `category`, `class` on every request series; `outcome` (good|bad|excluded) and
- * `code` on `sloprobe_requests_total`; `le` on the SLI latency histogram.
+ * `code` on `sloprobe_requests_total`; `le` on the SLI latency histogram. Probe series
+ * (src/probes) carry `synthetic="true"`: an SLO without `include_synthetic` selects
+ * `synthetic!="true"`, as the sidecar's engine and the rules of `sloprobe rules` leave
+ * them out; one with it selects both, as the engine counts both.
  */
 import type { SloDefinition, SloScope } from '../config/types.js';
 import { formatLe } from '../telemetry/buckets.js';
@@ -37,8 +40,13 @@ export function scopeMatcher(scope: SloScope): string {
   return scope.kind === 'all' ? 'route!="unmatched"' : `${scope.kind}="${scope.name}"`;
 }
 
+/** The matcher that leaves probe series out, or none for an SLO that includes them. */
+export const NOT_SYNTHETIC = 'synthetic!="true"';
+
 export function sliQueries(slo: SloDefinition): RatioQueries {
-  const scope = scopeMatcher(slo.scope);
+  const scope = slo.includeSynthetic
+    ? scopeMatcher(slo.scope)
+    : `${scopeMatcher(slo.scope)},${NOT_SYNTHETIC}`;
   if (slo.sli === 'latency') {
     // docs/sla-definitions.md#latency-p99: good = answered within the threshold, which is
     // exactly one bucket bound of the SLI histogram; total = every request with a latency.

@@ -175,12 +175,25 @@ export class ReplayBook {
       const at = this.rows.offset(row);
       d[at] = minute;
       d[at + 1] = route;
+      // Element loops, not set(subarray()) and fill(): two subarray views a row were most
+      // of closeSlot's cost (a row per line when every line of a minute hits another route).
+      const c = acc.counters;
       const cb = route * COUNTERS;
-      d.set(acc.counters.subarray(cb, cb + COUNTERS), at + HEAD);
-      acc.counters.fill(0, cb, cb + COUNTERS);
+      const co = at + HEAD;
+      for (let k = 0; k < COUNTERS; k++) {
+        d[co + k] = c[cb + k]!;
+        c[cb + k] = 0;
+      }
+      const b = acc.buckets;
       const bb = route * bc;
-      d.set(acc.buckets.subarray(bb, bb + bc), at + HEAD + COUNTERS);
-      acc.buckets.fill(0, bb, bb + bc);
+      const bo = co + COUNTERS;
+      for (let k = 0; k < bc; k++) {
+        const v = b[bb + k]!;
+        if (v !== 0) {
+          d[bo + k] = v;
+          b[bb + k] = 0;
+        }
+      }
       acc.digests[route]?.clear();
       this.noteOrder(minute, route);
     }

@@ -22,6 +22,11 @@ export interface LogRecord {
    */
   outcome: number;
   /**
+   * `"synthetic":true`: a probe request (src/probes), counted apart as the live recorder
+   * counts it, so an SLO takes it only with `include_synthetic`.
+   */
+  synthetic: boolean;
+  /**
    * Which latency the line gave, as an index into its format's `latencySources`
    * (formats/common.ts), or -1 when it gave none.
    */
@@ -41,6 +46,7 @@ export function newRecord(): LogRecord {
     error: null,
     clientAborted: null,
     outcome: -1,
+    synthetic: false,
     source: -1,
     problem: '',
   };
@@ -63,6 +69,7 @@ export const F_DIGEST = 6;
 export const F_ERROR = 7;
 export const F_ABORTED = 8;
 export const F_OUTCOME = 9;
+export const F_SYNTHETIC = 10;
 
 // Bits of the fields seen.
 export const SEEN_TIME = 1;
@@ -102,6 +109,8 @@ export function fieldId(s: string, from: number, to: number): number {
       return c === 111 && same(s, from, 'outcome') ? F_OUTCOME : F_NONE;
     case 14:
       return c === 99 && same(s, from, 'client_aborted') ? F_ABORTED : F_NONE;
+    case 9:
+      return c === 115 && same(s, from, 'synthetic') ? F_SYNTHETIC : F_NONE;
     default:
       return F_NONE;
   }
@@ -194,6 +203,8 @@ export function stringField(field: number, s: string, from: number, to: number, 
     case F_OUTCOME:
       out.outcome = outcomeOf(s, from, to);
       return 1;
+    case F_SYNTHETIC:
+      return fail(out, '"synthetic" is not a boolean');
     default:
       return fail(out, '"client_aborted" is not a boolean');
   }
@@ -228,6 +239,12 @@ export function literalField(field: number, s: string, from: number, to: number,
       else return fail(out, '"client_aborted" is not a boolean');
       return 1;
     case F_OUTCOME:
+      return 1;
+    case F_SYNTHETIC:
+      // Only `true` marks a probe; false or null is the merchant's own request.
+      if (to - from === 4 && s.startsWith('true', from)) out.synthetic = true;
+      else if ((to - from === 5 && s.startsWith('false', from)) || isNull) out.synthetic = false;
+      else return fail(out, '"synthetic" is not a boolean');
       return 1;
     case F_METHOD:
       return fail(out, '"method" is not a string');

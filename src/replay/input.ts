@@ -76,13 +76,29 @@ export async function* decompressed(source: AsyncIterable<Buffer | string>): Asy
  * isAscii plus latin1. Other text is decoded as UTF-8: a block always ends at a newline,
  * so it never splits a character.
  */
-function decode(buf: Buffer, from: number, to: number): string {
-  const part = from === 0 && to === buf.length ? buf : buf.subarray(from, to);
-  return part.toString(isAscii(part) ? 'latin1' : 'utf8');
+export function decodeBlock(buf: Uint8Array, from = 0, to = buf.length): string {
+  const b = Buffer.from(buf.buffer, buf.byteOffset + from, to - from);
+  return b.toString(isAscii(b) ? 'latin1' : 'utf8');
 }
 
-/** Feeds `sink` with blocks of whole lines from `chunks`. */
-export async function readLines(chunks: AsyncIterable<Buffer>, sink: LineSink): Promise<void> {
+/** Where whole lines go as bytes (a parallel replay hands them to workers undecoded). */
+export interface ByteLineSink {
+  /** Complete lines, each ending with '\n' except the last line of a file without one. */
+  block(bytes: Buffer): void;
+  /** One line longer than MAX_LINE_BYTES was skipped. */
+  overlong(): void;
+}
+
+/** Feeds `sink` with blocks of whole lines from `chunks`, decoded. */
+export function readLines(chunks: AsyncIterable<Buffer>, sink: LineSink): Promise<void> {
+  return readLineBytes(chunks, {
+    block: (bytes) => sink.block(decodeBlock(bytes)),
+    overlong: () => sink.overlong(),
+  });
+}
+
+/** Feeds `sink` with blocks of whole lines from `chunks`, as bytes (views into the chunks). */
+export async function readLineBytes(chunks: AsyncIterable<Buffer>, sink: ByteLineSink): Promise<void> {
   let carry: Buffer | null = null;
   let skipping = false;
   for await (const chunk of chunks) {
@@ -95,7 +111,6 @@ export async function readLines(chunks: AsyncIterable<Buffer>, sink: LineSink): 
       from = nl + 1;
     }
     if (carry !== null) {
-      // Finish the carried line with the head of this chunk, without copying the chunk.
       const nl = chunk.indexOf(NEWLINE, from);
       if (nl < 0) {
         carry = Buffer.concat([carry, chunk.subarray(from)]);
@@ -105,15 +120,22 @@ export async function readLines(chunks: AsyncIterable<Buffer>, sink: LineSink): 
         }
         continue;
       }
-      const line = Buffer.concat([carry, chunk.subarray(from, nl + 1)]);
+      if (carry.length + nl + 1 - from > MAX_LINE_BYTES + 1) {
+        sink.overlong();
+        from = nl + 1;
+      } else {
+        // The carried line and the rest of the chunk's lines make one block (a copy of the
+        // chunk): alone, the one line was every other block, and a parallel replay that
+        // deals blocks out in turn gave every big block to the same worker.
+        const last = chunk.lastIndexOf(NEWLINE);
+        sink.block(Buffer.concat([carry, chunk.subarray(from, last + 1)]));
+        from = last + 1;
+      }
       carry = null;
-      if (line.length > MAX_LINE_BYTES + 1) sink.overlong();
-      else sink.block(decode(line, 0, line.length));
-      from = nl + 1;
     }
     const last = chunk.lastIndexOf(NEWLINE);
     if (last >= from) {
-      sink.block(decode(chunk, from, last + 1));
+      sink.block(chunk.subarray(from, last + 1));
       from = last + 1;
     }
     const rest = chunk.length - from;
@@ -121,5 +143,5 @@ export async function readLines(chunks: AsyncIterable<Buffer>, sink: LineSink): 
     else if (rest > 0) carry = Buffer.from(chunk.subarray(from));
   }
   if (skipping) sink.overlong();
-  else if (carry !== null && carry.length > 0) sink.block(decode(carry, 0, carry.length));
+  else if (carry !== null && carry.length > 0) sink.block(carry);
 }

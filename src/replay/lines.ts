@@ -9,11 +9,13 @@ import { BucketLayout } from '../telemetry/buckets.js';
 import { EXCLUDED, outcomeCode } from '../telemetry/classify.js';
 import { digestKey } from '../telemetry/digest-set.js';
 import type { UpstreamErrorReason } from '../telemetry/observation.js';
+import { syntheticRouteKey } from '../telemetry/rollup.js';
 import { type RangeOf, ReplayBook } from './book.js';
 import type { LineFormat } from './formats/common.js';
 import { SLOPROBE_FORMAT } from './formats/index.js';
 import { MAX_LINE_BYTES } from './input.js';
 import { type LogRecord, newRecord } from './parse.js';
+import { fastParseBytes } from './parse-bytes.js';
 
 export interface MalformedLine {
   /** The file as given (`-` is shown as `<stdin>`). */
@@ -59,6 +61,16 @@ export interface BookSink {
   ): void;
 }
 
+/**
+ * The book's route keys: every route, then every route's probe traffic (`<route>~synthetic`,
+ * telemetry/rollup.ts) at the same index plus the route count, as the live recorder keeps
+ * probe rollups apart; the engine counts them only in an SLO with `include_synthetic`.
+ */
+export function bookRouteNames(routes: readonly { readonly name: string }[]): string[] {
+  const names = routes.map((r) => r.name);
+  return [...names, ...names.map(syntheticRouteKey)];
+}
+
 export class LineProcessor {
   readonly rec: LogRecord = newRecord();
   readonly book: ReplayBook;
@@ -85,6 +97,8 @@ export class LineProcessor {
   firstMs = Number.NaN;
   lastMs = Number.NaN;
   private readonly unmatchedIndex: number;
+  /** Routes of the table, unmatched included: a probe line books at route + routeCount. */
+  private readonly routeCount: number;
   /** 1 for routes whose path is static: the only ones worth caching. */
   private readonly cacheable: Uint8Array;
   /**
@@ -121,11 +135,8 @@ export class LineProcessor {
     );
     for (const s of timesliceErrorStatuses(cfg)) if (s >= 0 && s < 1000) this.errorStatus[s] = 1;
     this.distinct = needsRequestDigest(cfg);
-    this.book = new ReplayBook(
-      routes.map((r) => r.name),
-      this.layout.size,
-      rangeOf,
-    );
+    this.routeCount = routes.length;
+    this.book = new ReplayBook(bookRouteNames(routes), this.layout.size, rangeOf);
     this.sink = sink ?? this.book;
     this.fromMs = options.fromMs ?? Number.NEGATIVE_INFINITY;
     this.toMs = options.toMs ?? Number.POSITIVE_INFINITY;
@@ -183,6 +194,30 @@ export class LineProcessor {
     this.blockDone();
   }
 
+  /**
+   * The lines of one ASCII block of sloprobe's own format, read from bytes
+   * (parse-bytes.ts); a line the byte scanner does not take is decoded and read as text.
+   */
+  blockBytes(b: Buffer): void {
+    const n = b.length;
+    const rec = this.rec;
+    let s = 0;
+    while (s < n) {
+      let e = b.indexOf(10, s);
+      if (e < 0) e = n;
+      this.line++;
+      this.lines++;
+      if (e - s <= MAX_LINE_BYTES && fastParseBytes(b, s, e, rec) === 1) {
+        rec.source = rec.latencyMs >= 0 ? 0 : -1;
+        this.parsed(rec);
+      } else {
+        this.oneLine(b.toString('latin1', s, e), 0, e - s);
+      }
+      s = e + 1;
+    }
+    this.blockDone();
+  }
+
   overlong(): void {
     this.line++;
     this.lines++;
@@ -215,6 +250,11 @@ export class LineProcessor {
       else this.addMalformed(rec.problem);
       return;
     }
+    this.parsed(rec);
+  }
+
+  /** A parsed line: range, route, classification, booking. */
+  private parsed(rec: LogRecord): void {
     const t = rec.timeMs;
     if (t < this.fromMs || t >= this.toMs) {
       this.outsideRange++;
@@ -238,13 +278,17 @@ export class LineProcessor {
       ns = Math.round(ms * 1e6);
       bucket = this.layout.index(ns);
     }
+    const slow = ns > this.thresholdNs[route]!;
+    // Probe lines: their own rollup key and, as live, no HDR samples (the report's p99 is
+    // the merchant's traffic).
+    const synthetic = rec.synthetic;
     this.sink.record(
-      route,
+      synthetic ? route + this.routeCount : route,
       t,
       outcome,
       bucket,
-      ns,
-      ns > this.thresholdNs[route]!,
+      synthetic ? -1 : ns,
+      slow,
       this.errorStatus[status] === 1,
       rec.digest === null || !this.distinct ? 0 : digestKey(rec.digest),
     );

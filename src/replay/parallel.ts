@@ -5,6 +5,10 @@
  * book sees the same calls in the same order as a single-threaded replay, so the counts,
  * digests' de-duplication and out-of-order handling are the same; only the work moves.
  *
+ * Blocks go to the workers as bytes, copied once into an ArrayBuffer that is transferred:
+ * decoding, counting lines and serialising a 1 MiB string all stay off the main thread,
+ * whose booking is the one part that cannot be split.
+ *
  * At most WINDOW blocks (about 1 MiB each) per worker are in flight: reading waits for
  * booking, so memory does not grow with the file.
  */
@@ -17,8 +21,8 @@ import { HOUR_MS } from '../time.js';
 import { ReplayBook } from './book.js';
 import { RecordColumns, replayColumns } from './columns.js';
 import { detectFormat, type FormatOptions, type InputFormat } from './formats/index.js';
-import { decompressed, MAX_LINE_BYTES, openLog, readLines } from './input.js';
-import type { MalformedLine } from './lines.js';
+import { decodeBlock, decompressed, MAX_LINE_BYTES, openLog, readLineBytes } from './input.js';
+import { bookRouteNames, type MalformedLine } from './lines.js';
 import type { BlockResult, BlockTask, WorkerInit } from './parse-worker.js';
 import { type FileProblem, type ReplayOptions, type ReplayResult, reportTimeZone } from './replay.js';
 
@@ -45,7 +49,7 @@ export async function replayParallel(
           return { startMs, endMs: startMs + HOUR_MS };
         }
       : (ms: number): TimeRange => monthRange(monthOf(ms, timeZone), timeZone);
-  const routeNames = new RouteTable(cfg.routes).routes.map((r) => r.name);
+  const routeNames = bookRouteNames(new RouteTable(cfg.routes).routes);
   const book = new ReplayBook(routeNames, new BucketLayout(bounds).size, rangeOf);
   const listMalformed = options.listMalformed ?? 20;
   const init: WorkerInit = {
@@ -77,8 +81,9 @@ export async function replayParallel(
   let nextSeq = 0;
   let sent = 0;
   let wake: (() => void) | undefined;
-  const fileOfSeq: { file: string; lineBase: number }[] = [];
-  let fileLine = 0;
+  // Line numbers are counted as blocks are booked (in order), so reading never scans lines.
+  const fileOfSeq: { file: string; first: boolean }[] = [];
+  let bookedFileLine = 0;
   const onResult = (r: BlockResult) => {
     pending.set(r.seq, r);
     for (let next = pending.get(nextSeq); next !== undefined; next = pending.get(nextSeq)) {
@@ -86,6 +91,9 @@ export async function replayParallel(
       const where = fileOfSeq[nextSeq]!;
       fileOfSeq[nextSeq] = undefined as never;
       nextSeq++;
+      if (where.first) bookedFileLine = 0;
+      const lineBase = bookedFileLine;
+      bookedFileLine += next.lines;
       replayColumns(next.columns, book);
       stats.lines += next.lines;
       stats.replayed += next.columns.count;
@@ -98,7 +106,7 @@ export async function replayParallel(
       if (next.lastMs > lastMs || Number.isNaN(lastMs)) lastMs = next.lastMs;
       for (const m of next.malformedLines) {
         if (malformedLines.length >= listMalformed) break;
-        malformedLines.push({ file: where.file, line: where.lineBase + m.line, problem: m.problem });
+        malformedLines.push({ file: where.file, line: lineBase + m.line, problem: m.problem });
       }
       for (const [k, v] of next.latencySources) latencySources.set(k, (latencySources.get(k) ?? 0) + v);
     }
@@ -128,10 +136,11 @@ export async function replayParallel(
     for (const name of files) {
       fileIndex++;
       const shown = name === '-' ? '<stdin>' : name;
-      fileLine = 0;
       let format: Exclude<InputFormat, 'auto'> | undefined = par.input === 'auto' ? undefined : par.input;
       let unknown = false;
       let first = true;
+      // The next block sent or judged here is the file's first (line numbers restart).
+      let firstSeq = true;
       let fileBytes = 0;
       async function* counted(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
         for await (const chunk of source) {
@@ -146,8 +155,8 @@ export async function replayParallel(
       // the malformed list is in line order as single-threaded.
       const local = (bad: { line: number; problem: string }[], lines: number, blank: number) => {
         const seq = sent++;
-        fileOfSeq[seq] = { file: shown, lineBase: fileLine };
-        fileLine += lines;
+        fileOfSeq[seq] = { file: shown, first: firstSeq };
+        firstSeq = false;
         onResult({
           seq,
           columns: RecordColumns.alloc(0),
@@ -162,9 +171,9 @@ export async function replayParallel(
           latencySources: [],
         });
       };
-      const send = (text: string) => {
+      const send = (bytes: Buffer) => {
         if (format === undefined && !unknown) {
-          const firstLine = text.split('\n').find((l) => l.trim() !== '');
+          const firstLine = firstNonBlank(bytes);
           if (firstLine !== undefined) {
             format = detectFormat(firstLine, par.formatOptions);
             unknown = format === undefined;
@@ -173,6 +182,7 @@ export async function replayParallel(
         } else if (first && format !== undefined) fileFormats.push({ file: shown, format });
         if (format === undefined) {
           // Not a format replay knows (or blank so far): every line says so, as single-threaded.
+          const text = decodeBlock(bytes);
           const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
           const bad: { line: number; problem: string }[] = [];
           let blank = 0;
@@ -185,19 +195,19 @@ export async function replayParallel(
           return;
         }
         const seq = sent++;
-        fileOfSeq[seq] = { file: shown, lineBase: fileLine };
-        let n = 0;
-        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-        if (!text.endsWith('\n')) n++;
-        fileLine += n;
-        const task: BlockTask = { seq, text, first, format: format! };
+        fileOfSeq[seq] = { file: shown, first: firstSeq };
+        firstSeq = false;
+        // One copy into a buffer of its own, which is then moved (not cloned) to the worker.
+        const copy = new Uint8Array(bytes.length);
+        copy.set(bytes);
+        const task: BlockTask = { seq, bytes: copy, first, format: format! };
         first = false;
-        workers[seq % workers.length]!.postMessage(task);
+        workers[seq % workers.length]!.postMessage(task, [copy.buffer]);
       };
       try {
-        await readLines(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
-          block(text) {
-            send(text);
+        await readLineBytes(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
+          block(bytes) {
+            send(bytes);
             const t = now();
             if (options.onProgress && t >= nextProgress) {
               nextProgress = t + 250;
@@ -219,9 +229,10 @@ export async function replayParallel(
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         if (typeof code !== 'string' || !code.startsWith('Z_')) throw err;
+        await drained(0);
         fileProblems.push({
           file: shown,
-          lines: fileLine,
+          lines: firstSeq ? 0 : bookedFileLine,
           problem: `gzip data is damaged or truncated (${(err as Error).message})`,
         });
       }
@@ -243,4 +254,17 @@ export async function replayParallel(
     latencySources,
     fileFormats,
   };
+}
+
+/** The first non-blank line of a block, decoded (auto-detection reads only that). */
+function firstNonBlank(bytes: Buffer): string | undefined {
+  let s = 0;
+  while (s < bytes.length) {
+    let e = bytes.indexOf(10, s);
+    if (e < 0) e = bytes.length;
+    const line = decodeBlock(bytes, s, e);
+    if (line.trim() !== '') return line;
+    s = e + 1;
+  }
+  return undefined;
 }

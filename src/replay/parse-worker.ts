@@ -3,10 +3,13 @@
  * out as columns (columns.ts). Parsing, routing and classifying are most of a line's cost
  * and need no shared state, so they run here; booking stays on the main thread, in order.
  */
+
+import { isAscii } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedConfig } from '../config/types.js';
 import { RecordColumns, transferList } from './columns.js';
 import { type FormatOptions, type InputFormat, type LineFormat, lineFormat } from './formats/index.js';
+import { decodeBlock } from './input.js';
 import { LineProcessor } from './lines.js';
 
 export interface WorkerInit {
@@ -20,7 +23,8 @@ export interface WorkerInit {
 
 export interface BlockTask {
   readonly seq: number;
-  readonly text: string;
+  /** Whole lines, undecoded (the buffer is transferred). */
+  readonly bytes: Uint8Array;
   /** The file's first block (a BOM is skipped only there). */
   readonly first: boolean;
   readonly format: Exclude<InputFormat, 'auto'>;
@@ -82,7 +86,11 @@ parentPort!.on('message', (task: BlockTask) => {
   p.malformedLines.length = 0;
   const base = task.first ? 0 : 1;
   p.line = base;
-  p.block(task.text);
+  const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length);
+  // sloprobe's own lines are read from the bytes when they are all ASCII (the usual case:
+  // the access log escapes nothing else); a BOM or any other text goes through the decoder.
+  if (task.format === 'sloprobe' && isAscii(bytes)) p.blockBytes(bytes);
+  else p.block(decodeBlock(bytes));
   p.endFormat();
   const result: BlockResult = {
     seq: task.seq,

@@ -14,7 +14,8 @@
  * fragment stripped), `status` (integer 0..999, 0 = no response; a digit string is
  * accepted too, as nginx's JSON logs write it), `latency_ms` (number, digit string, null or
  * absent), and the optional `digest`, `error` (upstream failure reason), `client_aborted`
- * and `outcome` (the sidecar's own good/bad/excluded). Other fields are ignored.
+ * `outcome` (the sidecar's own good/bad/excluded) and `synthetic` (a probe request). Other
+ * fields are ignored.
  */
 import {
   checkRequired,
@@ -27,6 +28,7 @@ import {
   F_OUTCOME,
   F_PATH,
   F_STATUS,
+  F_SYNTHETIC,
   F_TIME,
   fail,
   fieldId,
@@ -69,6 +71,7 @@ function clearOptional(out: LogRecord): void {
   out.error = null;
   out.clientAborted = null;
   out.outcome = -1;
+  out.synthetic = false;
 }
 
 function skipSpace(s: string, i: number, end: number): number {
@@ -179,7 +182,7 @@ function slowParse(line: string, out: LogRecord): boolean {
       r = stringField(field, value, 0, value.length, out);
     } else if (field === F_METHOD || field === F_PATH) {
       r = fail(out, `"${field === F_METHOD ? 'method' : 'path'}" is not a string`);
-    } else if (field === F_ABORTED) {
+    } else if (field === F_ABORTED || field === F_SYNTHETIC) {
       r = literalField(field, String(value), 0, String(value).length, out);
     } else if (typeof value === 'number' || value === null || value === false) {
       if (value === null && (field === F_TIME || field === F_STATUS))
@@ -201,7 +204,8 @@ function slowParse(line: string, out: LogRecord): boolean {
     !set(F_DIGEST, o.digest) ||
     !set(F_ERROR, o.error) ||
     !set(F_OUTCOME, o.outcome) ||
-    !set(F_ABORTED, o.client_aborted)
+    !set(F_ABORTED, o.client_aborted) ||
+    !set(F_SYNTHETIC, o.synthetic)
   ) {
     return false;
   }

@@ -4,7 +4,7 @@
  * explicit), and OpenSLO documents that do not map are skipped with their reason.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -128,7 +128,8 @@ test('documents that do not map are skipped, each with its reason; the rest impo
   assert.match(err, /document 5 \(SLO composite\): no indicator or indicatorRef/);
   assert.match(err, /document 6 \(SLO dangling\): indicatorRef "nowhere" names no SLI in the file/);
   assert.match(err, /1 SLOs imported, 4 skipped/);
-  // targetPercent 99.9 is target 0.999; 4w is 28 days.
+  // targetPercent 99.9 is target 0.999; 4w is 28 days. The queries do not leave probe
+  // series (synthetic="true") out, so the SLO counts them: include_synthetic true.
   assert.equal(
     c.out.join(''),
     [
@@ -139,6 +140,7 @@ test('documents that do not map are skipped, each with its reason; the rest impo
       '    objective: 0.999',
       '    over:',
       '      category: payments',
+      '    include_synthetic: true',
       '    period: 28d',
       '',
     ].join('\n'),
@@ -180,4 +182,45 @@ test('a calendar SLO whose months are cut in another zone than the config is ski
   // The rolling ones map, but their routes are not paywithmybank's: refused as a config would be.
   assert.match(err, /unknown route "hpp-create-session"/);
   assert.match(err, /the imported SLOs do not fit this config/);
+});
+
+test('include_synthetic: the queries select synthetic!="true" only without it, and it comes back', async () => {
+  // The top-level default is true, so the SLO that says false must say it in the import too.
+  const config = join(dir, 'synthetic.yaml');
+  writeFileSync(
+    config,
+    [
+      'upstream: http://127.0.0.1:9000',
+      'include_synthetic: true',
+      'classes:',
+      '  critical: { availability: 99.5% }',
+      'categories:',
+      '  payments: { class: critical }',
+      'routes:',
+      '  - { name: pay, method: POST, path: /pay, category: payments, latency: { p99: 200ms } }',
+      'slos:',
+      '  - { name: with-probes, sli: availability, over: { route: pay } }',
+      '  - { name: merchant-only, sli: availability, over: { route: pay }, include_synthetic: false }',
+      '  - { name: merchant-latency, sli: latency, over: { route: pay }, include_synthetic: false }',
+      '',
+    ].join('\n'),
+  );
+  const file = join(dir, 'synthetic.openslo.yaml');
+  await exportTo(config, file);
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.includes('sum(sloprobe_requests_total{route="pay",outcome="bad"})'), text);
+  assert.ok(text.includes('sum(sloprobe_requests_total{route="pay",synthetic!="true",outcome="bad"})'), text);
+  assert.ok(
+    text.includes('sum(sloprobe_request_sli_latency_seconds_count{route="pay",synthetic!="true"})'),
+    text,
+  );
+  const c = capture();
+  assert.equal(await importOpensloCommand([file, '--config', config], c.io), 0, c.err.join(''));
+  const back = parseConfig(c.out.join(''), 'round-trip');
+  const flags = (slos: readonly { name: string; includeSynthetic: boolean }[]) =>
+    Object.fromEntries(slos.map((s) => [s.name, s.includeSynthetic]));
+  assert.deepEqual(flags(back.slos), flags(loadConfigFile(config).slos));
+  assert.equal(flags(back.slos)['merchant-only'], false);
+  assert.equal(flags(back.slos)['with-probes'], true);
+  assert.deepEqual(back.slos, loadConfigFile(config).slos);
 });

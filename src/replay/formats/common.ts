@@ -28,6 +28,7 @@ export function resetRecord(out: LogRecord): void {
   out.error = null;
   out.clientAborted = null;
   out.outcome = -1;
+  out.synthetic = false;
   out.source = -1;
 }
 
