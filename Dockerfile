@@ -18,6 +18,11 @@ RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production
+# V8's young generation capped at 2 MiB semi-spaces (default: grows to 16): measured with
+# `npm run bench` (which starts the sidecar with this NODE_OPTIONS), 17 MiB less resident
+# memory idle and 16 MiB less at the peak, with CPU per request unchanged within the run's
+# noise (193/199 µs default vs 179/199 µs, two pairs back to back).
+ENV NODE_OPTIONS="--max-semi-space-size=2"
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
