@@ -4,9 +4,8 @@
  * The month defaults to the current one in the config's time zone.
  */
 import { UsageError } from '../errors.js';
-import { reportTimeZone } from '../replay/replay.js';
 import { storeReport } from '../replay/report.js';
-import { formatMonth, monthOf, parseMonth } from '../slo/period.js';
+import { formatMonth, monthOf, parseMonth, reportTimeZone } from '../slo/period.js';
 import { renderReportText, reportJson } from '../slo/report-render.js';
 import { reportDocuments, writeReportDocuments } from '../status/report-output.js';
 import { Store } from '../store/store.js';

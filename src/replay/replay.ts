@@ -21,7 +21,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ResolvedConfig } from '../config/types.js';
-import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
+import { monthOf, monthRange, reportTimeZone, type TimeRange } from '../slo/period.js';
 import { configBucketBounds } from '../telemetry/buckets.js';
 import { HOUR_MS } from '../time.js';
 import type { LineFormat } from './formats/common.js';
@@ -112,11 +112,6 @@ export interface ReplayResult {
 
 const PROGRESS_EVERY_LINES = 1 << 16;
 const PROGRESS_INTERVAL_MS = 250;
-
-/** The zone reports cut months in: the config's calendar-month zone, else UTC. */
-export function reportTimeZone(cfg: ResolvedConfig): string {
-  return cfg.period.kind === 'calendar-month' ? cfg.period.timeZone : 'UTC';
-}
 
 /** Reads every log and returns its rollups. Throws only for an unreadable file (I/O error). */
 export async function replayLogs(
@@ -221,3 +216,5 @@ export async function replayLogs(
     fileFormats: p.fileFormats,
   };
 }
+
+export { reportTimeZone };

@@ -8,7 +8,7 @@ import type { ResolvedConfig, SloDefinition } from '../config/types.js';
 import { formatMonth, type MonthRef, monthOf, monthRange, type TimeRange } from '../slo/period.js';
 import { buildMonthlyReport, type MonthlyReport } from '../slo/report.js';
 import type { Store } from '../store/store.js';
-import { HDR_COUNTS_LENGTH, hdrPercentiles } from '../telemetry/hdr-layout.js';
+import { hdrP99Ms } from '../telemetry/hdr-layout.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
 import { DAY_MS, MINUTE_MS } from '../time.js';
 import type { ReplayResult } from './replay.js';
@@ -50,24 +50,6 @@ function readSpan(cfg: ResolvedConfig, month: MonthRef): { from: number; to: num
 function parseMonthRef(month: string): MonthRef {
   const [y, m] = month.split('-');
   return { year: Number(y), month: Number(m) };
-}
-
-/** Exact p99 in ms (HDR, the library's percentile rule) over `routes`, or undefined without samples. */
-export function hdrP99Ms(
-  perRoute: ReadonlyMap<string, Float64Array>,
-  routes: readonly string[],
-): number | undefined {
-  const present = routes.map((r) => perRoute.get(r)).filter((c): c is Float64Array => c !== undefined);
-  if (present.length === 0) return undefined;
-  let counts = present[0]!;
-  if (present.length > 1) {
-    counts = new Float64Array(HDR_COUNTS_LENGTH);
-    for (const c of present) for (let i = 0; i < c.length; i++) counts[i]! += c[i]!;
-  }
-  let total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i]!;
-  const out = new Float64Array(1);
-  return hdrPercentiles(counts, total, [99], out) ? out[0]! / 1000 : undefined;
 }
 
 function* rowsOf(source: ReplayResult['rollups'], from: number, to: number): Generator<MinuteRollup> {
@@ -123,3 +105,5 @@ export function storeReport(
     generatedAtMs,
   });
 }
+
+export { hdrP99Ms };

@@ -4,7 +4,7 @@
  * month", so a month is the real span between two local midnights: 44,580 minutes for March
  * in America/Los_Angeles (23-hour day), 43,260 for November there, 44,640 for March in UTC.
  */
-import type { CompliancePeriod } from '../config/types.js';
+import type { CompliancePeriod, ResolvedConfig } from '../config/types.js';
 
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
@@ -206,4 +206,9 @@ export function durationLabel(ms: number): string {
 /** ISO 8601 in UTC with second precision: what JSON outputs carry. */
 export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The zone reports cut months in: the config's calendar-month zone, else UTC. */
+export function reportTimeZone(cfg: ResolvedConfig): string {
+  return cfg.period.kind === 'calendar-month' ? cfg.period.timeZone : 'UTC';
 }

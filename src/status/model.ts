@@ -5,12 +5,12 @@
  * format it, so they agree with each other and with `/v1/slos`.
  */
 import type { ResolvedConfig } from '../config/types.js';
-import { hdrP99Ms } from '../replay/report.js';
 import { errorBudget } from '../slo/burn.js';
 import type { SloEngine } from '../slo/engine.js';
 import { estimateQuantile } from '../slo/hour-buckets.js';
 import type { TimeRange } from '../slo/period.js';
 import type { SloStatus } from '../slo/status.js';
+import { hdrP99Ms } from '../telemetry/hdr-layout.js';
 import { HOUR_MS, MINUTE_MS } from '../time.js';
 import { type DailyHistory, type DayFigure, lastDays, type RollupReader } from './daily.js';
 import type { MethodDays, MethodView } from './method-daily.js';

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AdminReply, AdminServer } from '../admin/server.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { reportTimeZone } from '../replay/replay.js';
+import { reportTimeZone } from '../slo/period.js';
 import type { SloRuntime } from '../slo/runtime.js';
 import { DailyHistory } from './daily.js';
 import { renderAtom, renderRss } from './feeds.js';

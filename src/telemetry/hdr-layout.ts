@@ -131,3 +131,21 @@ export function hdrMaxIndex(counts: ArrayLike<number>): number {
   for (let i = counts.length - 1; i >= 0; i--) if (counts[i]! !== 0) return i;
   return -1;
 }
+
+/** Exact p99 in ms (HDR, the library's percentile rule) over `routes`, or undefined without samples. */
+export function hdrP99Ms(
+  perRoute: ReadonlyMap<string, Float64Array>,
+  routes: readonly string[],
+): number | undefined {
+  const present = routes.map((r) => perRoute.get(r)).filter((c): c is Float64Array => c !== undefined);
+  if (present.length === 0) return undefined;
+  let counts = present[0]!;
+  if (present.length > 1) {
+    counts = new Float64Array(HDR_COUNTS_LENGTH);
+    for (const c of present) for (let i = 0; i < c.length; i++) counts[i]! += c[i]!;
+  }
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) total += counts[i]!;
+  const out = new Float64Array(1);
+  return hdrPercentiles(counts, total, [99], out) ? out[0]! / 1000 : undefined;
+}
