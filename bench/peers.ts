@@ -215,7 +215,7 @@ export function send(port: number, req: BenchRequest, path = req.path): Promise<
   });
 }
 
-/** `/readyz` turns 200 once config and upstream pool are set up (issue 2). */
+/** `/readyz` turns 200 once config and upstream pool are set up. */
 async function waitReady(m: Managed, admin: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   let last = 'no answer';

@@ -18,7 +18,7 @@ import { Recorder } from '../src/telemetry/recorder.js';
 
 const N = Number(process.argv[2] ?? 2_000_000);
 
-// Seed 000's latency table as routes, plus unmatched.
+// The provider's published p99 latency table as routes (docs/sla-definitions.md#latency-objectives), plus unmatched.
 const table: Array<[string, string, number | undefined]> = [
   ['hpp-create-session', 'payment-request', 200],
   ['ordermanagement-read', 'read-only-payment-transaction', 800],

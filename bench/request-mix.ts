@@ -24,7 +24,7 @@ const MAX_ROUTES = 10;
 const BODY = '{"purchase_country":"SE","purchase_currency":"SEK","order_amount":10000}';
 const UNMATCHED: BenchRequest = { method: 'GET', path: '/bench/no-such-route', body: undefined };
 
-// Used until config/klarna.yaml exists: the operations of the latency table (seed 000).
+// Used until config/klarna.yaml exists: the operations of the published p99 latency table (docs/sla-definitions.md#latency-objectives).
 const FALLBACK: readonly BenchRequest[] = [
   { method: 'POST', path: '/hpp/v1/sessions', body: BODY },
   { method: 'GET', path: '/ordermanagement/v1/orders/ord-1001', body: undefined },
