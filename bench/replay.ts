@@ -75,6 +75,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     threads: { type: 'string', default: String(Math.min(4, availableParallelism())) },
     input: { type: 'string', default: 'sloprobe' },
+    // Reuse (or write once and keep) the log, for back-to-back A/B runs and profiling.
+    file: { type: 'string' },
   },
 });
 const LINES = Number(values.lines);
@@ -146,15 +148,16 @@ function median(xs: number[]): number {
 const cfg = loadConfigFile(values.config);
 const dir = mkdtempSync(join(tmpdir(), 'sloprobe-bench-replay-'));
 try {
-  let file = join(dir, 'access.log');
-  generate(cfg.routes, file);
+  let file = values.file ?? join(dir, 'access.log');
+  const reused = values.file !== undefined && existsSync(file);
+  if (!reused) generate(cfg.routes, file);
   if (values.gzip) {
     await pipeline(createReadStream(file), createGzip(), createWriteStream(`${file}.gz`));
     file = `${file}.gz`;
   }
   const bytes = statSync(file).size;
   console.log(
-    `# replay: ${LINES.toLocaleString('en-US')} lines, ${(bytes / 1e6).toFixed(0)} MB${values.gzip ? ' gzip' : ''}, ${cfg.routes.length} routes (${values.config})`,
+    `# replay: ${reused ? file : `${LINES.toLocaleString('en-US')} lines`}, ${(bytes / 1e6).toFixed(0)} MB${values.gzip ? ' gzip' : ''}, ${cfg.routes.length} routes (${values.config})`,
   );
   console.log(
     `# node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, input ${INPUT}, threads ${THREADS}`,
@@ -178,9 +181,9 @@ try {
     const months = monthsOverlapping(s.firstMs, s.lastMs + 1, reportTimeZone(cfg));
     replayReports(cfg, result, months, Date.now());
     const t2 = performance.now();
-    replayRates.push(LINES / ((t1 - t0) / 1000));
-    fullRates.push(LINES / ((t2 - t0) / 1000));
-    cpuRates.push(LINES / cpuS);
+    replayRates.push(s.lines / ((t1 - t0) / 1000));
+    fullRates.push(s.lines / ((t2 - t0) / 1000));
+    cpuRates.push(s.lines / cpuS);
     console.log(
       `run ${run}: replay ${((t1 - t0) / 1000).toFixed(2)} s (${cpuS.toFixed(2)} CPU-s), + report of ${months.length} month(s) ${((t2 - t1) / 1000).toFixed(2)} s, ${s.replayed.toLocaleString('en-US')} replayed, ${s.malformed} malformed`,
     );

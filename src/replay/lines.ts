@@ -14,6 +14,7 @@ import { type RangeOf, ReplayBook } from './book.js';
 import type { LineFormat } from './formats/common.js';
 import { SLOPROBE_FORMAT } from './formats/index.js';
 import { MAX_LINE_BYTES } from './input.js';
+import { MethodMinutes } from './method-minutes.js';
 import { type LogRecord, newRecord } from './parse.js';
 import { fastParseBytes } from './parse-bytes.js';
 
@@ -42,6 +43,8 @@ export interface LineOptions {
    * (undefined when it is none replay knows; the file's lines are then malformed).
    */
   readonly detect?: (firstLine: string) => LineFormat | undefined;
+  /** Also count payment-method minutes (method-minutes.ts), for `--into-store`. */
+  readonly methodMinutes?: boolean;
 }
 
 /** Latency sources slots: one per source a format names, and the last for none. */
@@ -58,6 +61,7 @@ export interface BookSink {
     slow: boolean,
     errorStatus: boolean,
     digest: number,
+    failed: boolean,
   ): void;
 }
 
@@ -136,7 +140,12 @@ export class LineProcessor {
     for (const s of timesliceErrorStatuses(cfg)) if (s >= 0 && s < 1000) this.errorStatus[s] = 1;
     this.distinct = needsRequestDigest(cfg);
     this.routeCount = routes.length;
-    this.book = new ReplayBook(bookRouteNames(routes), this.layout.size, rangeOf);
+    this.book = new ReplayBook(
+      bookRouteNames(routes),
+      this.layout.size,
+      rangeOf,
+      options.methodMinutes && !sink ? new MethodMinutes(routes) : undefined,
+    );
     this.sink = sink ?? this.book;
     this.fromMs = options.fromMs ?? Number.NEGATIVE_INFINITY;
     this.toMs = options.toMs ?? Number.POSITIVE_INFINITY;
@@ -291,6 +300,7 @@ export class LineProcessor {
       slow,
       this.errorStatus[status] === 1,
       rec.digest === null || !this.distinct ? 0 : digestKey(rec.digest),
+      rec.error !== null,
     );
     this.replayed++;
     this.sourceCounts[rec.source >= 0 && rec.source < SOURCE_SLOTS - 1 ? rec.source : SOURCE_SLOTS - 1]!++;
