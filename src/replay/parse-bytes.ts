@@ -37,11 +37,27 @@ const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const BACKSLASH = 92;
 
+/**
+ * Where the path (without its query) and the logged route name lie in the line, for the
+ * caller that reads them from the bytes (lines.ts, logged-route.ts); routeFrom is -1 when
+ * the line names no route.
+ */
+export class ByteSpans {
+  pathFrom = 0;
+  pathTo = 0;
+  routeFrom = -1;
+  routeTo = -1;
+}
+
+/** The `route` key: not a field of parse.ts (any string passes), only a hint. */
+const F_ROUTE_HINT = -2;
+
 const enc = (w: string) => Uint8Array.from(w, (c) => c.charCodeAt(0));
 const K = {
   time: enc('time'),
   path: enc('path'),
   error: enc('error'),
+  route: enc('route'),
   method: enc('method'),
   status: enc('status'),
   digest: enc('digest'),
@@ -71,7 +87,8 @@ function fieldIdBytes(b: Uint8Array, from: number, to: number): number {
       if (eq(b, from, to, K.time)) return F_TIME;
       return eq(b, from, to, K.path) ? F_PATH : F_NONE;
     case 5:
-      return eq(b, from, to, K.error) ? F_ERROR : F_NONE;
+      if (eq(b, from, to, K.error)) return F_ERROR;
+      return eq(b, from, to, K.route) ? F_ROUTE_HINT : F_NONE;
     case 6:
       if (eq(b, from, to, K.method)) return F_METHOD;
       if (eq(b, from, to, K.status)) return F_STATUS;
@@ -91,10 +108,18 @@ function fieldIdBytes(b: Uint8Array, from: number, to: number): number {
 
 /**
  * Parses b[start, end) into `out`: 1 parsed, -1 for anything else (the caller then
- * parses the line's text with parseLine, whose verdict and message stand).
+ * parses the line's text with parseLine, whose verdict and message stand). With `spans`,
+ * `out.path` is not built: the path's place is in `spans`, with the logged route's.
  */
-export function fastParseBytes(b: Buffer, start: number, end: number, out: LogRecord): number {
+export function fastParseBytes(
+  b: Buffer,
+  start: number,
+  end: number,
+  out: LogRecord,
+  spans?: ByteSpans,
+): number {
   let i = start;
+  if (spans !== undefined) spans.routeFrom = -1;
   if (b[i] !== OPEN_BRACE) return -1;
   i++;
   out.latencyMs = Number.NaN;
@@ -126,7 +151,16 @@ export function fastParseBytes(b: Buffer, start: number, end: number, out: LogRe
         strEnd++;
       }
       valueEnd = strEnd + 1;
-      if (field !== F_NONE) {
+      if (field === F_ROUTE_HINT) {
+        if (spans !== undefined) {
+          spans.routeFrom = i + 1;
+          spans.routeTo = strEnd;
+        }
+      } else if (field === F_PATH && spans !== undefined) {
+        spans.pathFrom = i + 1;
+        spans.pathTo = pathEnd(b, i + 1, strEnd);
+        seen |= seenBit(field);
+      } else if (field !== F_NONE) {
         if (stringValue(field, b, i + 1, strEnd, out) !== 1) return -1;
         seen |= seenBit(field);
       }
@@ -141,7 +175,7 @@ export function fastParseBytes(b: Buffer, start: number, end: number, out: LogRe
         valueEnd++;
       }
       if (valueEnd === i) return -1;
-      if (field !== F_NONE) {
+      if (field !== F_NONE && field !== F_ROUTE_HINT) {
         if (literalValue(field, b, i, valueEnd, out) !== 1) return -1;
         seen |= seenBit(field);
       }
@@ -175,18 +209,9 @@ function stringValue(field: number, b: Buffer, from: number, to: number, out: Lo
       }
       return -1;
     }
-    case F_PATH: {
-      let cut = to;
-      for (let k = from; k < to; k++) {
-        const c = b[k];
-        if (c === 63 || c === 35) {
-          cut = k;
-          break;
-        }
-      }
-      out.path = b.toString('latin1', from, cut);
+    case F_PATH:
+      out.path = b.toString('latin1', from, pathEnd(b, from, to));
       return 1;
-    }
     case F_STATUS:
       return status(b, from, to, out);
     case F_LATENCY:
@@ -209,6 +234,15 @@ function stringValue(field: number, b: Buffer, from: number, to: number, out: Lo
     default:
       return -1;
   }
+}
+
+/** The path ends at a query or a fragment. */
+function pathEnd(b: Uint8Array, from: number, to: number): number {
+  for (let k = from; k < to; k++) {
+    const c = b[k];
+    if (c === 63 || c === 35) return k;
+  }
+  return to;
 }
 
 function literalValue(field: number, b: Buffer, from: number, to: number, out: LogRecord): number {
