@@ -107,6 +107,35 @@ function fieldIdBytes(b: Uint8Array, from: number, to: number): number {
 }
 
 /**
+ * The keys of the last line, by position: the sidecar writes its keys in one order, so the
+ * key at position k is nearly always the one seen there before, and one comparison with it
+ * replaces the scan for its closing quote and the search for its field. A learned key had
+ * no backslash and is followed by a quote here, so it is that same key: the same field.
+ */
+const LEARNED_KEYS = 24;
+const LEARNED_MAX = 32;
+const learnedBytes = new Uint8Array(LEARNED_KEYS * LEARNED_MAX);
+const learnedLength = new Int32Array(LEARNED_KEYS);
+const learnedField = new Int32Array(LEARNED_KEYS);
+
+function learnedAt(b: Uint8Array, from: number, k: number, n: number): boolean {
+  const at = k * LEARNED_MAX;
+  for (let j = 0; j < n; j++) if (b[from + j] !== learnedBytes[at + j]) return false;
+  return true;
+}
+
+function learn(b: Uint8Array, from: number, to: number, k: number, field: number): void {
+  const n = to - from;
+  if (n === 0 || n > LEARNED_MAX) {
+    learnedLength[k] = 0;
+    return;
+  }
+  learnedBytes.set(b.subarray(from, to), k * LEARNED_MAX);
+  learnedLength[k] = n;
+  learnedField[k] = field;
+}
+
+/**
  * Parses b[start, end) into `out`: 1 parsed, -1 for anything else (the caller then
  * parses the line's text with parseLine, whose verdict and message stand). With `spans`,
  * `out.path` is not built: the path's place is in `spans`, with the logged route's.
@@ -129,16 +158,30 @@ export function fastParseBytes(
   out.outcome = -1;
   out.synthetic = false;
   let seen = 0;
-  for (;;) {
+  for (let k = 0; ; k++) {
     if (b[i] !== QUOTE) return -1;
     const keyStart = i + 1;
     let keyEnd = keyStart;
-    while (keyEnd < end && b[keyEnd] !== QUOTE) {
-      if (b[keyEnd] === BACKSLASH) return -1;
-      keyEnd++;
+    let field: number;
+    const known = k < LEARNED_KEYS ? learnedLength[k]! : 0;
+    if (
+      known > 0 &&
+      keyStart + known < end &&
+      b[keyStart + known] === QUOTE &&
+      learnedAt(b, keyStart, k, known)
+    ) {
+      keyEnd = keyStart + known;
+      field = learnedField[k]!;
+    } else {
+      while (keyEnd < end && b[keyEnd] !== QUOTE) {
+        if (b[keyEnd] === BACKSLASH) return -1;
+        keyEnd++;
+      }
+      if (keyEnd >= end) return -1;
+      field = fieldIdBytes(b, keyStart, keyEnd);
+      if (k < LEARNED_KEYS) learn(b, keyStart, keyEnd, k, field);
     }
-    if (keyEnd >= end || b[keyEnd + 1] !== COLON) return -1;
-    const field = fieldIdBytes(b, keyStart, keyEnd);
+    if (b[keyEnd + 1] !== COLON) return -1;
     i = keyEnd + 2;
     let valueEnd: number;
     if (b[i] === QUOTE) {
