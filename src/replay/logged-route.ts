@@ -15,6 +15,7 @@
  *   non-empty and at most MAX_PARAM_LENGTH long, no `.`/`..` segment and no `%` (the
  *   table decodes escapes; such a path takes the full lookup).
  *
+ * The name only says which route to try: the last two points alone prove the answer.
  * Anything else (a name renamed or removed since the log was written, a route that moved,
  * an overlapping route added, a path that no longer fits) falls back to the full lookup, so
  * a changed route map changes the result exactly as it would without the hint.
@@ -82,7 +83,6 @@ const enc = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
 export class LoggedRoutes {
   /** Route index by name hash: candidates, checked byte for byte. */
   private readonly byHash = new Map<number, number[]>();
-  private readonly names: Uint8Array[] = [];
   private readonly segments: (readonly Segment[] | undefined)[] = [];
   private readonly routes: readonly ResolvedRoute[];
   /** Per route: the other routes whose paths overlap its own. */
@@ -96,7 +96,6 @@ export class LoggedRoutes {
     const shapes = routes.map((r) => shapeOf(r.path));
     routes.forEach((r, i) => {
       const own = shapes[i];
-      this.names.push(enc(r.name));
       this.aloneFor.push(new Map());
       // Every path parses (the route table refused the config otherwise).
       if (!own?.plain || shapes.some((other) => other === undefined)) {
@@ -106,7 +105,8 @@ export class LoggedRoutes {
       }
       this.overlapping.push(routes.flatMap((_, j) => (j !== i && overlaps(own, shapes[j]!) ? [j] : [])));
       this.segments.push(own.segments.map((s) => (s === null ? null : enc(s))));
-      const h = hash(this.names[i]!, 0, this.names[i]!.length);
+      const name = enc(r.name);
+      const h = hash(name, 0, name.length);
       const list = this.byHash.get(h);
       if (list) list.push(i);
       else this.byHash.set(h, [i]);
@@ -132,11 +132,10 @@ export class LoggedRoutes {
   ): number {
     const list = this.byHash.get(hash(b, nameFrom, nameTo));
     if (list === undefined) return -1;
-    for (const i of list) {
-      if (!same(b, nameFrom, nameTo, this.names[i]!)) continue;
-      if (!this.alone(i, method)) return -1;
-      return fits(b, pathFrom, pathTo, this.segments[i]!) ? i : -1;
-    }
+    // The name only picks the route to try: the method and the path prove it, so a name
+    // whose hash another shares cannot give another answer than the lookup, and it is not
+    // compared.
+    for (const i of list) if (this.alone(i, method) && fits(b, pathFrom, pathTo, this.segments[i]!)) return i;
     return -1;
   }
 
