@@ -9,8 +9,12 @@
  *   slash), that serves the line's method;
  * - no other route serving that method (naming it, or `*`) can match any path that route
  *   matches (same segment count with every segment pair equal or a parameter, or a prefix
- *   above it): the table's tree for the method (claims.ts) then holds nothing else that
- *   find-my-way could choose;
+ *   above it), except a prefix it beats: one with fewer segments, each a parameter or the
+ *   route's own static segment. find-my-way tries static before parametric before wildcard
+ *   children at every node, so a path that fits the route all the way reaches it before
+ *   the prefix's wildcard (a prefix with a static segment where the route has a parameter
+ *   is not beaten: `/v1/payments/legacy/*` takes `/v1/payments/legacy/refunds`). The
+ *   table's tree for the method (claims.ts) then holds nothing else find-my-way could choose;
  * - the line's path matches the route's segments byte for byte, with every parameter
  *   non-empty and at most MAX_PARAM_LENGTH long, no `.`/`..` segment and no `%` (the
  *   table decodes escapes; such a path takes the full lookup).
@@ -40,6 +44,8 @@ interface Shape {
   readonly prefix: boolean;
   /** Not a plain path: never a shortcut, and overlapping anything of its length or more. */
   readonly plain: boolean;
+  /** Every segment static without an escape, or a whole-segment parameter. */
+  readonly literal: boolean;
 }
 
 function shapeOf(path: string): Shape | undefined {
@@ -48,18 +54,25 @@ function shapeOf(path: string): Shape | undefined {
   const t = parsed.template;
   const body = t.prefix ? path.slice(0, -2) : path;
   const raw = body.length <= 1 ? [] : body.slice(1).split('/');
-  let plain = !t.prefix && raw.length > 0 && raw[raw.length - 1] !== '';
+  let literal = true;
   const segments = raw.map((s) => {
     if (s.startsWith('{') && s.endsWith('}') && s.indexOf('{', 1) < 0) return null;
     // Literal text beside a parameter, or an escape decoded by the table: overlap-wise a
     // parameter (matches anything), and no shortcut for its route.
     if (s.includes('{') || s.includes('%') || s === '') {
-      plain = false;
+      literal = false;
       return null;
     }
     return s;
   });
-  return { segments, prefix: t.prefix, plain };
+  const plain = literal && !t.prefix && raw.length > 0;
+  return { segments, prefix: t.prefix, plain, literal };
+}
+
+/** Whether `route` (plain) wins over the prefix `q` on every path that fits it (see the header). */
+function beats(route: Shape, q: Shape): boolean {
+  if (!q.prefix || !q.literal || q.segments.length >= route.segments.length) return false;
+  return q.segments.every((seg, p) => seg === null || seg === route.segments[p]);
 }
 
 /** Whether some path could match both shapes (conservative: true when unsure). */
@@ -85,7 +98,7 @@ export class LoggedRoutes {
   private readonly byHash = new Map<number, number[]>();
   private readonly segments: (readonly Segment[] | undefined)[] = [];
   private readonly routes: readonly ResolvedRoute[];
-  /** Per route: the other routes whose paths overlap its own. */
+  /** Per route: the other routes whose paths overlap its own (prefixes it beats left out). */
   private readonly overlapping: (readonly number[])[] = [];
   /** Per route: method -> whether no overlapping route serves it (filled as methods come). */
   private readonly aloneFor: Map<string, boolean>[] = [];
@@ -103,7 +116,11 @@ export class LoggedRoutes {
         this.segments.push(undefined);
         return;
       }
-      this.overlapping.push(routes.flatMap((_, j) => (j !== i && overlaps(own, shapes[j]!) ? [j] : [])));
+      this.overlapping.push(
+        routes.flatMap((_, j) =>
+          j !== i && overlaps(own, shapes[j]!) && !beats(own, shapes[j]!) ? [j] : [],
+        ),
+      );
       this.segments.push(own.segments.map((s) => (s === null ? null : enc(s))));
       const name = enc(r.name);
       const h = hash(name, 0, name.length);

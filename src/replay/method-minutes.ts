@@ -11,7 +11,7 @@
  * the minute of its `time`, as replay books the routes, where live books the minute the
  * request ended in.
  *
- * A route that reads its method or instrument per request (`method_from`, `instrument_from`:
+ * A route that reads its method or instrument per request (`{ header: ... }`, `{ query: ... }`:
  * a header or query value) cannot be attributed: the access log keeps neither headers nor
  * the query. Its lines are left out of the method minutes, and the backfill says so.
  */

@@ -90,11 +90,17 @@ routes:
   - { name: slash, method: GET, path: /v1/slash/, category: c }
   - { name: colon, method: POST, path: "/v1/jobs/{id}:cancel", category: c }
   - { name: static, method: GET, path: /v1/status, category: c }
+  - { name: legacy, method: PUT, path: /v1/payments/legacy/*, category: c }
+  - { name: amend, method: PUT, path: "/v1/payments/{id}/refunds", category: c }
+  - { name: invoice, method: GET, path: "/v2/invoices/{id}/lines", category: c }
+  - { name: invoices-any, method: GET, path: "/v2/invoices/*", category: c }
+  - { name: invoice-param, method: GET, path: "/v2/{kind}/*", category: c }
 `;
 
 test('overlapping, prefix and non-plain routes take the full lookup', () => {
   const cfg = parseConfig(MAP, 'map.yaml');
   const logged = new LoggedRoutes(cfg.routes);
+  const table = new RouteTable(cfg.routes);
   const at = (name: string, method: string, path: string) => {
     const b = Buffer.from(name + path, 'latin1');
     return logged.match(b, 0, name.length, method, name.length, b.length);
@@ -108,8 +114,19 @@ test('overlapping, prefix and non-plain routes take the full lookup', () => {
   // A `*` route overlapping a GET route: taken for POST, not for GET.
   assert.equal(at('any-refund', 'POST', '/v1/payments/p1/refunds/r1'), index('any-refund'));
   assert.equal(at('any-refund', 'GET', '/v1/payments/p1/refunds/r1'), -1);
-  // Under a prefix, a literal beside a parameter, a trailing slash: never.
-  assert.equal(at('orders', 'GET', '/v1/orders/o1'), -1);
+  // Under a prefix it beats (fewer segments, each a parameter or its own static one): taken,
+  // as find-my-way tries the static and parametric children before a wildcard.
+  assert.equal(at('invoice', 'GET', '/v2/invoices/i1/lines'), index('invoice'));
+  assert.equal(table.lookup('GET', '/v2/invoices/i1/lines'), index('invoice'));
+  assert.equal(table.lookup('GET', '/v2/invoices/i1/other'), index('invoices-any'));
+  assert.equal(at('invoice', 'GET', '/v2/invoices/i1/other'), -1);
+  // A prefix with a static segment where the route has a parameter wins there: never taken.
+  assert.equal(table.lookup('PUT', '/v1/payments/legacy/refunds'), index('legacy'));
+  assert.equal(at('amend', 'PUT', '/v1/payments/legacy/refunds'), -1);
+  assert.equal(at('amend', 'PUT', '/v1/payments/p1/refunds'), -1);
+  assert.equal(at('orders', 'GET', '/v1/orders/o1'), index('orders'));
+  assert.equal(table.lookup('GET', '/v1/orders/o1'), index('orders'));
+  // A literal beside a parameter, a trailing slash: never.
   assert.equal(at('file', 'GET', '/v1/files/a.pdf'), -1);
   assert.equal(at('slash', 'GET', '/v1/slash/'), -1);
   assert.equal(at('colon', 'POST', '/v1/jobs/j1:cancel'), -1);
