@@ -55,12 +55,19 @@ test('replay --into-store writes per-method minutes the status page reads', asyn
       line('12:02:10', '/v1/payments', 200),
     ].join('\n')}\n`,
   );
-  const data = join(dir, 'data');
-  const r = await runCli(replayCommand, ['-c', configFile, '--into-store', '--data-dir', data, log]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /2 payment-method minutes/);
-  assert.match(r.stderr, /no payment-method minutes for pay: .*header or the query/);
+  // On one thread, and with the lines parsed on worker threads (counted on the main one).
+  for (const threads of ['1', '2']) {
+    const data = join(dir, `data-${threads}`);
+    const args = ['-c', configFile, '--into-store', '--data-dir', data, '--threads', threads, log];
+    const r = await runCli(replayCommand, args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2 payment-method minutes/);
+    assert.match(r.stderr, /no payment-method minutes for pay: .*header or the query/);
+    await check(data);
+  }
+});
 
+async function check(data: string): Promise<void> {
   const store = Store.openReadOnly(data);
   try {
     const minute = Date.UTC(2025, 5, 10, 12, 1) / 60_000;
@@ -102,7 +109,7 @@ test('replay --into-store writes per-method minutes the status page reads', asyn
     // The bars: transfer is judged by timeslices. 12:01 (2 of 4) and 12:02 (1 of 1) are
     // Downtime minutes, but 2 consecutive minutes are no Downtime Period (10 are needed):
     // the day's uptime is 100%, over the day's 6 requests.
-    const cfg = parseConfig(CONFIG, configFile);
+    const cfg = parseConfig(CONFIG, 'sloprobe.yaml');
     const days = new MethodDays(cfg, 'UTC', 2);
     const figures = await days.figures(
       (from, to) => store.readMethodRollups(from, to),
@@ -116,4 +123,4 @@ test('replay --into-store writes per-method minutes the status page reads', asyn
   } finally {
     store.close();
   }
-});
+}
