@@ -5,7 +5,10 @@
  *
  *   npx tsc -p . && node dist/bench/replay.js [--lines N] [--config FILE] [--gzip] [--runs N]
  *                                              [--threads N] [--input sloprobe|nginx|envoy]
+ *                                              [--file PATH]
  *
+ * `--file PATH` replays PATH when it exists, else writes the log there and keeps it: back to
+ * back A/B runs of two builds then read the same bytes, and a 10M-line log is written once.
  * `--threads 1` is the single-threaded replay; more parse on worker threads (parallel.ts;
  * default: the CPUs, at most 4, as the CLI). `--input nginx|envoy` writes the same
  * requests as nginx `combined` + timings or Envoy's default format. The target is
@@ -36,6 +39,27 @@
  *   3.6-5.0 -> 2.7-3.6 µs (bytes instead of text). The largest gain was the block split:
  *   a chunk's carried line went out as a block of its own, every other block, so one of
  *   two workers got every big block. 1M lines/s is not reached: ~330k on this machine.
+ * - The logged-route shortcut (src/replay/logged-route.ts), the learned key order
+ *   (parse-bytes.ts) and the path string built only for a lookup, against the build before
+ *   them, back to back on one 10M-line log (drive script on replayLogs, --threads 2, load
+ *   5-8): 197k against 136k lines/s (1.45x), 231k against 183k lines per CPU-second
+ *   (1.27x). callgrind (instructions a line, both workers and the main thread, 200k minus
+ *   100k lines): 23.1k against 19.1k (-17%); the two workers 18.4k against 16.5k, the
+ *   main thread 2.8k against 1.8k, V8's compiler thread the rest. Where a worker's time went before:
+ *   the byte scanner ~45%, the route lookup (find-my-way, path string, dot and empty checks)
+ *   ~25%; the shortcut serves 27 of klarna's 31 routes (not the prefix routes themselves),
+ *   a lookup is left only for prefix routes and unmatched paths.
+ * - This build, the bench itself, one run each, load 7-12 (two other sessions' test runs):
+ *   10M lines 123k lines/s, 217k lines per CPU-second (+ report of 5 months: 69k lines/s);
+ *   2M lines: sloprobe 100k lines/s / 191k per CPU-second, nginx 38k / 112k, Envoy 68k /
+ *   133k: by CPU-second nginx and Envoy are within 2x of sloprobe's format (1.7x, 1.4x),
+ *   by wall time under that load nginx was not (2.6x). 1M lines/s is not reached: at 217k
+ *   lines per CPU-second, 2 cores give at most ~430k on this machine.
+ * - Not built: booking in the workers (the open-minute de-duplication and the late-line
+ *   rule need the lines in file order across blocks: per-worker partial minutes would have
+ *   to be merged with that order kept); reading straight into transferable buffers (the
+ *   two 1 MiB copies of a block were ~8% of the main thread's profile, and the workers,
+ *   not the main thread, are the bottleneck: ~1-4% idle against its ~40%).
  */
 import {
   closeSync,
@@ -75,6 +99,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     threads: { type: 'string', default: String(Math.min(4, availableParallelism())) },
     input: { type: 'string', default: 'sloprobe' },
+    // Reuse (or write once and keep) the log, for back-to-back A/B runs and profiling.
+    file: { type: 'string' },
   },
 });
 const LINES = Number(values.lines);
@@ -146,15 +172,16 @@ function median(xs: number[]): number {
 const cfg = loadConfigFile(values.config);
 const dir = mkdtempSync(join(tmpdir(), 'sloprobe-bench-replay-'));
 try {
-  let file = join(dir, 'access.log');
-  generate(cfg.routes, file);
+  let file = values.file ?? join(dir, 'access.log');
+  const reused = values.file !== undefined && existsSync(file);
+  if (!reused) generate(cfg.routes, file);
   if (values.gzip) {
     await pipeline(createReadStream(file), createGzip(), createWriteStream(`${file}.gz`));
     file = `${file}.gz`;
   }
   const bytes = statSync(file).size;
   console.log(
-    `# replay: ${LINES.toLocaleString('en-US')} lines, ${(bytes / 1e6).toFixed(0)} MB${values.gzip ? ' gzip' : ''}, ${cfg.routes.length} routes (${values.config})`,
+    `# replay: ${reused ? file : `${LINES.toLocaleString('en-US')} lines`}, ${(bytes / 1e6).toFixed(0)} MB${values.gzip ? ' gzip' : ''}, ${cfg.routes.length} routes (${values.config})`,
   );
   console.log(
     `# node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, input ${INPUT}, threads ${THREADS}`,
@@ -178,9 +205,9 @@ try {
     const months = monthsOverlapping(s.firstMs, s.lastMs + 1, reportTimeZone(cfg));
     replayReports(cfg, result, months, Date.now());
     const t2 = performance.now();
-    replayRates.push(LINES / ((t1 - t0) / 1000));
-    fullRates.push(LINES / ((t2 - t0) / 1000));
-    cpuRates.push(LINES / cpuS);
+    replayRates.push(s.lines / ((t1 - t0) / 1000));
+    fullRates.push(s.lines / ((t2 - t0) / 1000));
+    cpuRates.push(s.lines / cpuS);
     console.log(
       `run ${run}: replay ${((t1 - t0) / 1000).toFixed(2)} s (${cpuS.toFixed(2)} CPU-s), + report of ${months.length} month(s) ${((t2 - t1) / 1000).toFixed(2)} s, ${s.replayed.toLocaleString('en-US')} replayed, ${s.malformed} malformed`,
     );

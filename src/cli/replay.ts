@@ -203,6 +203,7 @@ export const command: CommandRun = async (argv, io) => {
       parallel:
         values.threads !== undefined || totalBytes >= PARALLEL_FROM_BYTES ? parsing.parallel : undefined,
       histogramsBy: intoStore ? 'hour' : 'month',
+      methodMinutes: intoStore,
     });
   } finally {
     if (tty && !quiet) io.stderr.write('\r\x1b[K');
@@ -222,7 +223,7 @@ export const command: CommandRun = async (argv, io) => {
     for (const w of b.warnings) io.stderr.write(`sloprobe replay: store: ${w}\n`);
     const lat = latencyLine(result);
     io.stdout.write(
-      `${summary(result)}\n${lat ? `${lat}\n` : ''}Wrote ${count.format(b.minuteRows)} route-minutes and ${count.format(b.histogramRows)} hourly latency histograms of ${describeRange(b.range)} into ${dataDir}${b.replaced.length > 0 ? ` (replacing ${b.replaced.map(describeRange).join(', ')})` : ''}\nMonths: ${monthsOverlapping(result.stats.firstMs, result.stats.lastMs + 1, zone).join(', ')} (see \`sloprobe report --month YYYY-MM --data-dir ${dataDir}\`)\n`,
+      `${summary(result)}\n${lat ? `${lat}\n` : ''}Wrote ${count.format(b.minuteRows)} route-minutes, ${b.methodRows > 0 ? `${count.format(b.methodRows)} payment-method minutes, ` : ''}${count.format(b.histogramRows)} hourly latency histograms of ${describeRange(b.range)} into ${dataDir}${b.replaced.length > 0 ? ` (replacing ${b.replaced.map(describeRange).join(', ')})` : ''}\nMonths: ${monthsOverlapping(result.stats.firstMs, result.stats.lastMs + 1, zone).join(', ')} (see \`sloprobe report --month YYYY-MM --data-dir ${dataDir}\`)\n`,
     );
     return 0;
   }

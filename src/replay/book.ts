@@ -21,6 +21,7 @@ import { DigestSet } from '../telemetry/digest-set.js';
 import { clampMicros, HDR_COUNTS_LENGTH, hdrIndex } from '../telemetry/hdr-layout.js';
 import { C_TOTAL, COUNTERS, countRequest } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
+import type { MethodMinutes } from './method-minutes.js';
 import { HEAD, mergeRows, PackedRows, ReplayRollups } from './rows.js';
 
 /** Minutes kept open behind the newest line of the current file. */
@@ -59,9 +60,12 @@ export class ReplayBook {
   private readonly hdrByRange = new Map<number, (Float64Array | null)[]>();
   private sorted = true;
   private lastKey = -1;
+  /** Payment-method minutes (`--into-store`), or undefined. */
+  private readonly methods: MethodMinutes | undefined;
 
-  constructor(routeNames: readonly string[], bucketCount: number, rangeOf: RangeOf) {
+  constructor(routeNames: readonly string[], bucketCount: number, rangeOf: RangeOf, methods?: MethodMinutes) {
     this.routeNames = routeNames;
+    this.methods = methods === undefined || methods.empty ? undefined : methods;
     this.bucketCount = bucketCount;
     this.rows = new PackedRows(HEAD + COUNTERS + bucketCount);
     this.rangeOf = rangeOf;
@@ -71,7 +75,8 @@ export class ReplayBook {
 
   /**
    * Books one request. `bucket` is its SLI latency bucket or -1, `latencyNs` its SLI latency
-   * (-1 for none), `digest` a digestKey or 0 when the line has no digest (counted distinct).
+   * (-1 for none), `digest` a digestKey or 0 when the line has no digest (counted distinct),
+   * `failed` whether the line names a failure the sidecar answered itself (its `error`).
    */
   record(
     route: number,
@@ -82,9 +87,15 @@ export class ReplayBook {
     slow: boolean,
     errorStatus: boolean,
     digest: number,
+    failed: boolean,
   ): void {
     const minute = Math.floor(timeMs / MINUTE_MS);
     if (latencyNs >= 0) this.recordLatency(route, timeMs, latencyNs);
+    const methods = this.methods;
+    if (methods !== undefined) {
+      const s = methods.seriesOf[route]!;
+      if (s >= 0) methods.count(s, minute, outcome, slow, errorStatus || failed);
+    }
     if (this.openFrom < 0) this.openFrom = minute;
     if (minute < this.openFrom) {
       this.lateRow(route, minute, outcome, bucket, slow, errorStatus);
@@ -215,6 +226,7 @@ export class ReplayBook {
       this.bucketCount,
       mergeRows(this.rows, this.sorted),
       this.hdrByRange,
+      this.methods,
     );
   }
 }

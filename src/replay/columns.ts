@@ -7,6 +7,8 @@ import type { BookSink } from './lines.js';
 
 const SLOW = 1;
 const ERROR_STATUS = 2;
+const FAILED = 4;
+const OUTCOME_SHIFT = 3;
 
 export interface ColumnData {
   count: number;
@@ -15,7 +17,7 @@ export interface ColumnData {
   digest: Float64Array;
   route: Int32Array;
   bucket: Int32Array;
-  /** outcome in the low byte's bits 2+, slow and error-status flags in bits 0-1. */
+  /** outcome in bits 3+, the slow, error-status and failed flags in bits 0-2. */
   flags: Uint8Array;
 }
 
@@ -46,6 +48,7 @@ export class RecordColumns implements BookSink {
     slow: boolean,
     errorStatus: boolean,
     digest: number,
+    failed: boolean,
   ): void {
     let d = this.data;
     if (d.count === d.time.length) d = this.grow();
@@ -55,7 +58,11 @@ export class RecordColumns implements BookSink {
     d.digest[i] = digest;
     d.route[i] = route;
     d.bucket[i] = bucket;
-    d.flags[i] = (outcome << 2) | (slow ? SLOW : 0) | (errorStatus ? ERROR_STATUS : 0);
+    d.flags[i] =
+      (outcome << OUTCOME_SHIFT) |
+      (slow ? SLOW : 0) |
+      (errorStatus ? ERROR_STATUS : 0) |
+      (failed ? FAILED : 0);
   }
 
   private grow(): ColumnData {
@@ -91,12 +98,13 @@ export function replayColumns(d: ColumnData, sink: BookSink): void {
     sink.record(
       d.route[i]!,
       d.time[i]!,
-      f >> 2,
+      f >> OUTCOME_SHIFT,
       d.bucket[i]!,
       d.ns[i]!,
       (f & SLOW) !== 0,
       (f & ERROR_STATUS) !== 0,
       d.digest[i]!,
+      (f & FAILED) !== 0,
     );
   }
 }

@@ -5,6 +5,8 @@
  *
  * - The store is opened as its one writer (store/lock.ts): with a sidecar running on the
  *   same data directory the backfill is refused, never interleaved with live writes.
+ * - Payment-method minutes go in under the store's `~method:` keys, as the live sidecar
+ *   writes them (method-minutes.ts says how they are counted), when the replay counted them.
  * - Each backfill records its minute range in `store_state` (`replayed_range:<from>` =
  *   `<to>`, epoch minutes; no schema change). A second replay overlapping a recorded range
  *   is refused: its counts would replace or add to the first one's without a word. With
@@ -31,6 +33,8 @@ export interface BackfillResult {
   readonly dataDir: string;
   readonly range: ReplayedRange;
   readonly minuteRows: number;
+  /** Payment-method minutes (`~method:` keys, the status page's per-method bars). */
+  readonly methodRows: number;
   readonly histogramRows: number;
   /** Ranges deleted first (`replace`). */
   readonly replaced: readonly ReplayedRange[];
@@ -99,10 +103,22 @@ export function backfillStore(
       for (const r of overlapping) deleteRange(store, r);
     });
     let minuteRows = 0;
+    let methodRows = 0;
+    const methods = result.rollups.methods;
     for (let m = range.from; m < range.to; m += 1440) {
       const rows = result.rollups.readRollups(m, Math.min(range.to, m + 1440));
       store.writeRollups(rows);
       minuteRows += rows.length;
+      if (methods) {
+        const perMethod = methods.read(m, Math.min(range.to, m + 1440));
+        store.writeMethodRollups(perMethod);
+        methodRows += perMethod.length;
+      }
+    }
+    if (methods && methods.unattributed.length > 0) {
+      warnings.push(
+        `no payment-method minutes for ${methods.unattributed.join(', ')}: their method is read per request from a header or the query, which the access log does not keep`,
+      );
     }
     if (store.pendingRows > 0)
       throw new StoreError(`cannot write the rollups into ${store.file} (${warnings.join('; ')})`);
@@ -117,7 +133,7 @@ export function backfillStore(
     store.database
       .prepare('INSERT OR REPLACE INTO store_state (key, value) VALUES (?, ?)')
       .run(`${KEY_PREFIX}${range.from}`, range.to);
-    return { dataDir, range, minuteRows, histogramRows, replaced: overlapping, warnings };
+    return { dataDir, range, minuteRows, methodRows, histogramRows, replaced: overlapping, warnings };
   } finally {
     store.close();
   }

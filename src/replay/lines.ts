@@ -14,8 +14,10 @@ import { type RangeOf, ReplayBook } from './book.js';
 import type { LineFormat } from './formats/common.js';
 import { SLOPROBE_FORMAT } from './formats/index.js';
 import { MAX_LINE_BYTES } from './input.js';
+import { LoggedRoutes } from './logged-route.js';
+import { MethodMinutes } from './method-minutes.js';
 import { type LogRecord, newRecord } from './parse.js';
-import { fastParseBytes } from './parse-bytes.js';
+import { ByteSpans, fastParseBytes } from './parse-bytes.js';
 
 export interface MalformedLine {
   /** The file as given (`-` is shown as `<stdin>`). */
@@ -42,6 +44,8 @@ export interface LineOptions {
    * (undefined when it is none replay knows; the file's lines are then malformed).
    */
   readonly detect?: (firstLine: string) => LineFormat | undefined;
+  /** Also count payment-method minutes (method-minutes.ts), for `--into-store`. */
+  readonly methodMinutes?: boolean;
 }
 
 /** Latency sources slots: one per source a format names, and the last for none. */
@@ -58,6 +62,7 @@ export interface BookSink {
     slow: boolean,
     errorStatus: boolean,
     digest: number,
+    failed: boolean,
   ): void;
 }
 
@@ -80,6 +85,9 @@ export class LineProcessor {
   private readonly thresholdNs: Float64Array;
   private readonly errorStatus = new Uint8Array(1000);
   private readonly cache = new Map<string, Map<string, number>>();
+  private readonly spans = new ByteSpans();
+  /** The logged route name as a proven shortcut past the lookup (logged-route.ts). */
+  private readonly logged: LoggedRoutes;
   private cacheSize = 0;
   private blocksSinceClear = 0;
   private readonly fromMs: number;
@@ -125,6 +133,7 @@ export class LineProcessor {
   ) {
     this.table = new RouteTable(cfg.routes);
     const routes = this.table.routes;
+    this.logged = new LoggedRoutes(cfg.routes);
     this.unmatchedIndex = routes.length - 1;
     this.cacheable = Uint8Array.from(routes, (r, i) =>
       i !== this.unmatchedIndex && !r.path.includes('{') && !r.path.includes('*') ? 1 : 0,
@@ -136,7 +145,12 @@ export class LineProcessor {
     for (const s of timesliceErrorStatuses(cfg)) if (s >= 0 && s < 1000) this.errorStatus[s] = 1;
     this.distinct = needsRequestDigest(cfg);
     this.routeCount = routes.length;
-    this.book = new ReplayBook(bookRouteNames(routes), this.layout.size, rangeOf);
+    this.book = new ReplayBook(
+      bookRouteNames(routes),
+      this.layout.size,
+      rangeOf,
+      options.methodMinutes && !sink ? new MethodMinutes(routes) : undefined,
+    );
     this.sink = sink ?? this.book;
     this.fromMs = options.fromMs ?? Number.NEGATIVE_INFINITY;
     this.toMs = options.toMs ?? Number.POSITIVE_INFINITY;
@@ -201,15 +215,22 @@ export class LineProcessor {
   blockBytes(b: Buffer): void {
     const n = b.length;
     const rec = this.rec;
+    const sp = this.spans;
+    const logged = this.logged.usable ? this.logged : undefined;
     let s = 0;
     while (s < n) {
       let e = b.indexOf(10, s);
       if (e < 0) e = n;
       this.line++;
       this.lines++;
-      if (e - s <= MAX_LINE_BYTES && fastParseBytes(b, s, e, rec) === 1) {
+      if (e - s <= MAX_LINE_BYTES && fastParseBytes(b, s, e, rec, sp) === 1) {
         rec.source = rec.latencyMs >= 0 ? 0 : -1;
-        this.parsed(rec);
+        // The path string is only built for the lookup: a proven logged route needs none.
+        let route = -1;
+        if (logged !== undefined && sp.routeFrom >= 0)
+          route = logged.match(b, sp.routeFrom, sp.routeTo, rec.method, sp.pathFrom, sp.pathTo);
+        if (route < 0) rec.path = b.toString('latin1', sp.pathFrom, sp.pathTo);
+        this.parsed(rec, route);
       } else {
         this.oneLine(b.toString('latin1', s, e), 0, e - s);
       }
@@ -250,17 +271,17 @@ export class LineProcessor {
       else this.addMalformed(rec.problem);
       return;
     }
-    this.parsed(rec);
+    this.parsed(rec, -1);
   }
 
-  /** A parsed line: range, route, classification, booking. */
-  private parsed(rec: LogRecord): void {
+  /** A parsed line: range, route (looked up unless `known` >= 0), classification, booking. */
+  private parsed(rec: LogRecord, known: number): void {
     const t = rec.timeMs;
     if (t < this.fromMs || t >= this.toMs) {
       this.outsideRange++;
       return;
     }
-    const route = this.route(rec.method, rec.path);
+    const route = known >= 0 ? known : this.route(rec.method, rec.path);
     if (route === this.unmatchedIndex) this.unmatched++;
     const status = rec.status;
     const outcome =
@@ -291,6 +312,7 @@ export class LineProcessor {
       slow,
       this.errorStatus[status] === 1,
       rec.digest === null || !this.distinct ? 0 : digestKey(rec.digest),
+      rec.error !== null,
     );
     this.replayed++;
     this.sourceCounts[rec.source >= 0 && rec.source < SOURCE_SLOTS - 1 ? rec.source : SOURCE_SLOTS - 1]!++;

@@ -23,6 +23,7 @@ import { RecordColumns, replayColumns } from './columns.js';
 import { detectFormat, type FormatOptions, type InputFormat } from './formats/index.js';
 import { decodeBlock, decompressed, MAX_LINE_BYTES, openLog, readLineBytes } from './input.js';
 import { bookRouteNames, type MalformedLine } from './lines.js';
+import { MethodMinutes } from './method-minutes.js';
 import type { BlockResult, BlockTask, WorkerInit } from './parse-worker.js';
 import { type FileProblem, type ReplayOptions, type ReplayResult, reportTimeZone } from './replay.js';
 
@@ -49,8 +50,13 @@ export async function replayParallel(
           return { startMs, endMs: startMs + HOUR_MS };
         }
       : (ms: number): TimeRange => monthRange(monthOf(ms, timeZone), timeZone);
-  const routeNames = bookRouteNames(new RouteTable(cfg.routes).routes);
-  const book = new ReplayBook(routeNames, new BucketLayout(bounds).size, rangeOf);
+  const tableRoutes = new RouteTable(cfg.routes).routes;
+  const book = new ReplayBook(
+    bookRouteNames(tableRoutes),
+    new BucketLayout(bounds).size,
+    rangeOf,
+    options.methodMinutes ? new MethodMinutes(tableRoutes) : undefined,
+  );
   const listMalformed = options.listMalformed ?? 20;
   const init: WorkerInit = {
     cfg,

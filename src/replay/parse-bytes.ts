@@ -37,11 +37,27 @@ const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const BACKSLASH = 92;
 
+/**
+ * Where the path (without its query) and the logged route name lie in the line, for the
+ * caller that reads them from the bytes (lines.ts, logged-route.ts); routeFrom is -1 when
+ * the line names no route.
+ */
+export class ByteSpans {
+  pathFrom = 0;
+  pathTo = 0;
+  routeFrom = -1;
+  routeTo = -1;
+}
+
+/** The `route` key: not a field of parse.ts (any string passes), only a hint. */
+const F_ROUTE_HINT = -2;
+
 const enc = (w: string) => Uint8Array.from(w, (c) => c.charCodeAt(0));
 const K = {
   time: enc('time'),
   path: enc('path'),
   error: enc('error'),
+  route: enc('route'),
   method: enc('method'),
   status: enc('status'),
   digest: enc('digest'),
@@ -71,7 +87,8 @@ function fieldIdBytes(b: Uint8Array, from: number, to: number): number {
       if (eq(b, from, to, K.time)) return F_TIME;
       return eq(b, from, to, K.path) ? F_PATH : F_NONE;
     case 5:
-      return eq(b, from, to, K.error) ? F_ERROR : F_NONE;
+      if (eq(b, from, to, K.error)) return F_ERROR;
+      return eq(b, from, to, K.route) ? F_ROUTE_HINT : F_NONE;
     case 6:
       if (eq(b, from, to, K.method)) return F_METHOD;
       if (eq(b, from, to, K.status)) return F_STATUS;
@@ -90,11 +107,48 @@ function fieldIdBytes(b: Uint8Array, from: number, to: number): number {
 }
 
 /**
- * Parses b[start, end) into `out`: 1 parsed, -1 for anything else (the caller then
- * parses the line's text with parseLine, whose verdict and message stand).
+ * The keys of the last line, by position: the sidecar writes its keys in one order, so the
+ * key at position k is nearly always the one seen there before, and one comparison with it
+ * replaces the scan for its closing quote and the search for its field. A learned key had
+ * no backslash and is followed by a quote here, so it is that same key: the same field.
  */
-export function fastParseBytes(b: Buffer, start: number, end: number, out: LogRecord): number {
+const LEARNED_KEYS = 24;
+const LEARNED_MAX = 32;
+const learnedBytes = new Uint8Array(LEARNED_KEYS * LEARNED_MAX);
+const learnedLength = new Int32Array(LEARNED_KEYS);
+const learnedField = new Int32Array(LEARNED_KEYS);
+
+function learnedAt(b: Uint8Array, from: number, k: number, n: number): boolean {
+  const at = k * LEARNED_MAX;
+  for (let j = 0; j < n; j++) if (b[from + j] !== learnedBytes[at + j]) return false;
+  return true;
+}
+
+function learn(b: Uint8Array, from: number, to: number, k: number, field: number): void {
+  const n = to - from;
+  if (n === 0 || n > LEARNED_MAX) {
+    learnedLength[k] = 0;
+    return;
+  }
+  learnedBytes.set(b.subarray(from, to), k * LEARNED_MAX);
+  learnedLength[k] = n;
+  learnedField[k] = field;
+}
+
+/**
+ * Parses b[start, end) into `out`: 1 parsed, -1 for anything else (the caller then
+ * parses the line's text with parseLine, whose verdict and message stand). With `spans`,
+ * `out.path` is not built: the path's place is in `spans`, with the logged route's.
+ */
+export function fastParseBytes(
+  b: Buffer,
+  start: number,
+  end: number,
+  out: LogRecord,
+  spans?: ByteSpans,
+): number {
   let i = start;
+  if (spans !== undefined) spans.routeFrom = -1;
   if (b[i] !== OPEN_BRACE) return -1;
   i++;
   out.latencyMs = Number.NaN;
@@ -104,16 +158,30 @@ export function fastParseBytes(b: Buffer, start: number, end: number, out: LogRe
   out.outcome = -1;
   out.synthetic = false;
   let seen = 0;
-  for (;;) {
+  for (let k = 0; ; k++) {
     if (b[i] !== QUOTE) return -1;
     const keyStart = i + 1;
     let keyEnd = keyStart;
-    while (keyEnd < end && b[keyEnd] !== QUOTE) {
-      if (b[keyEnd] === BACKSLASH) return -1;
-      keyEnd++;
+    let field: number;
+    const known = k < LEARNED_KEYS ? learnedLength[k]! : 0;
+    if (
+      known > 0 &&
+      keyStart + known < end &&
+      b[keyStart + known] === QUOTE &&
+      learnedAt(b, keyStart, k, known)
+    ) {
+      keyEnd = keyStart + known;
+      field = learnedField[k]!;
+    } else {
+      while (keyEnd < end && b[keyEnd] !== QUOTE) {
+        if (b[keyEnd] === BACKSLASH) return -1;
+        keyEnd++;
+      }
+      if (keyEnd >= end) return -1;
+      field = fieldIdBytes(b, keyStart, keyEnd);
+      if (k < LEARNED_KEYS) learn(b, keyStart, keyEnd, k, field);
     }
-    if (keyEnd >= end || b[keyEnd + 1] !== COLON) return -1;
-    const field = fieldIdBytes(b, keyStart, keyEnd);
+    if (b[keyEnd + 1] !== COLON) return -1;
     i = keyEnd + 2;
     let valueEnd: number;
     if (b[i] === QUOTE) {
@@ -126,7 +194,16 @@ export function fastParseBytes(b: Buffer, start: number, end: number, out: LogRe
         strEnd++;
       }
       valueEnd = strEnd + 1;
-      if (field !== F_NONE) {
+      if (field === F_ROUTE_HINT) {
+        if (spans !== undefined) {
+          spans.routeFrom = i + 1;
+          spans.routeTo = strEnd;
+        }
+      } else if (field === F_PATH && spans !== undefined) {
+        spans.pathFrom = i + 1;
+        spans.pathTo = pathEnd(b, i + 1, strEnd);
+        seen |= seenBit(field);
+      } else if (field !== F_NONE) {
         if (stringValue(field, b, i + 1, strEnd, out) !== 1) return -1;
         seen |= seenBit(field);
       }
@@ -141,7 +218,7 @@ export function fastParseBytes(b: Buffer, start: number, end: number, out: LogRe
         valueEnd++;
       }
       if (valueEnd === i) return -1;
-      if (field !== F_NONE) {
+      if (field !== F_NONE && field !== F_ROUTE_HINT) {
         if (literalValue(field, b, i, valueEnd, out) !== 1) return -1;
         seen |= seenBit(field);
       }
@@ -175,18 +252,9 @@ function stringValue(field: number, b: Buffer, from: number, to: number, out: Lo
       }
       return -1;
     }
-    case F_PATH: {
-      let cut = to;
-      for (let k = from; k < to; k++) {
-        const c = b[k];
-        if (c === 63 || c === 35) {
-          cut = k;
-          break;
-        }
-      }
-      out.path = b.toString('latin1', from, cut);
+    case F_PATH:
+      out.path = b.toString('latin1', from, pathEnd(b, from, to));
       return 1;
-    }
     case F_STATUS:
       return status(b, from, to, out);
     case F_LATENCY:
@@ -209,6 +277,15 @@ function stringValue(field: number, b: Buffer, from: number, to: number, out: Lo
     default:
       return -1;
   }
+}
+
+/** The path ends at a query or a fragment. */
+function pathEnd(b: Uint8Array, from: number, to: number): number {
+  for (let k = from; k < to; k++) {
+    const c = b[k];
+    if (c === 63 || c === 35) return k;
+  }
+  return to;
 }
 
 function literalValue(field: number, b: Buffer, from: number, to: number, out: LogRecord): number {

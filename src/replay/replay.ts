@@ -81,6 +81,8 @@ export interface ReplayOptions {
    * the store keeps them (`--into-store`).
    */
   readonly histogramsBy?: 'month' | 'hour';
+  /** Also count payment-method minutes, as the store keeps them (`--into-store`). */
+  readonly methodMinutes?: boolean;
   /**
    * Parse on worker threads (parallel.ts) when `threads` > 1 and no input is stdin; the
    * format is then named, as workers build their own parsers.

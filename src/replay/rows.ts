@@ -3,6 +3,7 @@
  * the finished result read like the store (book.ts fills them).
  */
 import { COUNTERS, type MinuteRollup, rollupFromRow } from '../telemetry/rollup.js';
+import type { MethodMinuteRows } from './method-minutes.js';
 
 // Row layout: minute, route, then the counters (telemetry/rollup.ts order), then the buckets.
 export const HEAD = 2;
@@ -72,6 +73,8 @@ export class ReplayRollups {
     private readonly bucketCount: number,
     private readonly rows: PackedRows,
     private readonly hdrByRange: ReadonlyMap<number, readonly (Float64Array | null)[]>,
+    /** Payment-method minutes, when the replay kept them (`--into-store`). */
+    readonly methods?: MethodMinuteRows,
   ) {}
 
   /** Route-minutes with traffic. */
