@@ -18,14 +18,16 @@ import { signedHeaders } from './sign.js';
 const USER_AGENT = `sloprobe/${VERSION} (webhooks)`;
 
 /**
- * undici's Client module alone, as proxy/pool.ts loads its Pool: the package entry also loads
- * fetch, WebSocket, EventSource, the cache and the mock agent (110 files instead of 22), and
- * every sidecar imports this module. Idle sidecar with config/klarna.yaml: 98.8 -> 91.5 MiB
- * RSS. test/notify/webhook-client.test.ts checks it is the class the package exports.
+ * undici's Client and its `request` alone, as proxy/pool.ts loads its Pool: the package entry
+ * also loads fetch, WebSocket, EventSource, the cache and the mock agent (110 files instead
+ * of 23), and every sidecar imports this module. The entry is also what puts `request` on
+ * the dispatchers' prototype, hence `request.call(client, ...)`. Idle sidecar with
+ * config/klarna.yaml: 98.8 -> 91.5 MiB RSS. test/notify/webhook-client.test.ts checks both
+ * are what the package exports.
  */
-export const Client = createRequire(import.meta.url)(
-  'undici/lib/dispatcher/client.js',
-) as typeof UndiciClient;
+const requireUndici = createRequire(import.meta.url);
+export const Client = requireUndici('undici/lib/dispatcher/client.js') as typeof UndiciClient;
+export const request = requireUndici('undici/lib/api/api-request.js') as UndiciClient['request'];
 type Client = UndiciClient;
 
 export class WebhookChannel implements Channel {
@@ -67,7 +69,7 @@ export class WebhookChannel implements Channel {
       USER_AGENT,
     );
     try {
-      const res = await this.#client.request({
+      const res = await request.call(this.#client, {
         path: this.#path,
         method: 'POST',
         headers,
