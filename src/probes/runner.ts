@@ -14,6 +14,8 @@
  */
 import type { ProbeDefinition } from '../config/types.js';
 import type { AppLog } from '../log/app-log.js';
+// undici's request alone (its package entry, which puts it on Pool's prototype, is not loaded).
+import { request } from '../notify/webhook-channel.js';
 import { maskPans } from '../privacy/pan.js';
 import { Pool } from '../proxy/pool.js';
 import { SYNTHETIC_HEADER, syntheticToken } from '../proxy/synthetic.js';
@@ -159,7 +161,7 @@ export class ProbeRunner {
     let status = 0;
     let failure = '';
     try {
-      const res = await this.pool.request({
+      const res = await request.call(this.pool, {
         path: p.path,
         method: p.method as 'GET',
         headers: s.headers,

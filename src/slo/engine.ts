@@ -11,9 +11,11 @@
  * counted in `stats().staleResends`; one never sent before is added whatever its age, as
  * long as the ring still holds its minute.
  *
- * Memory: per SLO three minute series (total, valid, bad; two more for timeslices) over a
- * ring covering the longest period (31 days and a DST hour for calendar months) and at least
- * 3 days, in 1-4 bytes per minute each (see minute-series.ts).
+ * Memory: per SLO three series (total, valid, bad) over a ring covering the longest period
+ * (31 days and a DST hour for calendar months) and at least 3 days: minutes for the last 3
+ * days and 15-minute cells before, 32 bits each, ~33 KB per series for a month whatever the
+ * traffic (tiered-series.ts). Timeslice SLOs keep minutes (plus two 0/1 series), in 1-4
+ * bytes per minute each (minute-series.ts).
  */
 import type { ResolvedConfig, ResolvedRoute, SloDefinition } from '../config/types.js';
 import { UNCLASSIFIED, UNMATCHED_ROUTE } from '../config/types.js';
@@ -63,6 +65,11 @@ export interface SloEngineOptions {
   readonly raised?: readonly RaisedFlag[];
   /** Ring length in minutes; default: the longest period or 3 days, plus slack. */
   readonly capacityMinutes?: number;
+  /**
+   * Keep every minute of the ring (reports: any range they are asked for sums exactly).
+   * Default: minutes for the last 3 days, 15-minute cells before (tiered-series.ts).
+   */
+  readonly minuteGrain?: boolean;
 }
 
 export interface EngineStats {
@@ -141,7 +148,7 @@ export class SloEngine {
           : undefined;
       const hours =
         def.sli === 'latency' ? new HourBuckets(hoursCap, options.bucketBoundsSeconds.length + 1) : undefined;
-      this.tracks.push(new SloTrack(i, def, this.capacity, ts, hours));
+      this.tracks.push(new SloTrack(i, def, this.capacity, ts, hours, options.minuteGrain === true));
       // Probe rows (`<route>~synthetic`, telemetry/rollup.ts) count only where the SLO asks.
       const keys = def.includeSynthetic
         ? def.routes.flatMap((name) => [name, syntheticRouteKey(name)])
@@ -198,6 +205,13 @@ export class SloEngine {
 
   stats(): EngineStats {
     return { ...this.counters };
+  }
+
+  /** Bytes held by the SLOs' count series (what the ring costs; the other buffers are per route). */
+  get seriesBytes(): number {
+    let n = 0;
+    for (const t of this.tracks) n += t.bytes;
+    return n;
   }
 
   /** The statuses of the latest `evaluate`, if any. */
@@ -266,11 +280,15 @@ export class SloEngine {
   private advance(to: number): void {
     if (this.top < 0) {
       this.top = to;
+      for (const t of this.tracks) t.evict(to);
       return;
     }
     if (to <= this.top) return;
     if (to - this.top >= this.capacity) {
-      for (const t of this.tracks) t.clear();
+      for (const t of this.tracks) {
+        t.clear();
+        t.evict(to);
+      }
       for (const s of this.seen) s.fill(0);
       for (const r of this.recent) r.clear();
     } else {

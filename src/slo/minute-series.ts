@@ -10,6 +10,9 @@
  * a quiet SLO over a calendar month costs 45 KB per series instead of 360 KB of float64.
  * Nothing is allocated until the first non-zero value: an SLO that never sees a request
  * costs a few bytes (config/klarna.yaml's 38 tracks held ~7 MiB of zeros at start).
+ *
+ * `wide` series start in 32 bits: their size then depends on their capacity alone, never on
+ * the traffic (tiered-series.ts holds its counts so).
  */
 
 const EMPTY_CELLS = new Uint8Array(0);
@@ -30,12 +33,15 @@ export class MinuteSeries {
   private tree: Float64Array;
   private readonly nBlocks: number;
 
-  constructor(capacity: number) {
+  private readonly wide: boolean;
+
+  constructor(capacity: number, wide = false) {
     if (capacity <= 0 || capacity % BLOCK_MINUTES !== 0) {
       throw new RangeError(`capacity must be a positive multiple of ${BLOCK_MINUTES}`);
     }
     this.capacity = capacity;
     this.nBlocks = capacity / BLOCK_MINUTES;
+    this.wide = wide;
     this.cells = EMPTY_CELLS;
     this.blocks = EMPTY_F64;
     this.tree = EMPTY_F64;
@@ -47,7 +53,7 @@ export class MinuteSeries {
   }
 
   private allocate(): void {
-    this.cells = new Uint8Array(this.capacity);
+    this.cells = this.wide ? new Uint32Array(this.capacity) : new Uint8Array(this.capacity);
     this.blocks = new Float64Array(this.nBlocks);
     this.tree = new Float64Array(this.nBlocks + 1);
   }
@@ -79,6 +85,11 @@ export class MinuteSeries {
     const delta = v - old;
     this.blocks[b]! += delta;
     for (let i = b + 1; i <= this.nBlocks; i += i & -i) this.tree[i]! += delta;
+  }
+
+  /** The ring's top moved to `minute`: its slot, which held `minute - capacity`, is zeroed. */
+  evict(minute: number): void {
+    this.set(minute, 0);
   }
 
   add(minute: number, delta: number): void {

@@ -4,6 +4,7 @@
  */
 
 import { hdrEquivalentRange } from '../telemetry/hdr-layout.js';
+import { formatCount } from './count-format.js';
 import type { MaintenanceVerdict } from './maintenance.js';
 import { humanDuration } from './maintenance.js';
 import { isoSeconds } from './period.js';
@@ -64,8 +65,6 @@ export function reportJson(report: MonthlyReport): Record<string, unknown> {
   };
 }
 
-const count = new Intl.NumberFormat('en-US');
-
 export function percent(v: number | null, digits = 3): string {
   if (v === null) return '-';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
@@ -120,10 +119,10 @@ export function renderReportText(report: MonthlyReport): string {
     s.sli,
     s.method,
     percent(s.objective),
-    count.format(s.requests),
-    count.format(s.good),
-    count.format(s.bad),
-    count.format(s.excluded),
+    formatCount(s.requests),
+    formatCount(s.good),
+    formatCount(s.bad),
+    formatCount(s.excluded),
     percent(s.ratio),
     status(s),
     percent(s.budgetRemaining, 1),
@@ -180,20 +179,20 @@ export function renderReportText(report: MonthlyReport): string {
     out.push(
       '',
       `Timeslices: ${s.name} (${s.timeZone})`,
-      `  uptime ${percent(t.uptimeRatio)} of ${count.format(t.minutesInMonth)} minutes, objective ${percent(s.objective)}: ${status(s)}`,
+      `  uptime ${percent(t.uptimeRatio)} of ${formatCount(t.minutesInMonth)} minutes, objective ${percent(s.objective)}: ${status(s)}`,
     );
     if (t.downtimePeriods.length === 0) out.push('  Downtime Periods: none');
     else {
-      out.push(`  Downtime Periods (${count.format(t.downtimePeriodMinutes)} minutes):`);
+      out.push(`  Downtime Periods (${formatCount(t.downtimePeriodMinutes)} minutes):`);
       for (const p of t.downtimePeriods) {
-        out.push(`    ${minuteStamp(p.startMs)} - ${minuteStamp(p.endMs)}  ${count.format(p.minutes)} min`);
+        out.push(`    ${minuteStamp(p.startMs)} - ${minuteStamp(p.endMs)}  ${formatCount(p.minutes)} min`);
       }
     }
-    out.push(`  Downtime minutes not in a Downtime Period: ${count.format(t.intermittentDowntimeMinutes)}`);
+    out.push(`  Downtime minutes not in a Downtime Period: ${formatCount(t.intermittentDowntimeMinutes)}`);
     if (t.serviceCredit) {
       const c = t.serviceCredit;
       out.push(
-        `  Service credit: ${count.format(c.amount)} ${c.currency} (lesser of 10% of fees ${count.format(c.monthlyFees)} ${c.currency} and 10,000)`,
+        `  Service credit: ${formatCount(c.amount)} ${c.currency} (lesser of 10% of fees ${formatCount(c.monthlyFees)} ${c.currency} and 10,000)`,
       );
     }
   }

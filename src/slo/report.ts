@@ -151,7 +151,11 @@ function engineFor(
   }
   const fromMinute = Math.floor(start / MINUTE_MS);
   const toMinute = Math.ceil(end / MINUTE_MS);
-  const engine = new SloEngine(config, { bucketBoundsSeconds, capacityMinutes: toMinute - fromMinute + 64 });
+  const engine = new SloEngine(config, {
+    bucketBoundsSeconds,
+    capacityMinutes: toMinute - fromMinute + 64,
+    minuteGrain: true,
+  });
   const batch: MinuteRollup[] = [];
   for (const r of rollups) {
     if (r.minute < fromMinute || r.minute >= toMinute) continue;

@@ -15,6 +15,7 @@ import type { HourBuckets } from './hour-buckets.js';
 import { MinuteSeries } from './minute-series.js';
 import { periodAt, periodLabel } from './period.js';
 import type { DowntimePeriod, PeriodOutcome, SloStatus, TimesliceStatus, WindowStatus } from './status.js';
+import { CELL_MINUTES, HEAD_SPAN_MINUTES, TieredSeries } from './tiered-series.js';
 import type { TimesliceTrack } from './timeslices.js';
 import { ALERT_RULES, type AlertRuleId, FIXED_WINDOWS, type Severity } from './windows.js';
 
@@ -78,12 +79,15 @@ export function periodOutcome(sum: RangeSummary, periodMinutes: number, def: Slo
   };
 }
 
+/** Counts per minute (recent) and per 15 minutes (older), or per minute throughout. */
+export type CountSeries = MinuteSeries | TieredSeries;
+
 export class SloTrack {
   readonly index: number;
   readonly def: SloDefinition;
-  readonly bad: MinuteSeries;
-  readonly valid: MinuteSeries;
-  readonly total: MinuteSeries;
+  readonly bad: CountSeries;
+  readonly valid: CountSeries;
+  readonly total: CountSeries;
   readonly ts: TimesliceTrack | undefined;
   readonly hours: HourBuckets | undefined;
   readonly pageLatch = new FlagLatch();
@@ -97,21 +101,26 @@ export class SloTrack {
     capacity: number,
     ts: TimesliceTrack | undefined,
     hours: HourBuckets | undefined,
+    minuteGrain = false,
   ) {
     this.index = index;
     this.def = def;
-    this.bad = new MinuteSeries(capacity);
-    this.valid = new MinuteSeries(capacity);
-    this.total = new MinuteSeries(capacity);
+    // Timeslice SLOs judge every slice from its own minutes' counts, so they keep minutes
+    // throughout; so does a ring no longer than the head, and an engine asked for minutes.
+    const tiered = !minuteGrain && ts === undefined && capacity > HEAD_SPAN_MINUTES + CELL_MINUTES;
+    const series = (): CountSeries => (tiered ? new TieredSeries(capacity) : new MinuteSeries(capacity));
+    this.bad = series();
+    this.valid = series();
+    this.total = series();
     this.ts = ts;
     this.hours = hours;
   }
 
   /** Zeroes one minute's slot in every series (the ring moved past it). */
   evict(minute: number): void {
-    this.bad.set(minute, 0);
-    this.valid.set(minute, 0);
-    this.total.set(minute, 0);
+    this.bad.evict(minute);
+    this.valid.evict(minute);
+    this.total.evict(minute);
     if (this.ts) {
       this.ts.flag.set(minute, 0);
       this.ts.member.set(minute, 0);
@@ -126,8 +135,14 @@ export class SloTrack {
     this.hours?.clear();
   }
 
+  /** Bytes held by the count series (timeslice flags included). */
+  get bytes(): number {
+    const ts = this.ts ? this.ts.flag.bytes + this.ts.member.bytes : 0;
+    return this.bad.bytes + this.valid.bytes + this.total.bytes + ts;
+  }
+
   /** Sum over `from..to` clipped to the ring. */
-  private sum(series: MinuteSeries, from: number, to: number, ring: RingBounds): number {
+  private sum(series: CountSeries, from: number, to: number, ring: RingBounds): number {
     return series.sum(Math.max(from, ring.lo), Math.min(to, ring.hi));
   }
 

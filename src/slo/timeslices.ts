@@ -65,7 +65,7 @@ export class TimesliceTrack {
   }
 
   /** Re-judges every touched slice against the SLO's (bad, valid) series; `lo..hi` is the ring. */
-  refresh(bad: MinuteSeries, valid: MinuteSeries, lo: number, hi: number): void {
+  refresh(bad: Pick<MinuteSeries, 'sum'>, valid: Pick<MinuteSeries, 'sum'>, lo: number, hi: number): void {
     if (this.dirty.size === 0) return;
     for (const s of this.dirty) {
       const e = s + this.sliceMinutes - 1;

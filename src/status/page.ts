@@ -5,7 +5,9 @@
  * against each latency objective, downtimes with their updates, and upcoming maintenance
  * with its policy verdict.
  */
+
 import type { SloDefinition } from '../config/types.js';
+import { formatCount } from '../slo/count-format.js';
 import { percent } from '../slo/report-render.js';
 import type { DayFigure } from './daily.js';
 import { esc, htmlDocument } from './html.js';
@@ -14,8 +16,6 @@ import type { MethodBars, StatusModel } from './model.js';
 import { affects, type DowntimeView, overlaps } from './sources.js';
 import { barSlo, type ComponentStatus, downtimeStatus, overall, STATUS_LABELS, worse } from './state.js';
 import { type Bar, barKind, budgetChart, objectiveChart, uptimeBars } from './svg.js';
-
-const count = new Intl.NumberFormat('en-US');
 
 export function isoMinute(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -34,8 +34,8 @@ function dayLabel(ms: number, timeZone: string): string {
 export function dayFigureText(f: DayFigure, method: 'occurrences' | 'timeslices'): string {
   if (f.ratio === null) return 'no data (no requests)';
   if (method === 'timeslices')
-    return `uptime ${percent(f.ratio)} (${count.format(f.downtimePeriodMinutes)} Downtime Period minutes, ${count.format(f.valid)} distinct requests)`;
-  return `${percent(f.ratio)} (${count.format(f.valid - f.bad)} of ${count.format(f.valid)} requests good)`;
+    return `uptime ${percent(f.ratio)} (${formatCount(f.downtimePeriodMinutes)} Downtime Period minutes, ${formatCount(f.valid)} distinct requests)`;
+  return `${percent(f.ratio)} (${formatCount(f.valid - f.bad)} of ${formatCount(f.valid)} requests good)`;
 }
 
 /**
@@ -56,8 +56,7 @@ export function dayBars(
     const maint = that.filter((d) => d.policy);
     const incidents = that.filter((d) => !d.policy);
     const parts = [`${labels[k] ?? dayLabel(f.startMs, m.timeZone)}: ${dayFigureText(f, def.method)}`];
-    if (f.ratio !== null && f.requests > f.valid)
-      parts.push(`${count.format(f.requests - f.valid)} excluded`);
+    if (f.ratio !== null && f.requests > f.valid) parts.push(`${formatCount(f.requests - f.valid)} excluded`);
     for (const d of incidents) parts.push(`downtime ${d.id} (${d.severity})`);
     for (const d of maint)
       parts.push(`maintenance ${d.id} (${d.policy!.accepted ? 'met policy' : 'broke policy'})`);
@@ -153,7 +152,7 @@ function methods(m: StatusModel): string {
 function budgets(m: StatusModel): string {
   const rows = m.statuses.map(
     (s) =>
-      `<tr><td>${esc(s.name)}</td><td>${s.sli}${s.method === 'timeslices' ? ' (timeslices)' : ''}</td><td class="n">${percent(s.objective)}</td><td>${esc(s.periodLabel)}</td><td class="n">${percent(s.ratio)}</td><td class="n">${count.format(s.requests)}</td><td class="n">${percent(s.budgetRemaining, 1)}</td><td>${s.flags.page ? 'page' : s.flags.ticket ? 'ticket' : ''}</td></tr>`,
+      `<tr><td>${esc(s.name)}</td><td>${s.sli}${s.method === 'timeslices' ? ' (timeslices)' : ''}</td><td class="n">${percent(s.objective)}</td><td>${esc(s.periodLabel)}</td><td class="n">${percent(s.ratio)}</td><td class="n">${formatCount(s.requests)}</td><td class="n">${percent(s.budgetRemaining, 1)}</td><td>${s.flags.page ? 'page' : s.flags.ticket ? 'ticket' : ''}</td></tr>`,
   );
   const charts = m.statuses.map((s, i) => {
     const pts = m.budgets[i] ?? [];

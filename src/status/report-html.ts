@@ -5,7 +5,9 @@
  * number formatting; the charts draw the month's days from the same rollups through the
  * same engine (daily.ts), so the budget line ends where the table's "budget left" says.
  */
+
 import { errorBudget } from '../slo/burn.js';
+import { formatCount } from '../slo/count-format.js';
 import { humanDuration, type MaintenanceVerdict } from '../slo/maintenance.js';
 import { isoSeconds } from '../slo/period.js';
 import type { MonthlyReport, SloReport } from '../slo/report.js';
@@ -14,8 +16,6 @@ import type { DayFigure } from './daily.js';
 import { esc, htmlDocument } from './html.js';
 import { dayFigureText, isoMinute } from './page.js';
 import { type Bar, barKind, budgetChart, objectiveChart, type SeriesPoint, uptimeBars } from './svg.js';
-
-const count = new Intl.NumberFormat('en-US');
 
 /** The days of the month per SLO (config order), from dailyFigures. */
 export interface ReportCharts {
@@ -30,7 +30,7 @@ function result(s: SloReport): string {
 function sloTable(r: MonthlyReport): string {
   const rows = r.slos.map(
     (s) =>
-      `<tr data-slo="${esc(s.name)}"><td>${esc(s.name)}</td><td>${s.sli}</td><td>${s.method}</td><td class="n">${percent(s.objective)}</td><td class="n">${count.format(s.requests)}</td><td class="n">${count.format(s.good)}</td><td class="n">${count.format(s.bad)}</td><td class="n">${count.format(s.excluded)}</td><td class="n sli">${percent(s.ratio)}</td><td class="result">${result(s)}</td><td class="n budget">${percent(s.budgetRemaining, 1)}</td></tr>`,
+      `<tr data-slo="${esc(s.name)}"><td>${esc(s.name)}</td><td>${s.sli}</td><td>${s.method}</td><td class="n">${percent(s.objective)}</td><td class="n">${formatCount(s.requests)}</td><td class="n">${formatCount(s.good)}</td><td class="n">${formatCount(s.bad)}</td><td class="n">${formatCount(s.excluded)}</td><td class="n sli">${percent(s.ratio)}</td><td class="result">${result(s)}</td><td class="n budget">${percent(s.budgetRemaining, 1)}</td></tr>`,
   );
   return `<section aria-labelledby="h-slos"><h2 id="h-slos">Service level objectives</h2><div class="scroll"><table><thead><tr><th>SLO</th><th>SLI</th><th>method</th><th class="n">objective</th><th class="n">requests</th><th class="n">good</th><th class="n">bad</th><th class="n">excluded</th><th class="n">SLI %</th><th>result</th><th class="n">budget left</th></tr></thead><tbody>${rows.join('')}</tbody></table></div></section>`;
 }
@@ -64,14 +64,14 @@ function timeslices(r: MonthlyReport): string {
         : `<table><thead><tr><th>start</th><th>end</th><th class="n">minutes</th></tr></thead><tbody>${t.downtimePeriods
             .map(
               (p) =>
-                `<tr class="downtime-period"><td>${isoMinute(p.startMs)}</td><td>${isoMinute(p.endMs)}</td><td class="n">${count.format(p.minutes)}</td></tr>`,
+                `<tr class="downtime-period"><td>${isoMinute(p.startMs)}</td><td>${isoMinute(p.endMs)}</td><td class="n">${formatCount(p.minutes)}</td></tr>`,
             )
             .join('')}</tbody></table>`;
     const credit = t.serviceCredit
-      ? `<p class="credit">Service credit: <b>${count.format(t.serviceCredit.amount)} ${esc(t.serviceCredit.currency)}</b> (lesser of 10% of fees ${count.format(t.serviceCredit.monthlyFees)} ${esc(t.serviceCredit.currency)} and 10,000).</p>`
+      ? `<p class="credit">Service credit: <b>${formatCount(t.serviceCredit.amount)} ${esc(t.serviceCredit.currency)}</b> (lesser of 10% of fees ${formatCount(t.serviceCredit.monthlyFees)} ${esc(t.serviceCredit.currency)} and 10,000).</p>`
       : '';
     out.push(
-      `<div class="card" data-timeslices="${esc(s.name)}"><h3>Timeslices: ${esc(s.name)} (${esc(s.timeZone)})</h3><p>Uptime <b class="uptime">${percent(t.uptimeRatio)}</b> of ${count.format(t.minutesInMonth)} minutes, objective ${percent(s.objective)}: ${result(s)}.</p><p>Downtime Periods: ${count.format(t.downtimePeriodMinutes)} minutes; Downtime minutes not in a Downtime Period: ${count.format(t.intermittentDowntimeMinutes)}.</p>${periods}${credit}</div>`,
+      `<div class="card" data-timeslices="${esc(s.name)}"><h3>Timeslices: ${esc(s.name)} (${esc(s.timeZone)})</h3><p>Uptime <b class="uptime">${percent(t.uptimeRatio)}</b> of ${formatCount(t.minutesInMonth)} minutes, objective ${percent(s.objective)}: ${result(s)}.</p><p>Downtime Periods: ${formatCount(t.downtimePeriodMinutes)} minutes; Downtime minutes not in a Downtime Period: ${formatCount(t.intermittentDowntimeMinutes)}.</p>${periods}${credit}</div>`,
     );
   }
   if (out.length === 0) return '';
