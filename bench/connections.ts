@@ -18,6 +18,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  type CpuSample,
+  type CpuSources,
+  type CpuWindow,
+  cpuLine,
+  cpuWindow,
+  firstCore,
+  limitOf,
+  sampleCpu,
+} from './cpu-window.js';
+import {
   establishedTo,
   fdCount,
   fdLimits,
@@ -32,10 +42,10 @@ import {
   withHarness,
 } from './endurance-kit.js';
 import { type LoadResult, type LoadSpec, parseBenchJson } from './load.js';
-import { describeMachine, machineLines, which } from './machine.js';
+import { clockTicks, describeMachine, machineLines, which } from './machine.js';
 import { prepareNginx } from './nginx.js';
 import { planCpus } from './plan.js';
-import { freePort, readMemory, Supervisor, waitForPort } from './procs.js';
+import { childPids, freePort, readMemory, Supervisor, waitForPort } from './procs.js';
 import { loadRequestMix, type RequestMix, wrkScript } from './request-mix.js';
 
 const { values: opt } = parseArgs({
@@ -94,13 +104,28 @@ function median(xs: readonly number[]): number {
 }
 
 /** The running sidecar and load generator, set once by main. */
-let ctx: { port: number; admin: number; pid: number | undefined; cpus: string | undefined };
+let ctx: {
+  port: number;
+  admin: number;
+  pid: number | undefined;
+  cpus: string | undefined;
+  cpuSources: CpuSources;
+  hz: number;
+};
+/** The sidecar's request count and the CPU times at one instant. */
+interface Count {
+  readonly t: number;
+  readonly n: number;
+  readonly cpu: CpuSample;
+}
 /** wrk's result with its socket errors by kind. */
 interface WrkResult extends LoadResult {
   readonly detail: string;
 }
 interface WrkDriver {
   run(spec: LoadSpec): Promise<WrkResult>;
+  /** The wrk process of the run under way. */
+  pid(): number | undefined;
 }
 let loadDriver: WrkDriver | undefined;
 const driver = (): WrkDriver => loadDriver!;
@@ -113,7 +138,9 @@ const driver = (): WrkDriver => loadDriver!;
 function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: string): WrkDriver {
   const script = join(tmp, 'mix.lua');
   writeFileSync(script, wrkScript(mix));
+  let running: number | undefined;
   return {
+    pid: () => running,
     async run(spec) {
       const m = sup.spawn(
         'wrk',
@@ -134,9 +161,11 @@ function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: stri
           captureStdout: true,
         },
       );
+      running = m.child.pid;
       const guard = setTimeout(() => void sup.stop(m), (spec.seconds + 70) * 1000);
       const code = await m.exited;
       clearTimeout(guard);
+      running = undefined;
       if (code !== 0) throw new Error(`wrk exited ${code}: ${m.stderrTail() || m.stdout().slice(-300)}`);
       const raw = parseBenchJson(m.stdout());
       return {
@@ -162,6 +191,10 @@ interface Held {
   readonly heldAfterS: number | undefined;
   readonly heldMax: number;
   readonly fdsMax: number;
+  /** Requests the sidecar counted in the held window. */
+  readonly counted: number;
+  /** Where the CPU went in the held window; undefined when it was never held. */
+  readonly cpu: CpuWindow | undefined;
 }
 
 /**
@@ -177,11 +210,13 @@ async function measureHeld(c: number): Promise<Held> {
   const t0 = Date.now();
   let heldMax = 0;
   let fdsMax = 0;
-  let from: { t: number; n: number } | undefined;
+  let from: Count | undefined;
   let reading = false;
-  const counted = async (): Promise<{ t: number; n: number }> => {
+  const counted = async (): Promise<Count> => {
     const r = await request(ctx.admin, 'GET', '/metrics', undefined, {}, 30_000);
-    return { t: Date.now(), n: metricSum(r.body, 'sloprobe_requests_total') ?? Number.NaN };
+    // The CPU sample goes with the count: both mark the same edge of the window.
+    const cpu = sampleCpu(ctx.cpuSources);
+    return { t: Date.now(), n: metricSum(r.body, 'sloprobe_requests_total') ?? Number.NaN, cpu };
   };
   const sampler = setInterval(() => {
     const held = establishedTo(ctx.port);
@@ -194,7 +229,7 @@ async function measureHeld(c: number): Promise<Held> {
       });
     }
   }, 500);
-  let to: Promise<{ t: number; n: number }> | undefined;
+  let to: Promise<Count> | undefined;
   const endTimer = setTimeout(
     () => {
       to = counted();
@@ -210,9 +245,18 @@ async function measureHeld(c: number): Promise<Held> {
   clearInterval(sampler);
   clearTimeout(endTimer);
   const end = to ? await to : undefined;
-  const start = from as { t: number; n: number } | undefined;
-  const rps = start && end && end.t > start.t ? (end.n - start.n) / ((end.t - start.t) / 1000) : 0;
-  return { wrk, rps, heldAfterS: start ? (start.t - t0) / 1000 : undefined, heldMax, fdsMax };
+  const start = from as Count | undefined;
+  const window = start && end && end.t > start.t;
+  const n = window ? end.n - start.n : 0;
+  return {
+    wrk,
+    rps: window ? n / ((end.t - start.t) / 1000) : 0,
+    heldAfterS: start ? (start.t - t0) / 1000 : undefined,
+    heldMax,
+    fdsMax,
+    counted: n,
+    cpu: window && n > 0 ? cpuWindow(start.cpu, end.cpu, n, ctx.hz) : undefined,
+  };
 }
 
 async function main(tmp: string, sup: Supervisor): Promise<number> {
@@ -264,7 +308,18 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
   );
   log(`Mix:     ${mix.requests.length} requests from ${mix.source}`);
   loadDriver = patientWrk(sup, wrkPath, mix, tmp);
-  ctx = { port: side.port, admin: side.admin, pid: side.pid, cpus: cpus.load };
+  ctx = {
+    port: side.port,
+    admin: side.admin,
+    pid: side.pid,
+    cpus: cpus.load,
+    hz: clockTicks(),
+    cpuSources: {
+      sidecar: side.pid,
+      load: () => loadDriver?.pid(),
+      upstream: () => [upstream.child.pid ?? -1, ...childPids(upstream.child.pid)],
+    },
+  };
   const idleFds = fdCount(side.pid);
   log(`Sidecar idle: ${fmt(rssMiB(side.pid), 1)} MiB RSS, ${idleFds} fds`);
 
@@ -286,6 +341,11 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
     [BASE, []],
     [HIGH, []],
   ]);
+  const windows = new Map<number, CpuWindow[]>([
+    [BASE, []],
+    [HIGH, []],
+  ]);
+  const cores = { proxy: firstCore(cpus.proxy), load: firstCore(cpus.load) };
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? [BASE, HIGH] : [HIGH, BASE];
     for (const c of order) {
@@ -294,6 +354,7 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
       const fdsMid = m.fdsMax;
       runs.get(c)!.push({ ...r, rps: m.rps });
       wrkRps.get(c)!.push(r.rps);
+      if (m.cpu) windows.get(c)!.push(m.cpu);
       if (c === HIGH) heldAfter.push(m.heldAfterS);
       const rss = rssMiB(side.pid) ?? Number.NaN;
       if (c === HIGH) {
@@ -303,6 +364,7 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
       log(
         `round ${round + 1}  ${String(c).padStart(5)} conns  ${fmt(m.rps).padStart(7)} req/s while held (wrk: ${fmt(r.rps)} over the whole run)  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  errors ${r.errors}${r.errors > 0 ? ` (${r.detail})` : ''}  held ${m.heldMax} conns${m.heldAfterS === undefined ? ' (never all)' : ` (all after ${fmt(m.heldAfterS, 1)} s)`}, ${fdsMid} fds  RSS ${fmt(rss, 1)} MiB`,
       );
+      if (m.cpu) log(`         ${cpuLine(m.cpu, cores)}`);
     }
   }
   const base = runs.get(BASE)!;
@@ -330,6 +392,35 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
   log(
     `ratio ${HIGH}/${BASE}: ${fmt(ratio, 3)} (per round: ${high.map((r, i) => (r.rps > 0 ? fmt(r.rps / base[i]!.rps, 3) : 'not held')).join(', ')})`,
   );
+  // The sidecar's own CPU per request is what decides whether it keeps up with 5,000
+  // connections: it does not depend on how busy the rest of the machine is, while the
+  // req/s of a closed loop also measure wrk, the upstream and whoever shares their core.
+  const mid = (c: number, f: (w: CpuWindow) => number) => median(windows.get(c)!.map(f));
+  const usBase = mid(BASE, (w) => w.sidecarUsPerReq);
+  const usHigh = mid(HIGH, (w) => w.sidecarUsPerReq);
+  const costRatio = usBase / usHigh;
+  log('');
+  log(
+    '| connections | sidecar CPU µs/req | sidecar % of a core (main thread) | its core busy % | wrk % of a core | wrk + upstream core busy % | other processes % |',
+  );
+  log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of [BASE, HIGH]) {
+    const core = (i: number | undefined) =>
+      i === undefined ? Number.NaN : mid(c, (w) => w.cores[i]?.busy ?? Number.NaN);
+    log(
+      `| ${c} | ${fmt(
+        mid(c, (w) => w.sidecarUsPerReq),
+        1,
+      )} | ${fmt(mid(c, (w) => w.sidecarPct))} (${fmt(mid(c, (w) => w.sidecarMainPct))}) | ${fmt(core(cores.proxy))} | ${fmt(mid(c, (w) => w.loadPct))} | ${fmt(core(cores.load))} | ${fmt(mid(c, (w) => w.otherPct))} |`,
+    );
+  }
+  for (const c of [BASE, HIGH]) {
+    const limits = windows.get(c)!.map((w) => limitOf(w, cores));
+    log(`limit at ${c} connections, per round: ${limits.join('; ')}`);
+  }
+  log(
+    `sidecar capacity at ${HIGH} relative to ${BASE} (CPU per request ${fmt(usBase, 1)} / ${fmt(usHigh, 1)} µs): ${fmt(costRatio, 3)}`,
+  );
 
   const v = new Verdicts();
   v.check(
@@ -341,6 +432,11 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
     ratio >= 0.9,
     `throughput at ${HIGH} within 10% of ${BASE}`,
     `${fmt(rpsHigh)} / ${fmt(rpsBase)} req/s = ${fmt(ratio, 3)} (>= 0.900)`,
+  );
+  v.check(
+    costRatio >= 0.9,
+    `sidecar CPU per request at ${HIGH} within 10% of ${BASE}`,
+    `${fmt(usBase, 1)} / ${fmt(usHigh, 1)} µs = ${fmt(costRatio, 3)} (>= 0.900)`,
   );
   v.check(
     errorsHigh === 0 && errorsBase === 0,
