@@ -37,6 +37,7 @@ import {
   repoRoot,
   request,
   rssMiB,
+  sleep,
   startSidecar,
   Verdicts,
   withHarness,
@@ -183,11 +184,30 @@ function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: stri
   };
 }
 
+/**
+ * Waits (up to 120 s) until the previous run is over for the sidecar too: its connections
+ * closed and its request count still for a second. wrk exits with up to a request per
+ * connection in flight; a sidecar still answering or cancelling 5,000 of them accepts the
+ * next run's connects late and counts the old requests in the next window.
+ */
+async function settled(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let last = Number.NaN;
+  while (Date.now() < deadline) {
+    const r = await request(ctx.admin, 'GET', '/metrics', undefined, {}, 30_000);
+    const n = metricSum(r.body, 'sloprobe_requests_total') ?? Number.NaN;
+    if (n === last && establishedTo(ctx.port) === 0) return;
+    last = n;
+    await sleep(1000);
+  }
+  log('  (the previous run had not settled after 120 s)');
+}
+
 interface Held {
   readonly wrk: WrkResult;
   /** Requests per second the sidecar counted while every connection was open. */
   readonly rps: number;
-  /** Seconds from wrk's start until 99% of the connections were established; undefined: never. */
+  /** Seconds from wrk's start until the sidecar had accepted 99% of the connections; undefined: never. */
   readonly heldAfterS: number | undefined;
   readonly heldMax: number;
   readonly fdsMax: number;
@@ -205,6 +225,7 @@ interface Held {
  * are established (a few re-connect at any time) to half a second before wrk stops, and wrk runs `ramp` seconds longer.
  */
 async function measureHeld(c: number): Promise<Held> {
+  await settled();
   const ramp = c >= 1000 ? RAMP : 1;
   const total = ramp + SECONDS;
   const t0 = Date.now();
