@@ -18,6 +18,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  type CpuSample,
+  type CpuSources,
+  type CpuWindow,
+  cpuLine,
+  cpuWindow,
+  firstCore,
+  limitOf,
+  sampleCpu,
+} from './cpu-window.js';
+import {
   establishedTo,
   fdCount,
   fdLimits,
@@ -27,15 +37,16 @@ import {
   repoRoot,
   request,
   rssMiB,
+  sleep,
   startSidecar,
   Verdicts,
   withHarness,
 } from './endurance-kit.js';
 import { type LoadResult, type LoadSpec, parseBenchJson } from './load.js';
-import { describeMachine, machineLines, which } from './machine.js';
+import { clockTicks, describeMachine, machineLines, which } from './machine.js';
 import { prepareNginx } from './nginx.js';
 import { planCpus } from './plan.js';
-import { freePort, readMemory, Supervisor, waitForPort } from './procs.js';
+import { childPids, freePort, readMemory, Supervisor, waitForPort } from './procs.js';
 import { loadRequestMix, type RequestMix, wrkScript } from './request-mix.js';
 
 const { values: opt } = parseArgs({
@@ -94,13 +105,28 @@ function median(xs: readonly number[]): number {
 }
 
 /** The running sidecar and load generator, set once by main. */
-let ctx: { port: number; admin: number; pid: number | undefined; cpus: string | undefined };
+let ctx: {
+  port: number;
+  admin: number;
+  pid: number | undefined;
+  cpus: string | undefined;
+  cpuSources: CpuSources;
+  hz: number;
+};
+/** The sidecar's request count and the CPU times at one instant. */
+interface Count {
+  readonly t: number;
+  readonly n: number;
+  readonly cpu: CpuSample;
+}
 /** wrk's result with its socket errors by kind. */
 interface WrkResult extends LoadResult {
   readonly detail: string;
 }
 interface WrkDriver {
   run(spec: LoadSpec): Promise<WrkResult>;
+  /** The wrk process of the run under way. */
+  pid(): number | undefined;
 }
 let loadDriver: WrkDriver | undefined;
 const driver = (): WrkDriver => loadDriver!;
@@ -113,7 +139,9 @@ const driver = (): WrkDriver => loadDriver!;
 function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: string): WrkDriver {
   const script = join(tmp, 'mix.lua');
   writeFileSync(script, wrkScript(mix));
+  let running: number | undefined;
   return {
+    pid: () => running,
     async run(spec) {
       const m = sup.spawn(
         'wrk',
@@ -134,9 +162,11 @@ function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: stri
           captureStdout: true,
         },
       );
+      running = m.child.pid;
       const guard = setTimeout(() => void sup.stop(m), (spec.seconds + 70) * 1000);
       const code = await m.exited;
       clearTimeout(guard);
+      running = undefined;
       if (code !== 0) throw new Error(`wrk exited ${code}: ${m.stderrTail() || m.stdout().slice(-300)}`);
       const raw = parseBenchJson(m.stdout());
       return {
@@ -154,14 +184,37 @@ function patientWrk(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp: stri
   };
 }
 
+/**
+ * Waits (up to 120 s) until the previous run is over for the sidecar too: its connections
+ * closed and its request count still for a second. wrk exits with up to a request per
+ * connection in flight; a sidecar still answering or cancelling 5,000 of them accepts the
+ * next run's connects late and counts the old requests in the next window.
+ */
+async function settled(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let last = Number.NaN;
+  while (Date.now() < deadline) {
+    const r = await request(ctx.admin, 'GET', '/metrics', undefined, {}, 30_000);
+    const n = metricSum(r.body, 'sloprobe_requests_total') ?? Number.NaN;
+    if (n === last && establishedTo(ctx.port) === 0) return;
+    last = n;
+    await sleep(1000);
+  }
+  log('  (the previous run had not settled after 120 s)');
+}
+
 interface Held {
   readonly wrk: WrkResult;
   /** Requests per second the sidecar counted while every connection was open. */
   readonly rps: number;
-  /** Seconds from wrk's start until 99% of the connections were established; undefined: never. */
+  /** Seconds from wrk's start until the sidecar had accepted 99% of the connections; undefined: never. */
   readonly heldAfterS: number | undefined;
   readonly heldMax: number;
   readonly fdsMax: number;
+  /** Requests the sidecar counted in the held window. */
+  readonly counted: number;
+  /** Where the CPU went in the held window; undefined when it was never held. */
+  readonly cpu: CpuWindow | undefined;
 }
 
 /**
@@ -172,29 +225,38 @@ interface Held {
  * are established (a few re-connect at any time) to half a second before wrk stops, and wrk runs `ramp` seconds longer.
  */
 async function measureHeld(c: number): Promise<Held> {
+  await settled();
   const ramp = c >= 1000 ? RAMP : 1;
   const total = ramp + SECONDS;
   const t0 = Date.now();
   let heldMax = 0;
   let fdsMax = 0;
-  let from: { t: number; n: number } | undefined;
+  let from: Count | undefined;
   let reading = false;
-  const counted = async (): Promise<{ t: number; n: number }> => {
+  let allHeld = false;
+  const counted = async (): Promise<Count> => {
     const r = await request(ctx.admin, 'GET', '/metrics', undefined, {}, 30_000);
-    return { t: Date.now(), n: metricSum(r.body, 'sloprobe_requests_total') ?? Number.NaN };
+    // The CPU sample goes with the count: both mark the same edge of the window.
+    const cpu = sampleCpu(ctx.cpuSources);
+    return { t: Date.now(), n: metricSum(r.body, 'sloprobe_requests_total') ?? Number.NaN, cpu };
   };
   const sampler = setInterval(() => {
     const held = establishedTo(ctx.port);
     heldMax = Math.max(heldMax, held);
     fdsMax = Math.max(fdsMax, fdCount(ctx.pid) ?? 0);
-    if (!from && !reading && held >= Math.ceil(c * 0.99) && Date.now() - t0 >= 1000) {
+    const elapsed = Date.now() - t0;
+    const all = held >= Math.ceil(c * 0.99) && elapsed >= 1000;
+    // Never all accepted within the ramp: the window still runs, for the CPU per request,
+    // but its req/s are not a figure at `c` connections.
+    if (!from && !reading && (all || elapsed >= ramp * 1000)) {
       reading = true;
+      allHeld = all;
       void counted().then((x) => {
         from = x;
       });
     }
   }, 500);
-  let to: Promise<{ t: number; n: number }> | undefined;
+  let to: Promise<Count> | undefined;
   const endTimer = setTimeout(
     () => {
       to = counted();
@@ -210,9 +272,18 @@ async function measureHeld(c: number): Promise<Held> {
   clearInterval(sampler);
   clearTimeout(endTimer);
   const end = to ? await to : undefined;
-  const start = from as { t: number; n: number } | undefined;
-  const rps = start && end && end.t > start.t ? (end.n - start.n) / ((end.t - start.t) / 1000) : 0;
-  return { wrk, rps, heldAfterS: start ? (start.t - t0) / 1000 : undefined, heldMax, fdsMax };
+  const start = from as Count | undefined;
+  const window = start && end && end.t > start.t;
+  const n = window ? end.n - start.n : 0;
+  return {
+    wrk,
+    rps: window && allHeld ? n / ((end.t - start.t) / 1000) : 0,
+    heldAfterS: start && allHeld ? (start.t - t0) / 1000 : undefined,
+    heldMax,
+    fdsMax,
+    counted: n,
+    cpu: window && n > 0 ? cpuWindow(start.cpu, end.cpu, n, ctx.hz) : undefined,
+  };
 }
 
 async function main(tmp: string, sup: Supervisor): Promise<number> {
@@ -264,7 +335,18 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
   );
   log(`Mix:     ${mix.requests.length} requests from ${mix.source}`);
   loadDriver = patientWrk(sup, wrkPath, mix, tmp);
-  ctx = { port: side.port, admin: side.admin, pid: side.pid, cpus: cpus.load };
+  ctx = {
+    port: side.port,
+    admin: side.admin,
+    pid: side.pid,
+    cpus: cpus.load,
+    hz: clockTicks(),
+    cpuSources: {
+      sidecar: side.pid,
+      load: () => loadDriver?.pid(),
+      upstream: () => [upstream.child.pid ?? -1, ...childPids(upstream.child.pid)],
+    },
+  };
   const idleFds = fdCount(side.pid);
   log(`Sidecar idle: ${fmt(rssMiB(side.pid), 1)} MiB RSS, ${idleFds} fds`);
 
@@ -286,6 +368,11 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
     [BASE, []],
     [HIGH, []],
   ]);
+  const windows = new Map<number, CpuWindow[]>([
+    [BASE, []],
+    [HIGH, []],
+  ]);
+  const cores = { proxy: firstCore(cpus.proxy), load: firstCore(cpus.load) };
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? [BASE, HIGH] : [HIGH, BASE];
     for (const c of order) {
@@ -294,6 +381,7 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
       const fdsMid = m.fdsMax;
       runs.get(c)!.push({ ...r, rps: m.rps });
       wrkRps.get(c)!.push(r.rps);
+      if (m.cpu) windows.get(c)!.push(m.cpu);
       if (c === HIGH) heldAfter.push(m.heldAfterS);
       const rss = rssMiB(side.pid) ?? Number.NaN;
       if (c === HIGH) {
@@ -303,6 +391,7 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
       log(
         `round ${round + 1}  ${String(c).padStart(5)} conns  ${fmt(m.rps).padStart(7)} req/s while held (wrk: ${fmt(r.rps)} over the whole run)  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  errors ${r.errors}${r.errors > 0 ? ` (${r.detail})` : ''}  held ${m.heldMax} conns${m.heldAfterS === undefined ? ' (never all)' : ` (all after ${fmt(m.heldAfterS, 1)} s)`}, ${fdsMid} fds  RSS ${fmt(rss, 1)} MiB`,
       );
+      if (m.cpu) log(`         ${cpuLine(m.cpu, cores)}`);
     }
   }
   const base = runs.get(BASE)!;
@@ -330,6 +419,35 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
   log(
     `ratio ${HIGH}/${BASE}: ${fmt(ratio, 3)} (per round: ${high.map((r, i) => (r.rps > 0 ? fmt(r.rps / base[i]!.rps, 3) : 'not held')).join(', ')})`,
   );
+  // The sidecar's own CPU per request is what decides whether it keeps up with 5,000
+  // connections: it does not depend on how busy the rest of the machine is, while the
+  // req/s of a closed loop also measure wrk, the upstream and whoever shares their core.
+  const mid = (c: number, f: (w: CpuWindow) => number) => median(windows.get(c)!.map(f));
+  const usBase = mid(BASE, (w) => w.sidecarUsPerReq);
+  const usHigh = mid(HIGH, (w) => w.sidecarUsPerReq);
+  const costRatio = usBase / usHigh;
+  log('');
+  log(
+    '| connections | sidecar CPU µs/req | sidecar % of a core (main thread) | its core busy % | wrk % of a core | wrk + upstream core busy % | other processes % |',
+  );
+  log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of [BASE, HIGH]) {
+    const core = (i: number | undefined) =>
+      i === undefined ? Number.NaN : mid(c, (w) => w.cores[i]?.busy ?? Number.NaN);
+    log(
+      `| ${c} | ${fmt(
+        mid(c, (w) => w.sidecarUsPerReq),
+        1,
+      )} | ${fmt(mid(c, (w) => w.sidecarPct))} (${fmt(mid(c, (w) => w.sidecarMainPct))}) | ${fmt(core(cores.proxy))} | ${fmt(mid(c, (w) => w.loadPct))} | ${fmt(core(cores.load))} | ${fmt(mid(c, (w) => w.otherPct))} |`,
+    );
+  }
+  for (const c of [BASE, HIGH]) {
+    const limits = windows.get(c)!.map((w) => limitOf(w, cores));
+    log(`limit at ${c} connections, per round: ${limits.join('; ')}`);
+  }
+  log(
+    `sidecar capacity at ${HIGH} relative to ${BASE} (CPU per request ${fmt(usBase, 1)} / ${fmt(usHigh, 1)} µs): ${fmt(costRatio, 3)}`,
+  );
 
   const v = new Verdicts();
   v.check(
@@ -341,6 +459,11 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
     ratio >= 0.9,
     `throughput at ${HIGH} within 10% of ${BASE}`,
     `${fmt(rpsHigh)} / ${fmt(rpsBase)} req/s = ${fmt(ratio, 3)} (>= 0.900)`,
+  );
+  v.check(
+    costRatio >= 0.9,
+    `sidecar CPU per request at ${HIGH} within 10% of ${BASE}`,
+    `${fmt(usBase, 1)} / ${fmt(usHigh, 1)} µs = ${fmt(costRatio, 3)} (>= 0.900)`,
   );
   v.check(
     errorsHigh === 0 && errorsBase === 0,

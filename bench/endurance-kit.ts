@@ -327,6 +327,8 @@ export const ENDURANCE_MIX = [
 /**
  * Established TCP connections whose local port is `port` (the server side of a loopback
  * listener), from /proc/net/tcp: what a sidecar holds, without counting its upstream pool.
+ * Only those the process has accepted: a connection still in the listen queue is
+ * established for the kernel but has no socket inode yet (0), and is served by no one.
  */
 export function establishedTo(port: number): number {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -339,7 +341,7 @@ export function establishedTo(port: number): number {
   }
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f[3] === '01' && f[1]?.endsWith(hex)) n++;
+    if (f[3] === '01' && f[1]?.endsWith(hex) && f[9] !== '0') n++;
   }
   return n;
 }
