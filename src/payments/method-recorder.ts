@@ -12,31 +12,21 @@
  * Repeated identical requests are not de-duplicated here (distinct = total): the per-route
  * timeslice SLOs keep the exact rule, the per-method view is for detection.
  */
-import { BAD, EXCLUDED, GOOD, outcomeCode } from '../telemetry/classify.js';
+import { EXCLUDED, outcomeCode } from '../telemetry/classify.js';
 import type { Observation, ObservationSink } from '../telemetry/observation.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
+import { countMethodRequest, F_UNREACHABLE, METHOD_FIELDS, methodRollup } from './method-row.js';
 import type { MethodPlan } from './method-series.js';
 
 /** Cumulative counters per series: good, bad, excluded (the `outcome` label). */
 export const OUTCOME_FIELDS = 3;
-
-const F_TOTAL = 0;
-const F_GOOD = 1;
-const F_BAD = 2;
-const F_EXCLUDED = 3;
-const F_SLOW = 4;
-const F_ERRORS = 5;
-const F_UNREACHABLE = 6;
-const FIELDS = 7;
 
 /** A method series' minute: a MinuteRollup (route = series name) plus what detection needs. */
 export interface MethodMinute extends MinuteRollup {
   /** Requests the upstream never answered: refused, unreachable, connect timeout. */
   readonly unreachable: number;
 }
-
-const NO_BUCKETS: readonly number[] = Object.freeze([]);
 
 export class MethodRecorder implements ObservationSink {
   private readonly plan: MethodPlan;
@@ -59,8 +49,8 @@ export class MethodRecorder implements ObservationSink {
     this.now = now;
     this.errorStatuses = new Uint8Array(1000);
     for (const s of timesliceErrorStatuses) if (s >= 0 && s < 1000) this.errorStatuses[s] = 1;
-    this.cur = new Float64Array(plan.series.length * FIELDS);
-    this.spare = new Float64Array(plan.series.length * FIELDS);
+    this.cur = new Float64Array(plan.series.length * METHOD_FIELDS);
+    this.spare = new Float64Array(plan.series.length * METHOD_FIELDS);
     this.totals = new Float64Array(plan.series.length * OUTCOME_FIELDS);
   }
 
@@ -77,24 +67,18 @@ export class MethodRecorder implements ObservationSink {
     const m = Math.floor(this.now() / MINUTE_MS);
     if (m > this.minute) this.roll(m);
     const row = this.cur;
-    const at = s * FIELDS;
+    const at = s * METHOD_FIELDS;
     const outcome = outcomeCode(o.status, o.errorReason, o.clientAborted);
-    row[at + F_TOTAL]!++;
     // outcomeCode is GOOD, BAD or EXCLUDED: 0, 1, 2 (classify.ts), the totals' layout.
     this.totals[s * OUTCOME_FIELDS + outcome]!++;
-    if (outcome === GOOD) row[at + F_GOOD]!++;
-    else if (outcome === BAD) row[at + F_BAD]!++;
-    else if (outcome === EXCLUDED) row[at + F_EXCLUDED]!++;
-    if (outcome !== EXCLUDED) {
-      const ns = o.sliNs >= 0 ? o.sliNs : o.durationNs;
-      if (ns > this.plan.thresholdNs[o.routeIndex]!) row[at + F_SLOW]!++;
-      const r = o.errorReason;
-      // A failure the sidecar answered itself (502/504) is an error of the method too: the
-      // upstream gave no answer at all, which is worse than an HTTP 500.
-      if ((o.status > 0 && o.status < 1000 && this.errorStatuses[o.status] === 1) || r !== null)
-        row[at + F_ERRORS]!++;
-      if (r === 'refused' || r === 'unreachable' || r === 'timeout_connect') row[at + F_UNREACHABLE]!++;
-    }
+    const ns = o.sliNs >= 0 ? o.sliNs : o.durationNs;
+    const r = o.errorReason;
+    // A failure the sidecar answered itself (502/504) is an error of the method too: the
+    // upstream gave no answer at all, which is worse than an HTTP 500.
+    const error = (o.status > 0 && o.status < 1000 && this.errorStatuses[o.status] === 1) || r !== null;
+    countMethodRequest(row, at, outcome, ns > this.plan.thresholdNs[o.routeIndex]!, error);
+    if (outcome !== EXCLUDED && (r === 'refused' || r === 'unreachable' || r === 'timeout_connect'))
+      row[at + F_UNREACHABLE]!++;
   }
 
   /** Closes the current minute (once a minute, off the request path: rows are built here). */
@@ -110,22 +94,9 @@ export class MethodRecorder implements ObservationSink {
   private rows(row: Float64Array, minute: number): MethodMinute[] {
     const out: MethodMinute[] = [];
     for (const s of this.plan.series) {
-      const at = s.index * FIELDS;
-      const total = row[at + F_TOTAL]!;
-      if (total === 0) continue;
-      out.push({
-        minute,
-        route: s.name,
-        total,
-        good: row[at + F_GOOD]!,
-        bad: row[at + F_BAD]!,
-        excluded: row[at + F_EXCLUDED]!,
-        slow: row[at + F_SLOW]!,
-        errors: row[at + F_ERRORS]!,
-        distinct: total - row[at + F_EXCLUDED]!,
-        unreachable: row[at + F_UNREACHABLE]!,
-        buckets: NO_BUCKETS,
-      });
+      const at = s.index * METHOD_FIELDS;
+      const r = methodRollup(row, at, minute, s.name);
+      if (r !== undefined) out.push({ ...r, unreachable: row[at + F_UNREACHABLE]! });
     }
     return out;
   }

@@ -15,20 +15,11 @@
  * a header or query value) cannot be attributed: the access log keeps neither headers nor
  * the query. Its lines are left out of the method minutes, and the backfill says so.
  */
+
+import { countMethodRequest, METHOD_FIELDS, methodRollup } from '../payments/method-row.js';
 import { planMethods } from '../payments/method-series.js';
 import type { ResolvedRoute } from '../routing/route.js';
-import { BAD, EXCLUDED, GOOD } from '../telemetry/classify.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
-
-const F_TOTAL = 0;
-const F_GOOD = 1;
-const F_BAD = 2;
-const F_EXCLUDED = 3;
-const F_SLOW = 4;
-const F_ERRORS = 5;
-const FIELDS = 6;
-
-const NO_BUCKETS: readonly number[] = Object.freeze([]);
 
 export interface MethodMinuteRows {
   /** Method minutes in [fromMinute, toMinute), by minute then series (route = series name). */
@@ -71,21 +62,13 @@ export class MethodMinutes implements MethodMinuteRows {
     if (minute !== this.minute || row === undefined) {
       row = this.byMinute.get(minute);
       if (row === undefined) {
-        row = new Float64Array(this.names.length * FIELDS);
+        row = new Float64Array(this.names.length * METHOD_FIELDS);
         this.byMinute.set(minute, row);
       }
       this.minute = minute;
       this.row = row;
     }
-    const at = series * FIELDS;
-    row[at + F_TOTAL]!++;
-    if (outcome === GOOD) row[at + F_GOOD]!++;
-    else if (outcome === BAD) row[at + F_BAD]!++;
-    else if (outcome === EXCLUDED) row[at + F_EXCLUDED]!++;
-    if (outcome !== EXCLUDED) {
-      if (slow) row[at + F_SLOW]!++;
-      if (error) row[at + F_ERRORS]!++;
-    }
+    countMethodRequest(row, series * METHOD_FIELDS, outcome, slow, error);
   }
 
   read(fromMinute: number, toMinute: number): MinuteRollup[] {
@@ -96,21 +79,8 @@ export class MethodMinutes implements MethodMinuteRows {
     for (const minute of minutes) {
       const row = this.byMinute.get(minute)!;
       this.names.forEach((route, s) => {
-        const at = s * FIELDS;
-        const total = row[at + F_TOTAL]!;
-        if (total === 0) return;
-        out.push({
-          minute,
-          route,
-          total,
-          good: row[at + F_GOOD]!,
-          bad: row[at + F_BAD]!,
-          excluded: row[at + F_EXCLUDED]!,
-          slow: row[at + F_SLOW]!,
-          errors: row[at + F_ERRORS]!,
-          distinct: total - row[at + F_EXCLUDED]!,
-          buckets: NO_BUCKETS,
-        });
+        const r = methodRollup(row, s * METHOD_FIELDS, minute, route);
+        if (r !== undefined) out.push(r);
       });
     }
     return out;
