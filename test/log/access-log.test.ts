@@ -132,6 +132,26 @@ describe('access log', () => {
     });
   });
 
+  it('keeps multi-byte characters and lines longer than a batch, in order', async () => {
+    // 30,000 'é' are 60,000 bytes of UTF-8: with the JSON around them, more than a 64 KiB batch
+    // can take once three bytes per character are reserved; the lines around it must stay put.
+    const long = `/p/${'é'.repeat(30_000)}`;
+    const lines = await writeAndRead(
+      [
+        obs({ requestId: 'before', path: '/ünïcode/€' }),
+        obs({ requestId: 'long', path: long }),
+        obs({ requestId: 'after' }),
+      ],
+      'long-line.log',
+    );
+    assert.deepEqual(
+      lines.map((l) => l.request_id),
+      ['before', 'long', 'after'],
+    );
+    assert.equal(lines[0]!.path, '/ünïcode/€');
+    assert.equal(lines[1]!.path, long);
+  });
+
   it('appends to an existing file', async () => {
     await writeAndRead([obs({ requestId: 'first' })], 'append.log');
     const lines = await writeAndRead([obs({ requestId: 'second' })], 'append.log');
