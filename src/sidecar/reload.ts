@@ -1,10 +1,10 @@
 /**
  * What a reload (src/sidecar.ts `reload`) cannot apply in place, and how a request that
- * crosses one is recorded: its route index belongs to the table that routed it, the
- * recording goes to the generation current when it ends.
+ * crosses one is recorded: its route index and payment-method variant belong to the config
+ * that routed it, the recording goes to the generation current when it ends.
  */
 import { needsRequestDigest } from '../config/derived.js';
-import type { ResolvedConfig, UpstreamTls } from '../config/types.js';
+import type { Instrument, ResolvedConfig, ResolvedRoute, UpstreamTls } from '../config/types.js';
 import type { RouteTable } from '../routing/route-table.js';
 import { copyObservation, type Observation } from '../telemetry/observation.js';
 
@@ -50,11 +50,59 @@ function sameUpstreamTls(a: UpstreamTls | undefined, b: UpstreamTls | undefined)
 
 /**
  * A request routed by an older generation carries a route index of that generation's
- * table: re-point it at the route of the same name (or `unmatched`). Only requests in
- * flight across a reload take this path, so the copy is rare.
+ * table: re-point it at the route of the same name (or `unmatched`), and its payment-method
+ * variant at the new route's list (remappedVariant). Only requests in flight across a
+ * reload take this path, so the copy is rare.
  */
 export function remapped(o: Observation, from: RouteTable, to: RouteTable): Observation {
-  const name = from.routes[o.routeIndex]?.name;
-  const index = to.routes.findIndex((r) => r.name === name);
-  return copyObservation(o, index >= 0 ? index : to.unmatchedIndex);
+  const before = from.routes[o.routeIndex];
+  const index = to.routes.findIndex((r) => r.name === before?.name);
+  const routeIndex = index >= 0 ? index : to.unmatchedIndex;
+  const paymentVariant = remappedVariant(before, o.paymentVariant ?? 0, to.routes[routeIndex]);
+  return { ...copyObservation(o, routeIndex), paymentVariant };
+}
+
+/**
+ * The variant of route `to` that counts what variant `v` of route `from` named. A variant is
+ * an index into the route's own list (payments/method-reader.ts), so the same index can name
+ * another value, or none, in the new list: the value is looked up instead. Found: its index
+ * in the new list. Not there, or never read by `from` (it read nothing, or the request's
+ * value was outside its list): `other`, the list's length, as the reader counts a value it
+ * does not know. A `to` that reads nothing has one variant: 0 (its static method, if any).
+ */
+export function remappedVariant(
+  from: ResolvedRoute | undefined,
+  v: number,
+  to: ResolvedRoute | undefined,
+): number {
+  const p = to?.payment;
+  const selector = p?.methodFrom ?? p?.instrumentFrom?.selector;
+  if (p === undefined || selector === undefined) return 0;
+  const known = knownOf(from, v);
+  const value = p.methodFrom ? known.method : known.instrument[p.instrumentFrom!.field];
+  if (value === undefined) return selector.values.length;
+  const want = asciiLower(value);
+  const i = selector.values.findIndex((x) => asciiLower(x) === want);
+  return i >= 0 ? i : selector.values.length;
+}
+
+/**
+ * The method and instrument fields `route` knows of a request of variant `v`: its static
+ * ones, and the one it reads when the request's value was in the list.
+ */
+function knownOf(route: ResolvedRoute | undefined, v: number): { method?: string; instrument: Instrument } {
+  const p = route?.payment;
+  if (p === undefined) return { instrument: {} };
+  if (p.methodFrom) return { method: p.methodFrom.values[v], instrument: p.instrument };
+  const read = p.instrumentFrom;
+  const value = read?.selector.values[v];
+  return {
+    method: p.method,
+    instrument: read && value !== undefined ? { ...p.instrument, [read.field]: value } : p.instrument,
+  };
+}
+
+/** The reader compares values ASCII case-insensitively (method-reader.ts); so does the remap. */
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
