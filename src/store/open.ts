@@ -48,7 +48,7 @@ export function codeSuffix(err: unknown): string {
   return code.startsWith('SQLITE_') ? ` (${code})` : '';
 }
 
-function errorMessage(err: unknown): string {
+export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -185,6 +185,37 @@ export function recover(file: string, cause: unknown, log: StoreLog, nowMs: numb
     return openFile(file, log);
   } catch (err) {
     throw new StoreError(`cannot create a fresh store ${file}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * openWritable, then `build` on the handle. `build` reads the first pages past the header
+ * (the routes and state tables), so a damaged file it finds is moved aside once and `build`
+ * runs again on a fresh one. When `build` fails for good, the lock is released before the
+ * error goes up.
+ */
+export function openBuilt<T>(
+  dataDir: string,
+  log: StoreLog,
+  now: () => number,
+  build: (db: Db, file: string) => T,
+): { built: T; lock: StoreLock } {
+  const { db, file, lock } = openWritable(dataDir, log, now());
+  try {
+    return { built: build(db, file), lock };
+  } catch (err) {
+    db.close();
+    try {
+      if (file === MEMORY || !isDamagedFile(err)) {
+        throw new StoreError(`cannot open the store ${file}: ${errorMessage(err)}${codeSuffix(err)}`, {
+          cause: err,
+        });
+      }
+      return { built: build(recover(file, err, log, now()), file), lock };
+    } catch (failed) {
+      lock.release();
+      throw failed;
+    }
   }
 }
 

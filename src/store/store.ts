@@ -13,11 +13,14 @@
  * telemetry/rollup.ts), so the two never meet, and the method minutes get the routes'
  * compaction and retention (minute detail kept in hourly rows) without a second copy of it.
  * `readRollups` returns routes only, `readMethodRollups` method series only.
+ *
+ * This class owns the handle and what happens on failure (backlog, damaged file replaced,
+ * StoreError); the work is in its parts: open.ts and schema.ts (file, pragmas, migrations),
+ * statements.ts, route-keys.ts (key ids), writes.ts, queries.ts, compact.ts.
  */
 import type { StoreConfig } from '../config/types.js';
 import { StoreError } from '../errors.js';
-import { counterValues, type MinuteRollup } from '../telemetry/rollup.js';
-import { encodeCounts } from './codec.js';
+import type { MinuteRollup } from '../telemetry/rollup.js';
 import {
   type CompactionMarks,
   type CompactOptions,
@@ -27,48 +30,28 @@ import {
   STATE_PRUNED,
   STATE_ROLLED,
 } from './compact.js';
-import { addHdrCounts, encodeHdrCounts, newHdrCounts } from './histograms.js';
-import { expandHourRow, MINUTES_PER_HOUR, rollupOfMinuteRow, type StoredRow } from './hour-rollups.js';
 import type { StoreLock } from './lock.js';
 import {
   codeSuffix,
   type Db,
+  errorMessage,
   isDamagedFile,
   MEMORY,
+  openBuilt,
   openReadOnly,
-  openWritable,
   recover,
   type StoreLog,
   sqliteCode,
 } from './open.js';
+import { addLatencyHistograms, readMinuteRows } from './queries.js';
+import { METHOD_KEY_PREFIX, RouteKeys } from './route-keys.js';
 import { prepareStatements, type Statements } from './statements.js';
+import { type HourLatencyCounts, RollupBacklog, writeHistogramBatch, writeMinuteBatch } from './writes.js';
 
-export type { CompactOptions, CompactResult };
-
-/** One route's SLI latency cells for one hour (telemetry/hdr-layout.ts layout, microseconds). */
-export interface HourLatencyCounts {
-  /** Epoch hour: Math.floor(epochMs / 3_600_000). */
-  readonly hour: number;
-  readonly route: string;
-  /** HDR counts array (length HDR_COUNTS_LENGTH); only its non-zero cells are stored. */
-  readonly counts: ArrayLike<number>;
-}
-
-/** Rows kept in memory while writes fail (~10 minutes of 150 routes). */
-const MAX_PENDING = 100_000;
-
-/** Prefix of a payment-method series' key in the routes table. */
-export const METHOD_KEY_PREFIX = '~';
+export type { CompactOptions, CompactResult, HourLatencyCounts };
+export { METHOD_KEY_PREFIX };
 
 function noLog(): void {}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function validRow(r: MinuteRollup): boolean {
-  return Number.isSafeInteger(r.minute) && r.minute >= 0 && typeof r.route === 'string' && r.route.length > 0;
-}
 
 export class Store {
   #db: Db;
@@ -78,15 +61,10 @@ export class Store {
   readonly #log: StoreLog;
   readonly #now: () => number;
   #st: Statements;
-  readonly #routeIds = new Map<string, number>();
-  readonly #routeNames = new Map<number, string>();
+  readonly #keys = new RouteKeys();
   /** Where compaction stands: minutes below these are rolled / pruned (store_state). */
   readonly #marks: CompactionMarks = { rolledBefore: 0, prunedBefore: 0 };
-  readonly #pending = new Map<string, MinuteRollup>();
-  #failedWrites = 0;
-  /** Every failed write since open (`#failedWrites` is the current streak, reset on success). */
-  #writeFailures = 0;
-  #droppedRows = 0;
+  readonly #backlog = new RollupBacklog();
   #closed = false;
   #lock: StoreLock | undefined;
 
@@ -114,28 +92,15 @@ export class Store {
    */
   static open(cfg: StoreConfig, log: StoreLog, options: { now?: () => number } = {}): Store {
     const now = options.now ?? Date.now;
-    const { db, file, lock } = openWritable(cfg.dataDir, log, now());
-    let store: Store;
-    try {
-      store = new Store(db, file, false, cfg, log, now);
-    } catch (err) {
-      // The constructor reads the routes and state tables: the first pages past the header.
-      db.close();
-      try {
-        if (file === MEMORY || !isDamagedFile(err)) {
-          throw new StoreError(`cannot open the store ${file}: ${message(err)}${codeSuffix(err)}`, {
-            cause: err,
-          });
-        }
-        store = new Store(recover(file, err, log, now()), file, false, cfg, log, now);
-      } catch (failed) {
-        lock.release();
-        throw failed;
-      }
-    }
+    const { built, lock } = openBuilt(
+      cfg.dataDir,
+      log,
+      now,
+      (db, file) => new Store(db, file, false, cfg, log, now),
+    );
     // Held until close(): the data dir has one writer (see lock.ts).
-    store.#lock = lock;
-    return store;
+    built.#lock = lock;
+    return built;
   }
 
   /** Opens an existing store for reading only (`sloprobe report`); throws StoreError if unusable. */
@@ -165,43 +130,25 @@ export class Store {
 
   /** Rows waiting to be written after a failed write. */
   get pendingRows(): number {
-    return this.#pending.size;
+    return this.#backlog.size;
   }
 
   /** Failed rollup writes since open (`sloprobe_store_write_failures_total`). */
   get writeFailures(): number {
-    return this.#writeFailures;
+    return this.#backlog.writeFailures;
   }
 
   /** Rollups given up beyond the bounded backlog (`sloprobe_store_dropped_rows_total`). */
   get droppedRows(): number {
-    return this.#droppedRows;
+    return this.#backlog.droppedRows;
   }
 
   #load(): Statements {
     const st = prepareStatements(this.#db, this.#readOnly);
-    this.#loadRoutes(st);
+    this.#keys.load(st);
     this.#marks.rolledBefore = (st.getState.get(STATE_ROLLED) as number | undefined) ?? 0;
     this.#marks.prunedBefore = (st.getState.get(STATE_PRUNED) as number | undefined) ?? 0;
     return st;
-  }
-
-  #loadRoutes(st: Statements): void {
-    this.#routeIds.clear();
-    this.#routeNames.clear();
-    for (const r of st.selectRoutes.all() as { id: number; name: string }[]) {
-      this.#routeIds.set(r.name, r.id);
-      this.#routeNames.set(r.id, r.name);
-    }
-  }
-
-  /** A failed transaction rolled back the routes it added: the cached ids may not exist. */
-  #forgetUnsavedRoutes(): void {
-    try {
-      this.#loadRoutes(this.#st);
-    } catch {
-      this.#routeIds.clear();
-    }
   }
 
   /** After a corruption error on the live store: move the file aside and continue on a fresh one. */
@@ -217,18 +164,6 @@ export class Store {
     return true;
   }
 
-  #routeId(name: string): number {
-    let id = this.#routeIds.get(name);
-    if (id === undefined) {
-      const w = this.#st.write!;
-      w.insertRoute.run(name);
-      id = w.routeId.get(name) as number;
-      this.#routeIds.set(name, id);
-      this.#routeNames.set(id, name);
-    }
-    return id;
-  }
-
   /**
    * Writes minute rollups in one transaction, replacing any row with the same (minute,
    * route): the live recorder re-sends the minute in progress every second. Never throws:
@@ -236,12 +171,8 @@ export class Store {
    */
   writeRollups(rows: readonly MinuteRollup[]): void {
     if (this.#readOnly || this.#closed) return;
-    if (rows.length === 0 && this.#pending.size === 0) return;
-    let batch: readonly MinuteRollup[] = rows;
-    if (this.#pending.size > 0) {
-      for (const r of rows) this.#pending.set(`${r.minute}\u0000${r.route}`, r);
-      batch = [...this.#pending.values()];
-    }
+    if (rows.length === 0 && this.#backlog.size === 0) return;
+    const batch = this.#backlog.batch(rows);
     try {
       this.#writeBatch(batch);
     } catch (err) {
@@ -256,66 +187,17 @@ export class Store {
         failure = again;
       }
       if (failure !== undefined) {
-        this.#forgetUnsavedRoutes();
-        this.#keepPending(batch, failure);
+        this.#keys.forgetUnsaved(this.#st);
+        this.#backlog.keep(batch, failure, this.#log, this.#file);
         return;
       }
     }
-    this.#pending.clear();
-    if (this.#failedWrites > 0) {
-      this.#log('store writes succeed again', { severity: 'info', failedWrites: this.#failedWrites });
-      this.#failedWrites = 0;
-    }
+    this.#backlog.written(this.#log);
   }
 
+  /** Through the current statements: a replaced file has new ones. */
   #writeBatch(rows: readonly MinuteRollup[]): void {
-    const w = this.#st.write!;
-    let tooOld = 0;
-    let invalid = 0;
-    this.#db.transaction(() => {
-      for (const r of rows) {
-        if (!validRow(r)) {
-          invalid++;
-          continue;
-        }
-        // Below the pruned boundary only hourly rows exist; a lone minute row there would
-        // replace a whole hour's sum at the next roll.
-        if (r.minute < this.#marks.prunedBefore) {
-          tooOld++;
-          continue;
-        }
-        if (r.minute < this.#marks.rolledBefore) w.markDirty.run(Math.floor(r.minute / MINUTES_PER_HOUR));
-        w.insertMinute.run(r.minute, this.#routeId(r.route), ...counterValues(r), encodeCounts(r.buckets));
-      }
-    })();
-    if (tooOld + invalid > 0) {
-      this.#log('store ignored rollups', { severity: 'warn', olderThanMinuteRetention: tooOld, invalid });
-    }
-  }
-
-  #keepPending(batch: readonly MinuteRollup[], err: unknown): void {
-    this.#failedWrites++;
-    this.#writeFailures++;
-    if (this.#pending.size === 0) for (const r of batch) this.#pending.set(`${r.minute}\u0000${r.route}`, r);
-    let dropped = 0;
-    for (const key of this.#pending.keys()) {
-      if (this.#pending.size <= MAX_PENDING) break;
-      this.#pending.delete(key);
-      dropped++;
-    }
-    this.#droppedRows += dropped;
-    // One line when a failure streak starts, then one per minute of retries (at 1 write/s).
-    if (this.#failedWrites === 1 || this.#failedWrites % 60 === 0) {
-      this.#log('store write failed; keeping rollups in memory and retrying', {
-        severity: 'error',
-        file: this.#file,
-        code: sqliteCode(err),
-        reason: message(err),
-        pendingRows: this.#pending.size,
-        droppedRows: this.#droppedRows,
-        failedWrites: this.#failedWrites,
-      });
-    }
+    writeMinuteBatch(this.#db, this.#st.write!, this.#keys, this.#marks, rows, this.#log);
   }
 
   /**
@@ -323,7 +205,7 @@ export class Store {
    * `writeRollups` does: same backlog on failure, same compaction and retention.
    */
   writeMethodRollups(rows: readonly MinuteRollup[]): void {
-    if (rows.length === 0 && this.#pending.size === 0) return;
+    if (rows.length === 0 && this.#backlog.size === 0) return;
     this.writeRollups(rows.map((r) => ({ ...r, route: `${METHOD_KEY_PREFIX}${r.route}` })));
   }
 
@@ -337,49 +219,11 @@ export class Store {
     return this.#readRows(fromMinute, toMinute, true);
   }
 
-  /** The name of a stored key of the kind asked for (method series without their prefix), else undefined. */
-  #nameOf(id: number, methods: boolean): string | undefined {
-    const key = this.#routeName(id);
-    const isMethod = key.startsWith(METHOD_KEY_PREFIX);
-    if (isMethod !== methods) return undefined;
-    return methods ? key.slice(METHOD_KEY_PREFIX.length) : key;
-  }
-
   #readRows(fromMinute: number, toMinute: number, methods: boolean): MinuteRollup[] {
-    return this.#read(() => {
-      const out: MinuteRollup[] = [];
-      if (fromMinute < this.#marks.prunedBefore) {
-        const end = Math.min(toMinute, this.#marks.prunedBefore);
-        const rows = this.#st.selectHours.all(
-          Math.floor(fromMinute / MINUTES_PER_HOUR),
-          Math.ceil(end / MINUTES_PER_HOUR),
-        ) as StoredRow[];
-        for (const row of rows) {
-          const name = this.#nameOf(row[1] as number, methods);
-          if (name !== undefined) expandHourRow(row, name, fromMinute, end, out);
-        }
-        out.sort((a, b) => a.minute - b.minute);
-      }
-      const from = Math.max(fromMinute, this.#marks.prunedBefore);
-      if (from < toMinute) {
-        for (const row of this.#st.selectMinutes.iterate(from, toMinute) as Iterable<StoredRow>) {
-          const name = this.#nameOf(row[1] as number, methods);
-          if (name !== undefined) out.push(rollupOfMinuteRow(row, name));
-        }
-      }
-      return out;
-    }, []);
-  }
-
-  #routeName(id: number): string {
-    let name = this.#routeNames.get(id);
-    if (name === undefined) {
-      // Written by another connection (the sidecar) since this one loaded the table.
-      for (const r of this.#st.selectRoutes.all() as { id: number; name: string }[])
-        this.#routeNames.set(r.id, r.name);
-      name = this.#routeNames.get(id) ?? `route-${id}`;
-    }
-    return name;
+    return this.#read(
+      () => readMinuteRows(this.#st, this.#keys, this.#marks, fromMinute, toMinute, methods),
+      [],
+    );
   }
 
   #read<T>(fn: () => T, onRecovered: T): T {
@@ -389,7 +233,7 @@ export class Store {
     } catch (err) {
       if (err instanceof StoreError) throw err;
       if (this.#recoverIfDamaged(err)) return onRecovered;
-      throw new StoreError(`cannot read the store ${this.#file}: ${message(err)}${codeSuffix(err)}`, {
+      throw new StoreError(`cannot read the store ${this.#file}: ${errorMessage(err)}${codeSuffix(err)}`, {
         cause: err,
       });
     }
@@ -402,20 +246,14 @@ export class Store {
   writeLatencyHistograms(rows: readonly HourLatencyCounts[]): void {
     if (this.#readOnly || this.#closed || rows.length === 0) return;
     try {
-      const w = this.#st.write!;
-      this.#db.transaction(() => {
-        for (const r of rows) {
-          if (!Number.isSafeInteger(r.hour) || !r.route) continue;
-          w.insertHistogram.run(r.hour, this.#routeId(r.route), encodeHdrCounts(r.counts));
-        }
-      })();
+      writeHistogramBatch(this.#db, this.#st.write!, this.#keys, rows);
     } catch (err) {
       if (!this.#recoverIfDamaged(err)) {
-        this.#forgetUnsavedRoutes();
+        this.#keys.forgetUnsaved(this.#st);
         this.#log('store histogram write failed', {
           severity: 'error',
           code: sqliteCode(err),
-          reason: message(err),
+          reason: errorMessage(err),
         });
       }
     }
@@ -429,20 +267,10 @@ export class Store {
     const out = new Map<string, Float64Array>();
     const select = this.#st.selectHistograms;
     if (!select) return out;
-    return this.#read(() => {
-      const from = Math.floor(fromMinute / MINUTES_PER_HOUR);
-      const to = Math.ceil(toMinute / MINUTES_PER_HOUR);
-      for (const r of select.iterate(from, to) as Iterable<{ route_id: number; histogram: string }>) {
-        const route = this.#routeName(r.route_id);
-        let counts = out.get(route);
-        if (!counts) {
-          counts = newHdrCounts();
-          out.set(route, counts);
-        }
-        addHdrCounts(r.histogram, counts);
-      }
-      return out;
-    }, out);
+    return this.#read(
+      () => addLatencyHistograms(this.#st, select, this.#keys, fromMinute, toMinute, out),
+      out,
+    );
   }
 
   /**
@@ -458,7 +286,7 @@ export class Store {
         this.#log('store compaction failed', {
           severity: 'error',
           code: sqliteCode(err),
-          reason: message(err),
+          reason: errorMessage(err),
         });
       }
       return NO_WORK;
@@ -468,15 +296,19 @@ export class Store {
   /** Retries pending rows once, then closes the database (checkpointing the WAL). */
   close(): void {
     if (this.#closed) return;
-    if (this.#pending.size > 0) this.writeRollups([]);
-    if (this.#pending.size > 0) {
-      this.#log('store closed with unwritten rollups', { severity: 'error', rows: this.#pending.size });
+    if (this.#backlog.size > 0) this.writeRollups([]);
+    if (this.#backlog.size > 0) {
+      this.#log('store closed with unwritten rollups', { severity: 'error', rows: this.#backlog.size });
     }
     this.#closed = true;
     try {
       this.#db.close();
     } catch (err) {
-      this.#log('store close failed', { severity: 'error', code: sqliteCode(err), reason: message(err) });
+      this.#log('store close failed', {
+        severity: 'error',
+        code: sqliteCode(err),
+        reason: errorMessage(err),
+      });
     }
     this.#lock?.release();
   }
