@@ -62,7 +62,7 @@ export class MethodRecorder implements ObservationSink {
     const table = this.plan.seriesOf[o.routeIndex];
     if (table === undefined || table.length === 0) return;
     const v = o.paymentVariant ?? 0;
-    // A variant past the table (an observation remapped across a reload) is the route's `other`.
+    // A variant past the table (never expected: reloads remap variants by value) counts as `other`.
     const s = table[v < table.length ? v : table.length - 1]!;
     const m = Math.floor(this.now() / MINUTE_MS);
     if (m > this.minute) this.roll(m);
