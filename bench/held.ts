@@ -1,18 +1,18 @@
 /**
- * One measured run of bench/connections.ts: `c` keep-alive connections opened, every one
- * of them accepted by the sidecar, and only then requests on all of them, counted by the
- * sidecar over a window during which every connection stays open.
+ * One measured run of bench/connections.ts: `c` keep-alive connections opened, every one of
+ * them accepted by the sidecar, and only then requests on all of them, counted by the sidecar
+ * over a window during which every connection stays open.
  *
- * Why the gate: Node's libuv (1.45 and later: Node 20, 22, 24) accepts one connection per
- * event-loop turn (libuv pull request 3696 dropped the accept-until-EAGAIN loop). A
- * saturated sidecar turns its loop once per batch of ready sockets, some 30-200 times a
- * second, so connections that arrive while it is saturated wait in the listen queue at that
- * rate (measured: 3,300 queued, drained at ~150/s; `strace` shows one accept4 per
- * epoll_pwait and never an EAGAIN; no listen overflow, no SYN dropped). wrk opens its
- * connections and starts requests on each at once, so the first few hundred saturate the
- * sidecar and the rest wait. Here no request leaves wrk until the sidecar has accepted all
- * of them (it does that in about a second when idle): the window then measures serving
- * `c` held connections, which is the requirement, and not the arrival of a connect storm.
+ * Why the gate: Node's libuv (1.46 in Node 20.20) accepts one connection per event-loop turn
+ * (libuv pull request 3696 dropped the accept-until-EAGAIN loop). A saturated sidecar turns
+ * its loop once per batch of ready sockets, some 30-200 times a second, so connections that
+ * arrive while it is saturated wait in the listen queue at that rate (measured: 3,300 queued,
+ * drained at ~150/s; `strace` shows one accept4 per epoll_pwait and never an EAGAIN; no listen
+ * overflow, no SYN dropped). wrk opens its connections and starts requests on each at once, so
+ * the first few hundred saturate the sidecar and the rest wait. Here no request leaves wrk
+ * until the sidecar has accepted all of them (it does that in about a second when idle): the
+ * window then measures serving `c` held connections, which is the requirement, and not the
+ * arrival of a connect storm.
  */
 
 import { rmSync, writeFileSync } from 'node:fs';
