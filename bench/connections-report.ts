@@ -57,6 +57,14 @@ export function report(rounds: readonly Round[], s: Summary): number {
     return r.held.rps > 0 ? fmt(r.held.rps / b, 3) : 'not held';
   });
   log(`ratio ${s.high}/${s.base}: ${fmt(ratio, 3)} (per round: ${perRound.join(', ')})`);
+  // On a shared machine the req/s of two windows also measure how much CPU the other
+  // processes left each of them: say so when that differed, whichever way the ratio went.
+  const other = (r: Round | undefined) => r?.held.cpu?.otherPct ?? Number.NaN;
+  const drift = high.map((r, i) => Math.abs(other(r) - other(base[i])));
+  if (drift.some((d) => d > 20))
+    log(
+      `  other processes differed by ${drift.map((d) => `${fmt(d)}`).join(', ')} points of a core between the two windows of each round: that ratio measures the machine too; the CPU per request below does not`,
+    );
   // The sidecar's own CPU per request decides whether it keeps up with 5,000 connections:
   // it does not depend on how busy the rest of the machine is, while the req/s of a closed
   // loop also measure wrk, the upstream and whoever shares their core.
