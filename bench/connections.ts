@@ -8,7 +8,7 @@
  * per criterion; nothing here is a test.
  *
  *   npx tsc -p . && node dist/bench/connections.js [--connections 5000] [--base 50]
- *     [--seconds 10] [--rounds 3] [--accept 40] [--no-pin]
+ *     [--seconds 10] [--rounds 3] [--accept 40] [--settle 3] [--no-pin]
  *
  * `SLOPROBE_BENCH_PORTS=20000-20999` keeps its listeners in that range (bench/procs.ts).
  *
