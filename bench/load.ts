@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuBusy, readCpuTimes } from './machine.js';
-import type { Supervisor } from './procs.js';
+import type { Managed, Supervisor } from './procs.js';
 import { type RequestMix, wrkScript } from './request-mix.js';
 
 export interface LoadSpec {
@@ -30,6 +30,8 @@ export interface LoadResult {
   readonly errors: number;
   /** Busy % of each core during the run. */
   readonly cpuBusy: readonly number[];
+  /** The socket errors by kind (connect, read, write, timeout) and the non-2xx/3xx count. */
+  readonly errorDetail?: string;
   /** The fixed-rate client's own send lateness, p50 and p99 (undefined for wrk/autocannon). */
   readonly lagP50Ms?: number | undefined;
   readonly lagP99Ms?: number | undefined;
@@ -73,6 +75,7 @@ function toResult(raw: RawJson, busy: readonly number[]): LoadResult {
     requests: raw.requests,
     errors: raw.connect + raw.read + raw.write + raw.status + raw.timeout,
     cpuBusy: busy,
+    errorDetail: `connect ${raw.connect}, read ${raw.read}, write ${raw.write}, timeout ${raw.timeout}, non-2xx/3xx ${raw.status}`,
     lagP50Ms: raw.lag_p50_us === undefined ? undefined : raw.lag_p50_us / 1000,
     lagP99Ms: raw.lag_p99_us === undefined ? undefined : raw.lag_p99_us / 1000,
   };
@@ -84,23 +87,53 @@ async function runToCompletion(
   command: string,
   args: readonly string[],
   spec: LoadSpec,
+  /** Seconds past `spec.seconds` before a generator that has not exited is stopped. */
+  graceS = 20,
+  started?: (m: Managed | undefined) => void,
 ): Promise<LoadResult> {
   const before = readCpuTimes();
   const m = sup.spawn(name, command, args, { cpus: spec.cpus, captureStdout: true });
+  started?.(m);
   // A stuck generator must not hang the whole run.
-  const guard = setTimeout(() => void sup.stop(m), (spec.seconds + 20) * 1000);
+  const guard = setTimeout(() => void sup.stop(m), (spec.seconds + graceS) * 1000);
   const code = await m.exited;
   clearTimeout(guard);
+  started?.(undefined);
   const busy = cpuBusy(before, readCpuTimes());
   if (code !== 0) throw new Error(`${name} exited ${code}: ${m.stderrTail() || m.stdout().slice(-300)}`);
   return toResult(parseBenchJson(m.stdout()), busy);
 }
 
-export function wrkDriver(sup: Supervisor, wrkPath: string, mix: RequestMix, tmpDir: string): LoadDriver {
-  const script = join(tmpDir, 'mix.lua');
-  writeFileSync(script, wrkScript(mix));
+export interface WrkOptions {
+  /** wrk's per-request timeout (`--timeout`), seconds: a request not answered by then is an error and its connection is replaced. Default 10. */
+  readonly timeoutS?: number;
+  /** Lua appended to the mix's script (it may wrap `request`). */
+  readonly luaSuffix?: string;
+}
+
+/** wrk as a driver, plus the process of the run under way (for its CPU time, or to interrupt it). */
+export interface WrkDriver extends LoadDriver {
+  /** wrk's pid while a run is under way. */
+  pid(): number | undefined;
+  /** SIGINT: wrk stops early and still prints its summary, as after `-d` seconds. */
+  interrupt(): void;
+}
+
+export function wrkDriver(
+  sup: Supervisor,
+  wrkPath: string,
+  mix: RequestMix,
+  tmpDir: string,
+  opts: WrkOptions = {},
+): WrkDriver {
+  const script = join(tmpDir, opts.luaSuffix === undefined ? 'mix.lua' : 'mix-gated.lua');
+  writeFileSync(script, wrkScript(mix) + (opts.luaSuffix ?? ''));
+  const timeoutS = opts.timeoutS ?? 10;
+  let running: Managed | undefined;
   return {
     name: 'wrk',
+    pid: () => running?.child.pid,
+    interrupt: () => running?.child.kill('SIGINT'),
     run: (spec) =>
       runToCompletion(
         sup,
@@ -112,12 +145,16 @@ export function wrkDriver(sup: Supervisor, wrkPath: string, mix: RequestMix, tmp
           `-d${spec.seconds}s`,
           '--latency',
           '--timeout',
-          '10s',
+          `${timeoutS}s`,
           '-s',
           script,
           spec.url,
         ],
         spec,
+        timeoutS + 10,
+        (m) => {
+          running = m;
+        },
       ),
   };
 }

@@ -124,15 +124,38 @@ async function groupGone(m: Managed, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Asks the kernel for a free loopback port. Another process could take it before the peer binds; on a bench box that is rare and shows up as a peer that fails to start. */
-export function freePort(): Promise<number> {
+/**
+ * A free loopback port: asked of the kernel (an ephemeral one), or, with
+ * `SLOPROBE_BENCH_PORTS=20000-20999`, the first free one of that range (on a machine shared
+ * with other runs, each keeps to its own range, and none takes a port the kernel may hand
+ * out as a client's source port). Another process could take it before the peer binds; on a
+ * bench box that is rare and shows up as a peer that fails to start.
+ */
+export async function freePort(): Promise<number> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.SLOPROBE_BENCH_PORTS ?? '');
+  if (range === null) return bindable(0);
+  for (let p = Number(range[1]); p <= Number(range[2]); p++) {
+    if (handedOut.has(p)) continue;
+    const got = await bindable(p).catch(() => 0);
+    if (got !== 0) {
+      handedOut.add(got);
+      return got;
+    }
+  }
+  throw new Error(`no free port in SLOPROBE_BENCH_PORTS=${process.env.SLOPROBE_BENCH_PORTS}`);
+}
+
+/** Ports of the range given out by this process: free when asked, possibly not yet bound. */
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const got = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(got));
     });
   });
 }

@@ -106,7 +106,7 @@ export function smallestGet(mix: RequestMix): RequestMix {
   return { requests: [pick], source: `the smallest GET of ${mix.source}` };
 }
 
-function luaString(s: string): string {
+export function luaString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 

@@ -169,8 +169,11 @@ function drained(ctx: ProxyContext, ms: number): Promise<void> {
  * Pending-connection queue asked of the kernel (which caps it at net.core.somaxconn). Node's
  * default of 511 overflowed when 5,000 clients connected at once (bench/connections.ts:
  * ~390,000 TcpExtListenOverflows over four runs): a dropped handshake completes only on the
- * client's SYN retry 1, 3, 7 or 15 s later, or is reset. nginx asks for 511 too but accepts
- * from the queue without an event-loop turn in between; 4096 is Linux's default somaxconn.
+ * client's SYN retry 1, 3, 7 or 15 s later, or is reset. The queue fills because Node's libuv
+ * (1.46 in Node 20.20) accepts one connection per event-loop turn, and a saturated sidecar
+ * turns its loop only 30-200 times a second (strace: one accept4 per epoll_pwait, never an
+ * EAGAIN; 3,300 queued connections drained at ~150/s while nginx, same wrk, accepted 5,000 in
+ * 0.1 s). 4096 is Linux's default somaxconn: the queue holds them while they wait.
  */
 const LISTEN_BACKLOG = 4096;
 
