@@ -8,7 +8,11 @@
  * per criterion; nothing here is a test.
  *
  *   npx tsc -p . && node dist/bench/connections.js [--connections 5000] [--base 50]
- *     [--seconds 10] [--rounds 3] [--accept 40] [--settle 3] [--no-pin]
+ *     [--seconds 10] [--rounds 3] [--accept 40] [--settle 3] [--no-pin] [--peer lean-floor]
+ *
+ * `--peer lean-floor` holds the connections on the bench's lean node:http + undici proxy
+ * (bench/peers/lean-floor.ts) instead of the sidecar: what Node and undici themselves lose
+ * between 50 and 5,000 connections, measured the same way.
  *
  * `SLOPROBE_BENCH_PORTS=20000-20999` keeps its listeners in that range (bench/procs.ts).
  *
@@ -40,8 +44,13 @@ const { values: opt } = parseArgs({
     accept: { type: 'string', default: '40' },
     settle: { type: 'string', default: '3' },
     'no-pin': { type: 'boolean', default: false },
+    peer: { type: 'string', default: 'sloprobe' },
   },
 });
+if (opt.peer !== 'sloprobe' && opt.peer !== 'lean-floor') {
+  process.stderr.write(`connections: --peer is sloprobe or lean-floor, not ${opt.peer}\n`);
+  process.exit(2);
+}
 const HIGH = Number(opt.connections);
 const BASE = Number(opt.base);
 const SECONDS = Number(opt.seconds);
@@ -120,15 +129,20 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
       );
   await waitForPort(upstream, upstreamPort);
   log(`Upstream: ${nginx ? 'nginx `return 200`, 1 worker' : 'node:http'}`);
-  const side = await startSidecar(sup, {
-    config,
-    upstreamPort,
-    dataDir: ':memory:',
-    cpus: cpus.proxy,
-    nofile: NOFILE,
-  });
+  const side =
+    opt.peer === 'lean-floor'
+      ? await startLeanFloor(sup, upstreamPort, cpus.proxy)
+      : await startSidecar(sup, {
+          config,
+          upstreamPort,
+          dataDir: ':memory:',
+          cpus: cpus.proxy,
+          nofile: NOFILE,
+        });
   log(
-    `Sidecar: sloprobe run --config config/klarna.yaml --data-dir :memory: --access-log off (pid ${side.pid})`,
+    opt.peer === 'lean-floor'
+      ? `Peer:    the lean floor, bench/peers/lean-floor.js (pid ${side.pid})`
+      : `Sidecar: sloprobe run --config config/klarna.yaml --data-dir :memory: --access-log off (pid ${side.pid})`,
   );
   log(`Mix:     ${mix.requests.length} requests from ${mix.source}`);
   const wrk = wrkDriver(sup, wrkPath, mix, tmp, {
@@ -140,6 +154,7 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
   const ctx: HeldContext = {
     port: side.port,
     admin: side.admin,
+    metric: opt.peer === 'lean-floor' ? 'lean_floor_requests_total' : 'sloprobe_requests_total',
     pid: side.pid,
     cpus: cpus.load,
     hz: clockTicks(),
@@ -185,6 +200,27 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
     peakMiB: (readMemory(side.pid)?.peak ?? 0) / 2 ** 20,
     alive: side.managed.child.exitCode === null ? 'still running' : `exited ${side.managed.child.exitCode}`,
   });
+}
+
+/** The lean floor with its request counter on a second port, under the same fd limit. */
+async function startLeanFloor(sup: Supervisor, upstreamPort: number, cpus: string | undefined) {
+  const port = await freePort();
+  const admin = await freePort();
+  const args = [
+    join(repoRoot(), 'dist', 'bench', 'peers', 'lean-floor.js'),
+    `http://127.0.0.1:${upstreamPort}`,
+    String(port),
+    String(admin),
+  ];
+  const raise = fdLimits().soft < NOFILE;
+  const managed = raise
+    ? sup.spawn('lean floor', 'prlimit', [`--nofile=${NOFILE}:${NOFILE}`, '--', process.execPath, ...args], {
+        cpus,
+      })
+    : sup.spawn('lean floor', process.execPath, args, { cpus });
+  await waitForPort(managed, port, 30_000);
+  await waitForPort(managed, admin, 30_000);
+  return { managed, port, admin, pid: managed.child.pid };
 }
 
 const reexec = raiseLimitOrExplain();

@@ -49,7 +49,9 @@ end
 
 export interface HeldContext {
   readonly port: number;
+  /** Where `GET /metrics` gives the peer's request counter, and that counter's name. */
   readonly admin: number;
+  readonly metric: string;
   readonly pid: number | undefined;
   readonly cpus: string | undefined;
   readonly cpuSources: CpuSources;
@@ -89,7 +91,7 @@ async function count(ctx: HeldContext): Promise<Count> {
   // The CPU sample goes with the count: both mark the same edge of the window.
   const cpu = sampleCpu(ctx.cpuSources);
   // No series before the first request.
-  return { t: Date.now(), n: metricSum(r.body, 'sloprobe_requests_total') ?? 0, cpu };
+  return { t: Date.now(), n: metricSum(r.body, ctx.metric) ?? 0, cpu };
 }
 
 /**

@@ -5,16 +5,21 @@
  * registrations beyond the one `drain` hook, hop-by-hop headers of RFC 9110 7.6.1 dropped,
  * both bodies streamed with backpressure. No routing, recording, X-Forwarded-* or request
  * id. What sloprobe costs above this peer is what sloprobe adds; what this peer costs is
- * Node and undici. Usage: node lean-floor.js UPSTREAM_URL PORT
+ * Node and undici. Usage: node lean-floor.js UPSTREAM_URL PORT [COUNT_PORT]
+ *
+ * With COUNT_PORT, `GET /metrics` there answers `lean_floor_requests_total N` (requests
+ * received), so that bench/connections.ts counts this peer's requests as it counts the
+ * sidecar's. The increment is paid whether or not the port is given.
  */
 
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 
-const [target, portArg] = process.argv.slice(2);
+const [target, portArg, countPortArg] = process.argv.slice(2);
 const port = Number(portArg);
-if (!target || !Number.isInteger(port) || port <= 0) {
-  process.stderr.write('usage: lean-floor.js UPSTREAM_URL PORT\n');
+const countPort = countPortArg === undefined ? undefined : Number(countPortArg);
+if (!target || !Number.isInteger(port) || port <= 0 || (countPort !== undefined && !(countPort > 0))) {
+  process.stderr.write('usage: lean-floor.js UPSTREAM_URL PORT [COUNT_PORT]\n');
   process.exit(2);
 }
 
@@ -76,8 +81,10 @@ function onDrain(this: Res): void {
 }
 
 const pool = new Pool(target, { connections: 128 });
+let received = 0;
 
 function handle(req: IncomingMessage, res: Res): void {
+  received++;
   const lean = new Lean(res);
   res[kLean] = lean;
   res.on('drain', onDrain);
@@ -96,7 +103,16 @@ function handle(req: IncomingMessage, res: Res): void {
 
 const server = http.createServer({ keepAliveTimeout: 60_000 }, handle);
 server.listen(port, '127.0.0.1');
+const counter =
+  countPort === undefined
+    ? undefined
+    : http
+        .createServer((_req, res) => {
+          res.end(`lean_floor_requests_total ${received}\n`);
+        })
+        .listen(countPort, '127.0.0.1');
 process.on('SIGTERM', () => {
+  counter?.close();
   server.close(() => process.exit(0));
   void pool.destroy();
 });
