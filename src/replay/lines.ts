@@ -211,8 +211,9 @@ export class LineProcessor {
   /**
    * The lines of one ASCII block of sloprobe's own format, read from bytes
    * (parse-bytes.ts); a line the byte scanner does not take is decoded and read as text.
+   * `done` false: more lines of the same block follow (a carried line, input.ts).
    */
-  blockBytes(b: Buffer): void {
+  blockBytes(b: Buffer, done = true): void {
     const n = b.length;
     const rec = this.rec;
     const sp = this.spans;
@@ -236,7 +237,7 @@ export class LineProcessor {
       }
       s = e + 1;
     }
-    this.blockDone();
+    if (done) this.blockDone();
   }
 
   overlong(): void {
