@@ -17,7 +17,7 @@ import { MAX_LINE_BYTES } from './input.js';
 import { LoggedRoutes } from './logged-route.js';
 import { MethodMinutes } from './method-minutes.js';
 import { type LogRecord, newRecord } from './parse.js';
-import { ByteSpans, fastParseBytes } from './parse-bytes.js';
+import { ByteSpans, fastParseLine } from './parse-bytes.js';
 
 export interface MalformedLine {
   /** The file as given (`-` is shown as `<stdin>`). */
@@ -220,11 +220,11 @@ export class LineProcessor {
     const logged = this.logged.usable ? this.logged : undefined;
     let s = 0;
     while (s < n) {
-      let e = b.indexOf(10, s);
-      if (e < 0) e = n;
       this.line++;
       this.lines++;
-      if (e - s <= MAX_LINE_BYTES && fastParseBytes(b, s, e, rec, sp) === 1) {
+      // The scanner finds the line's end as it parses (-1: not a line it takes).
+      let e = fastParseLine(b, s, n, rec, sp);
+      if (e >= 0 && e - s <= MAX_LINE_BYTES) {
         rec.source = rec.latencyMs >= 0 ? 0 : -1;
         // The path string is only built for the lookup: a proven logged route needs none.
         let route = -1;
@@ -233,6 +233,8 @@ export class LineProcessor {
         if (route < 0) rec.path = b.toString('latin1', sp.pathFrom, sp.pathTo);
         this.parsed(rec, route);
       } else {
+        if (e < 0) e = b.indexOf(10, s);
+        if (e < 0) e = n;
         this.oneLine(b.toString('latin1', s, e), 0, e - s);
       }
       s = e + 1;
