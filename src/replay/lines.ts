@@ -184,6 +184,11 @@ export class LineProcessor {
     }
   }
 
+  /** Whether blocks may go to blockBytes (sloprobe's own format, known for this file). */
+  get readsBytes(): boolean {
+    return !this.detecting && this.format?.name === 'sloprobe';
+  }
+
   /** auto: the format from the first non-blank line of the file. */
   private detectFrom(text: string, s: number, e: number): void {
     if (text.slice(s, e).trim() === '') return;

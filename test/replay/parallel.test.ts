@@ -1,6 +1,6 @@
 /**
  * A replay on worker threads (src/replay/parallel.ts) gives what the single-threaded replay
- * gives, line for line: the same counts per minute and route, the same latency
+ * gives, and reading sloprobe's lines from bytes what reading them as text gives, line for line: the same counts per minute and route, the same latency
  * histograms, the same malformed lines with the same file:line. The log is several read
  * chunks long (so lines are cut between chunks and carried), crosses a month boundary, has
  * every route of the shipped configs, repeated requests, lines out of order and late, bad
@@ -16,6 +16,7 @@ import { needsRequestDigest } from '../../src/config/derived.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
 import { mulberry32 } from '../../src/demo/random.js';
+import { SLOPROBE_FORMAT } from '../../src/replay/formats/index.js';
 import { MAX_LINE_BYTES } from '../../src/replay/input.js';
 import { type ReplayResult, replayLogs } from '../../src/replay/replay.js';
 import { configDir } from '../helpers/paths.js';
@@ -117,6 +118,12 @@ for (const name of ['klarna.yaml', 'paywithmybank.yaml']) {
     // paywithmybank counts distinct requests per minute: its repeats count once.
     const deduplicated = one.rollups.some((row) => row.distinct < row.total);
     assert.equal(deduplicated, needsRequestDigest(cfg));
+    // The same format under another name is read as text (parse.ts), never from the bytes
+    // (parse-bytes.ts): both readings give the same result.
+    const asText = summary(
+      await replayLogs(cfg, [a, b], { ...options, format: { ...SLOPROBE_FORMAT, name: 'as-text' } }),
+    );
+    assert.deepEqual({ ...asText, fileFormats: [] }, { ...one, fileFormats: [] }, 'text and bytes');
     for (const threads of [2, 3]) {
       const many = summary(
         await replayLogs(cfg, [a, b], {
