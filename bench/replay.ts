@@ -194,12 +194,14 @@ try {
     // The whole process, worker threads included (getrusage RUSAGE_SELF): CPU seconds per
     // line move much less than wall time when other jobs share the machine.
     const c0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     const result = await replayLogs(cfg, [file], {
       parallel: { threads: THREADS, input: INPUT, formatOptions: {} },
       format: lineFormat(INPUT, {}),
     });
     const t1 = performance.now();
     const c1 = process.cpuUsage(c0);
+    const mainBusyS = performance.eventLoopUtilization(elu0).active / 1000;
     const cpuS = (c1.user + c1.system) / 1e6;
     const s = result.stats;
     const months = monthsOverlapping(s.firstMs, s.lastMs + 1, reportTimeZone(cfg));
@@ -210,6 +212,11 @@ try {
     cpuRates.push(s.lines / cpuS);
     console.log(
       `run ${run}: replay ${((t1 - t0) / 1000).toFixed(2)} s (${cpuS.toFixed(2)} CPU-s), + report of ${months.length} month(s) ${((t2 - t1) / 1000).toFixed(2)} s, ${s.replayed.toLocaleString('en-US')} replayed, ${s.malformed} malformed`,
+    );
+    // Which side waits: the main thread's booking, or the parse workers.
+    const workers = (result.workerBusyMs ?? []).map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ');
+    console.log(
+      `  busy (event loop not idle, preempted time included): main ${mainBusyS.toFixed(2)} s${workers === '' ? '' : `, workers ${workers}`}`,
     );
   }
   console.log(

@@ -94,6 +94,7 @@ export async function replayParallel(
   const started = now();
   let nextProgress = started + 250;
   let failure: unknown;
+  let workerBusyMs: number[] | undefined;
 
   // Results arrive in any order; they are booked in sequence order.
   const pending = new Map<number, BlockResult>();
@@ -281,6 +282,7 @@ export async function replayParallel(
       book.endFile();
       bytesBefore += fileBytes;
     }
+    workerBusyMs = workers.map((w) => w.performance.eventLoopUtilization().active);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -293,6 +295,7 @@ export async function replayParallel(
     timeZone,
     latencySources,
     fileFormats,
+    workerBusyMs,
   };
 }
 

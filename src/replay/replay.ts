@@ -111,6 +111,11 @@ export interface ReplayResult {
   /** Replayed lines per latency source (the format's own name for it). */
   readonly latencySources: ReadonlyMap<string, number>;
   readonly fileFormats: readonly { file: string; format: string }[];
+  /**
+   * Parse workers' busy time (ms their event loop was not idle, preempted time included),
+   * one a worker; absent for a single-threaded replay. bench/replay.ts prints it.
+   */
+  readonly workerBusyMs?: readonly number[];
 }
 
 const PROGRESS_EVERY_LINES = 1 << 16;
