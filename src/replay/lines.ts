@@ -197,8 +197,8 @@ export class LineProcessor {
     this.fileFormats.push({ file: this.file, format: this.format?.name ?? 'unknown' });
   }
 
-  /** The lines of one block (see input.ts). */
-  block(text: string): void {
+  /** The lines of one block (see input.ts); `done` false: more of the block follows. */
+  block(text: string, done = true): void {
     const n = text.length;
     let s = 0;
     if (this.line === 0 && text.charCodeAt(0) === BOM) s = 1;
@@ -210,7 +210,7 @@ export class LineProcessor {
       this.oneLine(text, s, e);
       s = e + 1;
     }
-    this.blockDone();
+    if (done) this.blockDone();
   }
 
   /**

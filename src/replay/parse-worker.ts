@@ -4,13 +4,12 @@
  * and need no shared state, so they run here; booking stays on the main thread, in order.
  */
 
-import { isAscii } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedConfig } from '../config/types.js';
 import { type ColumnData, RecordColumns, transferList } from './columns.js';
 import { type FormatOptions, type InputFormat, type LineFormat, lineFormat } from './formats/index.js';
-import { decodeBlock } from './input.js';
 import { LineProcessor } from './lines.js';
+import { readBlock } from './read-block.js';
 
 export interface WorkerInit {
   readonly cfg: ResolvedConfig;
@@ -96,12 +95,7 @@ parentPort!.on('message', (task: BlockTask) => {
   if (task.columns !== undefined) spare.push(task.columns);
   const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length);
   const head = task.head && Buffer.from(task.head.buffer, task.head.byteOffset, task.head.length);
-  // sloprobe's own lines are read from the bytes when they are all ASCII (the usual case:
-  // the access log escapes nothing else); a BOM or any other text goes through the decoder.
-  if (task.format === 'sloprobe' && isAscii(bytes) && (head === undefined || isAscii(head))) {
-    if (head !== undefined) p.blockBytes(head, false);
-    p.blockBytes(bytes);
-  } else p.block(decodeBlock(head === undefined ? bytes : Buffer.concat([head, bytes])));
+  readBlock(p, bytes, head);
   p.endFormat();
   const result: BlockResult = {
     seq: task.seq,

@@ -19,16 +19,16 @@
  *   as a distinct request, as the live recorder does without a digest: method and path
  *   alone would merge different payments to the same endpoint into one request.
  */
-import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { ResolvedConfig } from '../config/types.js';
 import { monthOf, monthRange, reportTimeZone, type TimeRange } from '../slo/period.js';
 import { configBucketBounds } from '../telemetry/buckets.js';
 import { HOUR_MS } from '../time.js';
 import type { LineFormat } from './formats/common.js';
-import { decodeBlock, decompressed, openLog, readLineBytes } from './input.js';
+import { decompressed, openLog, readLineBytes } from './input.js';
 import { LineProcessor, type MalformedLine } from './lines.js';
 import { type ParallelInput, replayParallel } from './parallel.js';
+import { readBlock } from './read-block.js';
 import type { ReplayRollups } from './rows.js';
 
 export type { MalformedLine };
@@ -164,11 +164,9 @@ export async function replayLogs(
     const reading = readLineBytes(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
       block(bytes, head) {
         const before = p.lines;
-        const b = head === undefined ? bytes : Buffer.concat([head, bytes]);
         // sloprobe's own ASCII lines are read from the bytes, as on worker threads: no
         // decoding, and the logged route's shortcut (lines.ts); other text is decoded.
-        if (p.readsBytes && isAscii(b)) p.blockBytes(b);
-        else p.block(decodeBlock(b));
+        readBlock(p, bytes, head);
         if (!onProgress) return;
         sinceCheck += p.lines - before;
         if (sinceCheck < PROGRESS_EVERY_LINES) return;
