@@ -49,17 +49,49 @@
  *   the byte scanner ~45%, the route lookup (find-my-way, path string, dot and empty checks)
  *   ~25%; the shortcut serves 27 of klarna's 31 routes (not the prefix routes themselves),
  *   a lookup is left only for prefix routes and unmatched paths.
- * - This build, the bench itself, one run each, load 7-12 (two other sessions' test runs):
+ * - The build before (f3f7c1f), the bench itself, one run each, load 7-12 (two other sessions' test runs):
  *   10M lines 123k lines/s, 217k lines per CPU-second (+ report of 5 months: 69k lines/s);
  *   2M lines: sloprobe 100k lines/s / 191k per CPU-second, nginx 38k / 112k, Envoy 68k /
  *   133k: by CPU-second nginx and Envoy are within 2x of sloprobe's format (1.7x, 1.4x),
  *   by wall time under that load nginx was not (2.6x). 1M lines/s is not reached: at 217k
  *   lines per CPU-second, 2 cores give at most ~430k on this machine.
+ * - This build against main's before it (f3f7c1f), one 10M-line
+ *   log (--file), Node 20.20 on a 2-core Xeon VM shared with other sessions:
+ *   - the bench, back to back, load ~5: 1,074k lines/s (median of 3: 719k, 1,074k,
+ *     1,076k) against 720k (median of 2: 720k, 608k), 1.49x; 623k against 442k lines per
+ *     CPU-second (1.41x). At load 4-7 (three more pairs): 859k/539k/429k against
+ *     432k/332k/415k lines/s, 600k-633k against 432k-460k per CPU-second.
+ *   - both builds at once on one pinned core (taskset -c 1, a script on replayLogs, --threads
+ *     2), load 11-14: 527k and 570k against 420k and 410k lines per CPU-second (1.25x, 1.39x);
+ *     2M lines --threads 1: 561k and 538k against 387k and 369k (1.45x).
+ *   - 2M lines, load ~5, the bench back to back: nginx 545k lines/s and 380k per CPU-second
+ *     against 327k and 297k (1.28x by CPU); Envoy 348k and 368k against 483k and 348k (1.06x
+ *     by CPU; the wall times, 5.7-6.5 s against 4.1-8.0 s, are the load's). Five more runs of
+ *     this build in a row: sloprobe 514k/533k, nginx 386k/362k, Envoy 377k/360k lines per
+ *     CPU-second: nginx and Envoy lines cost 1.4x the CPU of sidecar lines, within 2x; by wall
+ *     time the ratio moved from 0.8x to 3x with the share of the cores each run got.
+ *   What made it: blocks move to the workers in the buffer the file was read into and back
+ *   (no copy and no 1 MiB allocation a block on the main thread: those were ~15% of its
+ *   profile and most of its garbage collection); the byte scanner finds each line's end as it
+ *   parses (one indexOf a line less), reads byte classes from a table, the sidecar's times at
+ *   once and the path's query in the same pass; the logged-route proof compares static
+ *   segments in place (a worker's parse + route + classify 0.86x per line); the single-
+ *   threaded replay reads bytes as the workers do; nginx's time in the minute of the line
+ *   before is read from its seconds.
+ *   Where a line's CPU goes now (~1.6 µs, profiles of 2M lines at --threads 2 and CPU time
+ *   of the parts alone on one core): a worker ~0.95 µs (the scanner ~0.52, the logged-route
+ *   proof ~0.18, classifying, columns and the full lookup for prefix routes and unmatched
+ *   paths the rest); the main thread ~0.55 µs (a packed row per active route-minute, ~0.2:
+ *   this log has 1.3 rows for every 2 lines, 108 bytes each, so the rows, not the lines,
+ *   are what grows with the file: peak RSS 287 MB for 2M lines, 877 MB for 10M (the build
+ *   before: 988 MB); bounded by routes x minutes covered, not by lines; the line that counts into the
+ *   route's HDR array, ~0.1, 65% of booking's profile ticks; the file's copy out of the page
+ *   cache ~0.08; messages). Each run prints the
+ *   threads' busy time: the workers are busy ~85% of the wall time, the main thread ~60%.
  * - Not built: booking in the workers (the open-minute de-duplication and the late-line
  *   rule need the lines in file order across blocks: per-worker partial minutes would have
- *   to be merged with that order kept); reading straight into transferable buffers (the
- *   two 1 MiB copies of a block were ~8% of the main thread's profile, and the workers,
- *   not the main thread, are the bottleneck: ~1-4% idle against its ~40%).
+ *   to be merged with that order kept); sparse rows for route-minutes with few lines (most
+ *   of a row is zero buckets here).
  */
 import {
   closeSync,
