@@ -4,14 +4,16 @@
  * histograms, the same malformed lines with the same file:line. The log is several read
  * chunks long (so lines are cut between chunks and carried), crosses a month boundary, has
  * every route of the shipped configs, repeated requests, lines out of order and late, bad
- * lines of every kind, a line too long to hold, non-ASCII text, and a second file that
- * covers the same minutes (another replica: its repeats are not recognised across files).
+ * lines of every kind, a line too long to hold, non-ASCII text, and two more files that
+ * cover the same minutes (other replicas: repeats are not recognised across files), one of
+ * them gzip.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { needsRequestDigest } from '../../src/config/derived.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
@@ -106,8 +108,12 @@ for (const name of ['klarna.yaml', 'paywithmybank.yaml']) {
     writeFileSync(a, generate(cfg, 24_000, 7, 0));
     // Another replica's log of the same hours.
     writeFileSync(b, generate(cfg, 6_000, 8, 60_000));
+    // gzip: its chunks are zlib's, copied to the workers, not moved.
+    const c = join(dir, `${name}-c.log.gz`);
+    writeFileSync(c, gzipSync(generate(cfg, 8_000, 9, 120_000)));
+    const files = [a, b, c];
     const options = { listMalformed: 10_000 };
-    const one = summary(await replayLogs(cfg, [a, b], options));
+    const one = summary(await replayLogs(cfg, files, options));
     // The log has what the test is about: otherwise equality would prove little.
     assert.ok(one.stats.malformed > 100 && one.stats.blank > 50 && one.stats.unmatched > 100);
     assert.ok(one.malformedLines.some((m) => m.problem.startsWith('longer than')));
@@ -121,12 +127,12 @@ for (const name of ['klarna.yaml', 'paywithmybank.yaml']) {
     // The same format under another name is read as text (parse.ts), never from the bytes
     // (parse-bytes.ts): both readings give the same result.
     const asText = summary(
-      await replayLogs(cfg, [a, b], { ...options, format: { ...SLOPROBE_FORMAT, name: 'as-text' } }),
+      await replayLogs(cfg, files, { ...options, format: { ...SLOPROBE_FORMAT, name: 'as-text' } }),
     );
     assert.deepEqual({ ...asText, fileFormats: [] }, { ...one, fileFormats: [] }, 'text and bytes');
     for (const threads of [2, 3]) {
       const many = summary(
-        await replayLogs(cfg, [a, b], {
+        await replayLogs(cfg, files, {
           ...options,
           parallel: { threads, input: 'sloprobe', formatOptions: {} },
         }),
