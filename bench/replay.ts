@@ -55,43 +55,45 @@
  *   133k: by CPU-second nginx and Envoy are within 2x of sloprobe's format (1.7x, 1.4x),
  *   by wall time under that load nginx was not (2.6x). 1M lines/s is not reached: at 217k
  *   lines per CPU-second, 2 cores give at most ~430k on this machine.
- * - This build against main's before it (f3f7c1f), one 10M-line
- *   log (--file), Node 20.20 on a 2-core Xeon VM shared with other sessions:
- *   - the bench, back to back, load ~5: 1,074k lines/s (median of 3: 719k, 1,074k,
- *     1,076k) against 720k (median of 2: 720k, 608k), 1.49x; 623k against 442k lines per
- *     CPU-second (1.41x). At load 4-7 (three more pairs): 859k/539k/429k against
- *     432k/332k/415k lines/s, 600k-633k against 432k-460k per CPU-second.
- *   - both builds at once on one pinned core (taskset -c 1, a script on replayLogs, --threads
- *     2), load 11-14: 527k and 570k against 420k and 410k lines per CPU-second (1.25x, 1.39x);
- *     2M lines --threads 1: 561k and 538k against 387k and 369k (1.45x).
- *   - 2M lines, load ~5, the bench back to back: nginx 545k lines/s and 380k per CPU-second
- *     against 327k and 297k (1.28x by CPU); Envoy 348k and 368k against 483k and 348k (1.06x
- *     by CPU; the wall times, 5.7-6.5 s against 4.1-8.0 s, are the load's). Five more runs of
- *     this build in a row: sloprobe 514k/533k, nginx 386k/362k, Envoy 377k/360k lines per
- *     CPU-second: nginx and Envoy lines cost 1.4x the CPU of sidecar lines, within 2x; by wall
- *     time the ratio moved from 0.8x to 3x with the share of the cores each run got.
- *   What made it: blocks move to the workers in the buffer the file was read into and back
- *   (no copy and no 1 MiB allocation a block on the main thread: those were ~15% of its
- *   profile and most of its garbage collection); the byte scanner finds each line's end as it
- *   parses (one indexOf a line less), reads byte classes from a table, the sidecar's times at
- *   once and the path's query in the same pass; the logged-route proof compares static
- *   segments in place (a worker's parse + route + classify 0.86x per line); the single-
- *   threaded replay reads bytes as the workers do; nginx's time in the minute of the line
- *   before is read from its seconds.
- *   Where a line's CPU goes now (~1.6 µs, profiles of 2M lines at --threads 2 and CPU time
- *   of the parts alone on one core): a worker ~0.95 µs (the scanner ~0.52, the logged-route
- *   proof ~0.18, classifying, columns and the full lookup for prefix routes and unmatched
- *   paths the rest); the main thread ~0.55 µs (a packed row per active route-minute, ~0.2:
- *   this log has 1.3 rows for every 2 lines, 108 bytes each, so the rows, not the lines,
- *   are what grows with the file: peak RSS 287 MB for 2M lines, 877 MB for 10M (the build
- *   before: 988 MB); bounded by routes x minutes covered, not by lines; the line that counts into the
- *   route's HDR array, ~0.1, 65% of booking's profile ticks; the file's copy out of the page
- *   cache ~0.08; messages). Each run prints the
- *   threads' busy time: the workers are busy ~85% of the wall time, the main thread ~60%.
+ * - This build against main's before it (f3f7c1f), Node 20.20 on a 2-core Xeon VM shared
+ *   with other sessions, the bench back to back (A B A B, --runs 2 each), load 3.4-5.6:
+ *   - 10M sidecar lines (one --file): 460k, 1,050k, 1,199k, 1,012k lines/s against 248k,
+ *     886k, 886k, 851k (medians 1.03M against 868k, 1.19x: the build before already used
+ *     1.9 cores when it got them); 625k-705k against 452k-469k lines per CPU-second (1.45x);
+ *     peak RSS of the whole bench (replay + report) 1.0 GB against 1.9 GB.
+ *   - 2M lines: sloprobe 1.05M lines/s, 546k per CPU-second (median of 3); nginx 798k and
+ *     424k; Envoy 484k and 385k (its three runs 763k, 481k, 484k). nginx and Envoy are
+ *     within 2x of sloprobe's format by CPU (1.29x, 1.42x); by wall time nginx is (1.32x),
+ *     Envoy's median is not (2.17x; its best run 1.38x). --threads 1: 810k lines/s and 662k
+ *     per CPU-second against 406k and 391k (1.70x by CPU).
+ *   - Under load 11-14 (earlier in the same session): the bench 352k and 367k lines/s against
+ *     254k and 308k; both builds at once on one pinned core (taskset -c 1, a script on
+ *     replayLogs, --threads 2): 527k and 570k against 420k and 410k lines per CPU-second.
+ *   What made it, each step measured in its commit: blocks move to the workers in the buffer
+ *   the file was read into and back (no copy and no 1 MiB allocation a block on the main
+ *   thread: ~15% of its profile and most of its garbage collection; 1.20x by CPU); the byte
+ *   scanner finds each line's end as it parses (one indexOf a line less), reads byte classes
+ *   from a table, the sidecar's times at once and the path's query in the same pass, and the
+ *   logged-route proof compares static segments in place (a worker's per-line work 0.86x);
+ *   the single-threaded replay reads bytes as the workers do (1.45x at --threads 1); nginx's
+ *   time in the minute of the line before is read from its seconds (nginx 1.27x); closed
+ *   route-minutes keep only their non-zero buckets (peak RSS 0.62x).
+ *   Where a line's CPU goes now (~1.5 µs at 10M lines; profiles of 2M lines at --threads 2,
+ *   and CPU time of the parts alone on one core): a worker ~0.95 µs (the scanner ~0.52, the
+ *   logged-route proof ~0.18; classifying, columns and the full lookup for prefix routes and
+ *   unmatched paths the rest); the main thread ~0.5 µs (a packed row per active route-minute:
+ *   this log has 1.3 rows for every 2 lines; the line that counts into the route's HDR
+ *   array, ~0.1, 65% of booking's profile ticks; the file's copy out of the page cache ~0.08;
+ *   messages). Each run prints the threads' busy time: at 10M the workers are busy ~90% of
+ *   the wall time, the main thread ~55%: the workers are the side that waits less.
+ *   Memory: the rows, not the lines, grow with the file (bounded by routes x minutes the log
+ *   covers): replay alone (replayLogs, no report) peaks at 222 MB for 2M lines and 539 MB
+ *   for 10M, 5 months of 31 routes at one line every 1.3 s (the build before: 988 MB for 10M;
+ *   this branch with dense rows: 287 and 878 MB).
  * - Not built: booking in the workers (the open-minute de-duplication and the late-line
  *   rule need the lines in file order across blocks: per-worker partial minutes would have
- *   to be merged with that order kept); sparse rows for route-minutes with few lines (most
- *   of a row is zero buckets here).
+ *   to be merged with that order kept); handing closed months to the report as they close,
+ *   which would make memory independent of the span a log covers.
  */
 import {
   closeSync,
