@@ -49,17 +49,51 @@
  *   the byte scanner ~45%, the route lookup (find-my-way, path string, dot and empty checks)
  *   ~25%; the shortcut serves 27 of klarna's 31 routes (not the prefix routes themselves),
  *   a lookup is left only for prefix routes and unmatched paths.
- * - This build, the bench itself, one run each, load 7-12 (two other sessions' test runs):
+ * - The build before (f3f7c1f), the bench itself, one run each, load 7-12 (two other sessions' test runs):
  *   10M lines 123k lines/s, 217k lines per CPU-second (+ report of 5 months: 69k lines/s);
  *   2M lines: sloprobe 100k lines/s / 191k per CPU-second, nginx 38k / 112k, Envoy 68k /
  *   133k: by CPU-second nginx and Envoy are within 2x of sloprobe's format (1.7x, 1.4x),
  *   by wall time under that load nginx was not (2.6x). 1M lines/s is not reached: at 217k
  *   lines per CPU-second, 2 cores give at most ~430k on this machine.
+ * - This build against main's before it (f3f7c1f), Node 20.20 on a 2-core Xeon VM shared
+ *   with other sessions, the bench back to back (A B A B, --runs 2 each), load 3.4-5.6:
+ *   - 10M sidecar lines (one --file): 460k, 1,050k, 1,199k, 1,012k lines/s against 248k,
+ *     886k, 886k, 851k (medians 1.03M against 868k, 1.19x: the build before already used
+ *     1.9 cores when it got them); 625k-705k against 452k-469k lines per CPU-second (1.45x);
+ *     peak RSS of the whole bench (replay + report) 1.0 GB against 1.9 GB.
+ *   - 2M lines: sloprobe 1.05M lines/s, 546k per CPU-second (median of 3); nginx 798k and
+ *     424k; Envoy 484k and 385k (its three runs 763k, 481k, 484k). nginx and Envoy are
+ *     within 2x of sloprobe's format by CPU (1.29x, 1.42x); by wall time nginx is (1.32x),
+ *     Envoy's median is not (2.17x; its best run 1.38x). --threads 1: 810k lines/s and 662k
+ *     per CPU-second against 406k and 391k (1.70x by CPU).
+ *   - Under load 11-14 (earlier in the same session): the bench 352k and 367k lines/s against
+ *     254k and 308k; both builds at once on one pinned core (taskset -c 1, a script on
+ *     replayLogs, --threads 2): 527k and 570k against 420k and 410k lines per CPU-second.
+ *   What made it, each step measured in its commit: blocks move to the workers in the buffer
+ *   the file was read into and back (no copy and no 1 MiB allocation a block on the main
+ *   thread: ~15% of its profile and most of its garbage collection; 1.20x by CPU); the byte
+ *   scanner finds each line's end as it parses (one indexOf a line less), reads byte classes
+ *   from a table, the sidecar's times at once and the path's query in the same pass, and the
+ *   logged-route proof compares static segments in place (a worker's per-line work 0.86x);
+ *   the single-threaded replay reads bytes as the workers do (1.45x at --threads 1); nginx's
+ *   time in the minute of the line before is read from its seconds (nginx 1.27x); closed
+ *   route-minutes keep only their non-zero buckets (peak RSS 0.62x).
+ *   Where a line's CPU goes now (~1.5 µs at 10M lines; profiles of 2M lines at --threads 2,
+ *   and CPU time of the parts alone on one core): a worker ~0.95 µs (the scanner ~0.52, the
+ *   logged-route proof ~0.18; classifying, columns and the full lookup for prefix routes and
+ *   unmatched paths the rest); the main thread ~0.5 µs (a packed row per active route-minute:
+ *   this log has 1.3 rows for every 2 lines; the line that counts into the route's HDR
+ *   array, ~0.1, 65% of booking's profile ticks; the file's copy out of the page cache ~0.08;
+ *   messages). Each run prints the threads' busy time: at 10M the workers are busy ~90% of
+ *   the wall time, the main thread ~55%: the workers are the side that waits less.
+ *   Memory: the rows, not the lines, grow with the file (bounded by routes x minutes the log
+ *   covers): replay alone (replayLogs, no report) peaks at 222 MB for 2M lines and 539 MB
+ *   for 10M, 5 months of 31 routes at one line every 1.3 s (the build before: 988 MB for 10M;
+ *   this branch with dense rows: 287 and 878 MB).
  * - Not built: booking in the workers (the open-minute de-duplication and the late-line
  *   rule need the lines in file order across blocks: per-worker partial minutes would have
- *   to be merged with that order kept); reading straight into transferable buffers (the
- *   two 1 MiB copies of a block were ~8% of the main thread's profile, and the workers,
- *   not the main thread, are the bottleneck: ~1-4% idle against its ~40%).
+ *   to be merged with that order kept); handing closed months to the report as they close,
+ *   which would make memory independent of the span a log covers.
  */
 import {
   closeSync,
@@ -194,12 +228,14 @@ try {
     // The whole process, worker threads included (getrusage RUSAGE_SELF): CPU seconds per
     // line move much less than wall time when other jobs share the machine.
     const c0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     const result = await replayLogs(cfg, [file], {
       parallel: { threads: THREADS, input: INPUT, formatOptions: {} },
       format: lineFormat(INPUT, {}),
     });
     const t1 = performance.now();
     const c1 = process.cpuUsage(c0);
+    const mainBusyS = performance.eventLoopUtilization(elu0).active / 1000;
     const cpuS = (c1.user + c1.system) / 1e6;
     const s = result.stats;
     const months = monthsOverlapping(s.firstMs, s.lastMs + 1, reportTimeZone(cfg));
@@ -210,6 +246,11 @@ try {
     cpuRates.push(s.lines / cpuS);
     console.log(
       `run ${run}: replay ${((t1 - t0) / 1000).toFixed(2)} s (${cpuS.toFixed(2)} CPU-s), + report of ${months.length} month(s) ${((t2 - t1) / 1000).toFixed(2)} s, ${s.replayed.toLocaleString('en-US')} replayed, ${s.malformed} malformed`,
+    );
+    // Which side waits: the main thread's booking, or the parse workers.
+    const workers = (result.workerBusyMs ?? []).map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ');
+    console.log(
+      `  busy (event loop not idle, preempted time included): main ${mainBusyS.toFixed(2)} s${workers === '' ? '' : `, workers ${workers}`}`,
     );
   }
   console.log(

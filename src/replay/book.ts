@@ -22,7 +22,7 @@ import { clampMicros, HDR_COUNTS_LENGTH, hdrIndex } from '../telemetry/hdr-layou
 import { C_TOTAL, COUNTERS, countRequest } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
 import type { MethodMinutes } from './method-minutes.js';
-import { HEAD, mergeRows, PackedRows, ReplayRollups } from './rows.js';
+import { mergeRows, PackedRows, ReplayRollups } from './rows.js';
 
 /** Minutes kept open behind the newest line of the current file. */
 export const OPEN_MINUTES = 16;
@@ -50,6 +50,9 @@ export class ReplayBook {
   readonly routeNames: readonly string[];
   readonly bucketCount: number;
   private readonly rows: PackedRows;
+  /** One late line's row, before it is packed. */
+  private readonly lateCounters = new Float64Array(COUNTERS);
+  private readonly lateBuckets: Uint32Array;
   private readonly open: OpenMinute[];
   private openFrom = -1;
   private readonly rangeOf: RangeOf;
@@ -67,7 +70,8 @@ export class ReplayBook {
     this.routeNames = routeNames;
     this.methods = methods === undefined || methods.empty ? undefined : methods;
     this.bucketCount = bucketCount;
-    this.rows = new PackedRows(HEAD + COUNTERS + bucketCount);
+    this.rows = new PackedRows(bucketCount);
+    this.lateBuckets = new Uint32Array(bucketCount);
     this.rangeOf = rangeOf;
     this.open = [];
     for (let i = 0; i < OPEN_MINUTES; i++) this.open.push(new OpenMinute(routeNames.length, bucketCount));
@@ -154,15 +158,11 @@ export class ReplayBook {
     slow: boolean,
     error: boolean,
   ): void {
-    const row = this.rows.add();
-    const d = this.rows.data(row);
-    const at = this.rows.offset(row);
-    d[at] = minute;
-    d[at + 1] = route;
-    const o = at + HEAD;
     // Too late to recognise a repeat: counted as a first copy.
-    countRequest(d, o, outcome, slow, error, true);
-    if (bucket >= 0) d[o + COUNTERS + bucket] = 1;
+    const c = this.lateCounters;
+    countRequest(c, 0, outcome, slow, error, true);
+    if (bucket >= 0) this.lateBuckets[bucket] = 1;
+    this.rows.add(minute, route, c, 0, this.lateBuckets, 0, true);
     this.noteOrder(minute, route);
   }
 
@@ -181,30 +181,7 @@ export class ReplayBook {
     const touched = acc.touched.subarray(0, acc.touchedCount).sort();
     const bc = this.bucketCount;
     for (const route of touched) {
-      const row = this.rows.add();
-      const d = this.rows.data(row);
-      const at = this.rows.offset(row);
-      d[at] = minute;
-      d[at + 1] = route;
-      // Element loops, not set(subarray()) and fill(): two subarray views a row were most
-      // of closeSlot's cost (a row per line when every line of a minute hits another route).
-      const c = acc.counters;
-      const cb = route * COUNTERS;
-      const co = at + HEAD;
-      for (let k = 0; k < COUNTERS; k++) {
-        d[co + k] = c[cb + k]!;
-        c[cb + k] = 0;
-      }
-      const b = acc.buckets;
-      const bb = route * bc;
-      const bo = co + COUNTERS;
-      for (let k = 0; k < bc; k++) {
-        const v = b[bb + k]!;
-        if (v !== 0) {
-          d[bo + k] = v;
-          b[bb + k] = 0;
-        }
-      }
+      this.rows.add(minute, route, acc.counters, route * COUNTERS, acc.buckets, route * bc, true);
       acc.digests[route]?.clear();
       this.noteOrder(minute, route);
     }

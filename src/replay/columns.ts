@@ -79,10 +79,12 @@ export class RecordColumns implements BookSink {
     return d;
   }
 
-  /** The columns so far, handed over; a fresh set starts. */
-  take(capacity: number): ColumnData {
+  /** The columns so far, handed over; `next` (emptied) or a fresh set takes their place. */
+  take(capacity: number, next?: ColumnData): ColumnData {
     const d = this.data;
-    this.data = RecordColumns.alloc(capacity);
+    if (next === undefined) next = RecordColumns.alloc(capacity);
+    else next.count = 0;
+    this.data = next;
     return d;
   }
 }

@@ -17,7 +17,7 @@ import { MAX_LINE_BYTES } from './input.js';
 import { LoggedRoutes } from './logged-route.js';
 import { MethodMinutes } from './method-minutes.js';
 import { type LogRecord, newRecord } from './parse.js';
-import { ByteSpans, fastParseBytes } from './parse-bytes.js';
+import { ByteSpans, fastParseLine } from './parse-bytes.js';
 
 export interface MalformedLine {
   /** The file as given (`-` is shown as `<stdin>`). */
@@ -184,6 +184,11 @@ export class LineProcessor {
     }
   }
 
+  /** Whether blocks may go to blockBytes (sloprobe's own format, known for this file). */
+  get readsBytes(): boolean {
+    return !this.detecting && this.format?.name === 'sloprobe';
+  }
+
   /** auto: the format from the first non-blank line of the file. */
   private detectFrom(text: string, s: number, e: number): void {
     if (text.slice(s, e).trim() === '') return;
@@ -192,8 +197,8 @@ export class LineProcessor {
     this.fileFormats.push({ file: this.file, format: this.format?.name ?? 'unknown' });
   }
 
-  /** The lines of one block (see input.ts). */
-  block(text: string): void {
+  /** The lines of one block (see input.ts); `done` false: more of the block follows. */
+  block(text: string, done = true): void {
     const n = text.length;
     let s = 0;
     if (this.line === 0 && text.charCodeAt(0) === BOM) s = 1;
@@ -205,25 +210,26 @@ export class LineProcessor {
       this.oneLine(text, s, e);
       s = e + 1;
     }
-    this.blockDone();
+    if (done) this.blockDone();
   }
 
   /**
    * The lines of one ASCII block of sloprobe's own format, read from bytes
    * (parse-bytes.ts); a line the byte scanner does not take is decoded and read as text.
+   * `done` false: more lines of the same block follow (a carried line, input.ts).
    */
-  blockBytes(b: Buffer): void {
+  blockBytes(b: Buffer, done = true): void {
     const n = b.length;
     const rec = this.rec;
     const sp = this.spans;
     const logged = this.logged.usable ? this.logged : undefined;
     let s = 0;
     while (s < n) {
-      let e = b.indexOf(10, s);
-      if (e < 0) e = n;
       this.line++;
       this.lines++;
-      if (e - s <= MAX_LINE_BYTES && fastParseBytes(b, s, e, rec, sp) === 1) {
+      // The scanner finds the line's end as it parses (-1: not a line it takes).
+      let e = fastParseLine(b, s, n, rec, sp);
+      if (e >= 0 && e - s <= MAX_LINE_BYTES) {
         rec.source = rec.latencyMs >= 0 ? 0 : -1;
         // The path string is only built for the lookup: a proven logged route needs none.
         let route = -1;
@@ -232,11 +238,13 @@ export class LineProcessor {
         if (route < 0) rec.path = b.toString('latin1', sp.pathFrom, sp.pathTo);
         this.parsed(rec, route);
       } else {
+        if (e < 0) e = b.indexOf(10, s);
+        if (e < 0) e = n;
         this.oneLine(b.toString('latin1', s, e), 0, e - s);
       }
       s = e + 1;
     }
-    this.blockDone();
+    if (done) this.blockDone();
   }
 
   overlong(): void {

@@ -5,9 +5,11 @@
  * book sees the same calls in the same order as a single-threaded replay, so the counts,
  * digests' de-duplication and out-of-order handling are the same; only the work moves.
  *
- * Blocks go to the workers as bytes, copied once into an ArrayBuffer that is transferred:
- * decoding, counting lines and serialising a 1 MiB string all stay off the main thread,
- * whose booking is the one part that cannot be split.
+ * Blocks go to the workers as bytes, in the buffer a file was read into, transferred
+ * without a copy and sent back for the next read (input.ts ChunkPool); the columns a
+ * worker fills go back to it the same way once booked. Decoding, counting lines and
+ * parsing all stay off the main thread, whose booking is the one part that cannot be split.
+ * gzip and stdin chunks are not the reader's own: those blocks are copied once.
  *
  * At most WINDOW blocks (about 1 MiB each) per worker are in flight: reading waits for
  * booking, so memory does not grow with the file.
@@ -19,9 +21,17 @@ import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
 import { BucketLayout, configBucketBounds } from '../telemetry/buckets.js';
 import { HOUR_MS } from '../time.js';
 import { ReplayBook } from './book.js';
-import { RecordColumns, replayColumns } from './columns.js';
+import { type ColumnData, RecordColumns, replayColumns, transferList } from './columns.js';
 import { detectFormat, type FormatOptions, type InputFormat } from './formats/index.js';
-import { decodeBlock, decompressed, MAX_LINE_BYTES, openLog, readLineBytes } from './input.js';
+import {
+  ChunkPool,
+  decodeBlock,
+  decompressed,
+  MAX_LINE_BYTES,
+  openLog,
+  pooledFile,
+  readLineBytes,
+} from './input.js';
 import { bookRouteNames, type MalformedLine } from './lines.js';
 import { MethodMinutes } from './method-minutes.js';
 import type { BlockResult, BlockTask, WorkerInit } from './parse-worker.js';
@@ -70,6 +80,9 @@ export async function replayParallel(
     { length: par.threads },
     () => new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: init }),
   );
+  const pool = new ChunkPool((WINDOW + 1) * par.threads + 2);
+  // Booked columns, per worker, to go back with its next block.
+  const spare: ColumnData[][] = workers.map(() => []);
   const stats = { lines: 0, replayed: 0, malformed: 0, blank: 0, outsideRange: 0, unmatched: 0 };
   let firstMs = Number.NaN;
   let lastMs = Number.NaN;
@@ -81,6 +94,7 @@ export async function replayParallel(
   const started = now();
   let nextProgress = started + 250;
   let failure: unknown;
+  let workerBusyMs: number[] | undefined;
 
   // Results arrive in any order; they are booked in sequence order.
   const pending = new Map<number, BlockResult>();
@@ -94,13 +108,15 @@ export async function replayParallel(
     pending.set(r.seq, r);
     for (let next = pending.get(nextSeq); next !== undefined; next = pending.get(nextSeq)) {
       pending.delete(nextSeq);
-      const where = fileOfSeq[nextSeq]!;
-      fileOfSeq[nextSeq] = undefined as never;
-      nextSeq++;
+      const seq = nextSeq++;
+      const where = fileOfSeq[seq]!;
+      fileOfSeq[seq] = undefined as never;
       if (where.first) bookedFileLine = 0;
       const lineBase = bookedFileLine;
       bookedFileLine += next.lines;
       replayColumns(next.columns, book);
+      if (next.bytes !== undefined) pool.give(next.bytes);
+      if (next.columns.time.length > 0) spare[seq % workers.length]!.push(next.columns);
       stats.lines += next.lines;
       stats.replayed += next.columns.count;
       stats.malformed += next.malformed;
@@ -177,9 +193,9 @@ export async function replayParallel(
           latencySources: [],
         });
       };
-      const send = (bytes: Buffer) => {
+      const send = (bytes: Buffer, head: Buffer | undefined) => {
         if (format === undefined && !unknown) {
-          const firstLine = firstNonBlank(bytes);
+          const firstLine = firstNonBlank(head === undefined ? bytes : Buffer.concat([head, bytes]));
           if (firstLine !== undefined) {
             format = detectFormat(firstLine, par.formatOptions);
             unknown = format === undefined;
@@ -188,7 +204,7 @@ export async function replayParallel(
         } else if (first && format !== undefined) fileFormats.push({ file: shown, format });
         if (format === undefined) {
           // Not a format replay knows (or blank so far): every line says so, as single-threaded.
-          const text = decodeBlock(bytes);
+          const text = decodeBlock(head === undefined ? bytes : Buffer.concat([head, bytes]));
           const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
           const bad: { line: number; problem: string }[] = [];
           let blank = 0;
@@ -203,17 +219,36 @@ export async function replayParallel(
         const seq = sent++;
         fileOfSeq[seq] = { file: shown, first: firstSeq };
         firstSeq = false;
-        // One copy into a buffer of its own, which is then moved (not cloned) to the worker.
-        const copy = new Uint8Array(bytes.length);
-        copy.set(bytes);
-        const task: BlockTask = { seq, bytes: copy, first, format: format! };
+        const w = seq % workers.length;
+        const back = spare[w]!.pop();
+        const transfer: ArrayBuffer[] = back === undefined ? [] : transferList(back);
+        let body: Uint8Array;
+        if (pool.owns(bytes.buffer)) {
+          body = bytes;
+          transfer.push(bytes.buffer);
+        } else {
+          // One copy into a buffer of its own, which is then moved (not cloned) to the worker.
+          body = new Uint8Array(bytes.length);
+          body.set(bytes);
+          transfer.push(body.buffer as ArrayBuffer);
+        }
+        const task: BlockTask = {
+          seq,
+          bytes: body,
+          // A small copy of its own: `head` may be a slice of Buffer's shared pool.
+          head: head === undefined ? undefined : Uint8Array.from(head),
+          first,
+          format: format!,
+          columns: back,
+        };
         first = false;
-        workers[seq % workers.length]!.postMessage(task, [copy.buffer]);
+        workers[w]!.postMessage(task, transfer);
       };
       try {
-        await readLineBytes(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
-          block(bytes) {
-            send(bytes);
+        const source = name === '-' ? openLog(name, options.stdin ?? process.stdin) : pooledFile(name, pool);
+        await readLineBytes(decompressed(counted(source)), {
+          block(bytes, head) {
+            send(bytes, head);
             const t = now();
             if (options.onProgress && t >= nextProgress) {
               nextProgress = t + 250;
@@ -247,6 +282,7 @@ export async function replayParallel(
       book.endFile();
       bytesBefore += fileBytes;
     }
+    workerBusyMs = workers.map((w) => w.performance.eventLoopUtilization().active);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -259,6 +295,7 @@ export async function replayParallel(
     timeZone,
     latencySources,
     fileFormats,
+    workerBusyMs,
   };
 }
 

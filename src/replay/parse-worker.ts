@@ -4,13 +4,12 @@
  * and need no shared state, so they run here; booking stays on the main thread, in order.
  */
 
-import { isAscii } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedConfig } from '../config/types.js';
-import { RecordColumns, transferList } from './columns.js';
+import { type ColumnData, RecordColumns, transferList } from './columns.js';
 import { type FormatOptions, type InputFormat, type LineFormat, lineFormat } from './formats/index.js';
-import { decodeBlock } from './input.js';
 import { LineProcessor } from './lines.js';
+import { readBlock } from './read-block.js';
 
 export interface WorkerInit {
   readonly cfg: ResolvedConfig;
@@ -23,16 +22,22 @@ export interface WorkerInit {
 
 export interface BlockTask {
   readonly seq: number;
-  /** Whole lines, undecoded (the buffer is transferred). */
+  /** Whole lines, undecoded (the buffer is transferred, and sent back with the result). */
   readonly bytes: Uint8Array;
+  /** A line that comes before `bytes` (input.ts ByteLineSink), or undefined. */
+  readonly head: Uint8Array | undefined;
   /** The file's first block (a BOM is skipped only there). */
   readonly first: boolean;
   readonly format: Exclude<InputFormat, 'auto'>;
+  /** Columns of an earlier block, booked: filled again instead of allocated. */
+  readonly columns: ColumnData | undefined;
 }
 
 export interface BlockResult {
   readonly seq: number;
-  readonly columns: import('./columns.js').ColumnData;
+  readonly columns: ColumnData;
+  /** The task's buffer, back for the next read (input.ts ChunkPool); undefined for local results. */
+  readonly bytes?: ArrayBuffer;
   readonly lines: number;
   readonly blank: number;
   readonly malformed: number;
@@ -47,6 +52,7 @@ export interface BlockResult {
 
 const init = workerData as WorkerInit;
 const columns = new RecordColumns(8192);
+const spare: ColumnData[] = [];
 const formats = new Map<string, LineFormat>();
 let current = '';
 const processors = new Map<string, LineProcessor>();
@@ -86,15 +92,14 @@ parentPort!.on('message', (task: BlockTask) => {
   p.malformedLines.length = 0;
   const base = task.first ? 0 : 1;
   p.line = base;
+  if (task.columns !== undefined) spare.push(task.columns);
   const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length);
-  // sloprobe's own lines are read from the bytes when they are all ASCII (the usual case:
-  // the access log escapes nothing else); a BOM or any other text goes through the decoder.
-  if (task.format === 'sloprobe' && isAscii(bytes)) p.blockBytes(bytes);
-  else p.block(decodeBlock(bytes));
+  const head = task.head && Buffer.from(task.head.buffer, task.head.byteOffset, task.head.length);
+  readBlock(p, bytes, head);
   p.endFormat();
   const result: BlockResult = {
     seq: task.seq,
-    columns: columns.take(8192),
+    columns: columns.take(8192, spare.pop()),
     lines: p.lines,
     blank: p.blank,
     malformed: p.malformed,
@@ -104,7 +109,8 @@ parentPort!.on('message', (task: BlockTask) => {
     lastMs: p.lastMs,
     malformedLines: p.malformedLines.map((m) => ({ line: m.line - base, problem: m.problem })),
     latencySources: [...p.latencySources],
+    bytes: task.bytes.buffer as ArrayBuffer,
   };
   p.latencySources.clear();
-  parentPort!.postMessage(result, transferList(result.columns));
+  parentPort!.postMessage(result, [...transferList(result.columns), result.bytes!]);
 });

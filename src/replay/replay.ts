@@ -25,9 +25,10 @@ import { monthOf, monthRange, reportTimeZone, type TimeRange } from '../slo/peri
 import { configBucketBounds } from '../telemetry/buckets.js';
 import { HOUR_MS } from '../time.js';
 import type { LineFormat } from './formats/common.js';
-import { decompressed, openLog, readLines } from './input.js';
+import { decompressed, openLog, readLineBytes } from './input.js';
 import { LineProcessor, type MalformedLine } from './lines.js';
 import { type ParallelInput, replayParallel } from './parallel.js';
+import { readBlock } from './read-block.js';
 import type { ReplayRollups } from './rows.js';
 
 export type { MalformedLine };
@@ -110,6 +111,11 @@ export interface ReplayResult {
   /** Replayed lines per latency source (the format's own name for it). */
   readonly latencySources: ReadonlyMap<string, number>;
   readonly fileFormats: readonly { file: string; format: string }[];
+  /**
+   * Parse workers' busy time (ms their event loop was not idle, preempted time included),
+   * one a worker; absent for a single-threaded replay. bench/replay.ts prints it.
+   */
+  readonly workerBusyMs?: readonly number[];
 }
 
 const PROGRESS_EVERY_LINES = 1 << 16;
@@ -155,10 +161,12 @@ export async function replayLogs(
         yield chunk;
       }
     }
-    const reading = readLines(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
-      block(text) {
+    const reading = readLineBytes(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
+      block(bytes, head) {
         const before = p.lines;
-        p.block(text);
+        // sloprobe's own ASCII lines are read from the bytes, as on worker threads: no
+        // decoding, and the logged route's shortcut (lines.ts); other text is decoded.
+        readBlock(p, bytes, head);
         if (!onProgress) return;
         sinceCheck += p.lines - before;
         if (sinceCheck < PROGRESS_EVERY_LINES) return;

@@ -5,33 +5,96 @@
 import { COUNTERS, type MinuteRollup, rollupFromRow } from '../telemetry/rollup.js';
 import type { MethodMinuteRows } from './method-minutes.js';
 
-// Row layout: minute, route, then the counters (telemetry/rollup.ts order), then the buckets.
+// Row layout: minute, route, then the counters (telemetry/rollup.ts order), then how many
+// buckets are not zero and, for each, its index and count.
 export const HEAD = 2;
 
-/** Rows per chunk: growing never copies what is stored. */
-const CHUNK_SHIFT = 12;
-const CHUNK_ROWS = 1 << CHUNK_SHIFT;
+/** Words per chunk: growing never copies what is stored; a row never spans two chunks. */
+const CHUNK_SHIFT = 16;
+const CHUNK_WORDS = 1 << CHUNK_SHIFT;
+const POS_SHIFT = 12;
+const POS_ROWS = 1 << POS_SHIFT;
 
+/**
+ * Closed route-minutes, packed. Buckets are stored sparse: in a log where a route-minute
+ * holds a line or two (bench/replay.ts's), the 18 dense bucket counts were two thirds of a
+ * row's 108 bytes, and the rows, not the lines, are what a long replay's memory grows with.
+ */
 export class PackedRows {
   readonly chunks: Uint32Array[] = [];
+  /** Per row: chunk << CHUNK_SHIFT | offset. */
+  private readonly pos: Uint32Array[] = [];
+  private used = CHUNK_WORDS;
   count = 0;
-  constructor(readonly width: number) {}
-  /** Index of a new zeroed row. */
-  add(): number {
-    if ((this.count & (CHUNK_ROWS - 1)) === 0) this.chunks.push(new Uint32Array(this.width * CHUNK_ROWS));
-    return this.count++;
+  constructor(readonly bucketCount: number) {}
+
+  /**
+   * Appends a row: counters c[cAt, cAt + COUNTERS) and buckets b[bAt, bAt + bucketCount),
+   * which are zeroed as they are read when `clear`.
+   */
+  add(
+    minute: number,
+    route: number,
+    c: ArrayLike<number> & { [i: number]: number },
+    cAt: number,
+    b: ArrayLike<number> & { [i: number]: number },
+    bAt: number,
+    clear: boolean,
+  ): number {
+    const bc = this.bucketCount;
+    if (this.used + HEAD + COUNTERS + 1 + 2 * bc > CHUNK_WORDS) {
+      this.chunks.push(new Uint32Array(CHUNK_WORDS));
+      this.used = 0;
+    }
+    const chunk = this.chunks.length - 1;
+    const d = this.chunks[chunk]!;
+    const at = this.used;
+    d[at] = minute;
+    d[at + 1] = route;
+    const co = at + HEAD;
+    for (let k = 0; k < COUNTERS; k++) {
+      d[co + k] = c[cAt + k]!;
+      if (clear) c[cAt + k] = 0;
+    }
+    const nAt = co + COUNTERS;
+    let w = nAt + 1;
+    for (let k = 0; k < bc; k++) {
+      const v = b[bAt + k]!;
+      if (v !== 0) {
+        d[w] = k;
+        d[w + 1] = v;
+        w += 2;
+        if (clear) b[bAt + k] = 0;
+      }
+    }
+    d[nAt] = (w - nAt - 1) >>> 1;
+    this.used = w;
+    const row = this.count++;
+    if ((row & (POS_ROWS - 1)) === 0) this.pos.push(new Uint32Array(POS_ROWS));
+    this.pos[row >>> POS_SHIFT]![row & (POS_ROWS - 1)] = ((chunk << CHUNK_SHIFT) | at) >>> 0;
+    return row;
+  }
+  private at(row: number): number {
+    return this.pos[row >>> POS_SHIFT]![row & (POS_ROWS - 1)]!;
   }
   data(row: number): Uint32Array {
-    return this.chunks[row >>> CHUNK_SHIFT]!;
+    return this.chunks[this.at(row) >>> CHUNK_SHIFT]!;
   }
   offset(row: number): number {
-    return (row & (CHUNK_ROWS - 1)) * this.width;
+    return this.at(row) & (CHUNK_WORDS - 1);
   }
   minute(row: number): number {
     return this.data(row)[this.offset(row)]!;
   }
   route(row: number): number {
     return this.data(row)[this.offset(row) + 1]!;
+  }
+  /** The row's buckets, dense, added into out[from, from + bucketCount). */
+  addBuckets(row: number, out: { [i: number]: number }, from: number): void {
+    const d = this.data(row);
+    const nAt = this.offset(row) + HEAD + COUNTERS;
+    const end = nAt + 1 + 2 * d[nAt]!;
+    for (let w = nAt + 1; w < end; w += 2) out[from + d[w]!]! += d[w + 1]!;
   }
 }
 
@@ -41,28 +104,24 @@ export function mergeRows(rows: PackedRows, sorted: boolean): PackedRows {
   const order = new Uint32Array(rows.count);
   for (let i = 0; i < order.length; i++) order[i] = i;
   order.sort((a, b) => rows.minute(a) - rows.minute(b) || rows.route(a) - rows.route(b) || a - b);
-  const out = new PackedRows(rows.width);
-  const w = rows.width;
-  let prev = -1;
-  for (const i of order) {
-    const src = rows.data(i);
-    const from = rows.offset(i);
-    if (prev >= 0 && rows.minute(i) === out.minute(prev) && rows.route(i) === out.route(prev)) {
-      const d = out.data(prev);
-      const at = out.offset(prev);
-      for (let k = HEAD; k < w; k++) d[at + k]! += src[from + k]!;
-      continue;
+  const out = new PackedRows(rows.bucketCount);
+  const counters = new Float64Array(COUNTERS);
+  const buckets = new Uint32Array(rows.bucketCount);
+  for (let k = 0; k < order.length; ) {
+    const first = order[k]!;
+    const minute = rows.minute(first);
+    const route = rows.route(first);
+    // Every row of this (minute, route), summed.
+    for (; k < order.length; k++) {
+      const i = order[k]!;
+      if (rows.minute(i) !== minute || rows.route(i) !== route) break;
+      const d = rows.data(i);
+      const co = rows.offset(i) + HEAD;
+      for (let c = 0; c < COUNTERS; c++) counters[c]! += d[co + c]!;
+      rows.addBuckets(i, buckets, 0);
     }
-    prev = out.add();
-    out.data(prev).set(src.subarray(from, from + w), out.offset(prev));
+    out.add(minute, route, counters, 0, buckets, 0, true);
   }
-  return out;
-}
-
-/** A plain array copy: Array.from over a typed array goes through the iterator, ~1 µs a row. */
-function toArray(d: Uint32Array, from: number, n: number): number[] {
-  const out = new Array<number>(n);
-  for (let k = 0; k < n; k++) out[k] = d[from + k]!;
   return out;
 }
 
@@ -108,9 +167,9 @@ export class ReplayRollups {
       const d = rows.data(i);
       const at = rows.offset(i);
       const o = at + HEAD;
-      out.push(
-        rollupFromRow(d[at]!, this.routeNames[d[at + 1]!]!, d, o, toArray(d, o + COUNTERS, this.bucketCount)),
-      );
+      const buckets = new Array<number>(this.bucketCount).fill(0);
+      rows.addBuckets(i, buckets, 0);
+      out.push(rollupFromRow(d[at]!, this.routeNames[d[at + 1]!]!, d, o, buckets));
     }
     return out;
   }

@@ -121,6 +121,10 @@ const MONTHS: Record<string, number> = {
 
 let lastClfKey = '';
 let lastClfMs = 0;
+/** The last full-form time's minute (`10/Oct/2000:13:55`), zone (` -0700`) and zone option. */
+let lastClfHead = '';
+let lastClfTail = '';
+let lastClfZone = '';
 
 /**
  * Common Log Format time, `10/Oct/2000:13:55:36 -0700` (nginx `$time_local`), with an
@@ -128,6 +132,23 @@ let lastClfMs = 0;
  * host's local time without one, read in `zone`. NaN when it is not that form.
  */
 export function clfTime(t: string, zone: string): number {
+  // nginx's `$time_local` form, `10/Oct/2000:13:55:36 -0700`, in the minute of the line
+  // before: only the seconds are read. The minute and zone were checked by the full path
+  // below, so the same string is what it would accept. The regex, the Numbers and the
+  // cache key built per line were ~20% of a worker's time on nginx lines.
+  if (
+    t.length === 26 &&
+    zone === lastClfZone &&
+    lastClfHead !== '' &&
+    t.startsWith(lastClfHead) &&
+    t.endsWith(lastClfTail) &&
+    t.charCodeAt(17) === 58 &&
+    t.charCodeAt(20) === 32
+  ) {
+    const tens = t.charCodeAt(18) - 48;
+    const ones = t.charCodeAt(19) - 48;
+    if (tens >= 0 && tens <= 5 && ones >= 0 && ones <= 9) return lastClfMs + (tens * 10 + ones) * 1000;
+  }
   const m =
     /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: ([+-])(\d{2})(\d{2}))?$/.exec(
       t,
@@ -157,6 +178,11 @@ export function clfTime(t: string, zone: string): number {
     lastClfKey = key;
     lastClfMs = minuteMs;
   }
+  if (t.length === 26 && m[7] === undefined && m[8] !== undefined) {
+    lastClfHead = t.slice(0, 17);
+    lastClfTail = t.slice(20);
+    lastClfZone = zone;
+  } else lastClfHead = '';
   return minuteMs + Math.min(second, 59) * 1000 + (second === 60 ? 999 : frac);
 }
 
