@@ -5,7 +5,10 @@
  * of a node:http upstream. Prints RSS idle, after one request to every route (each route's
  * and SLO's series allocate on first use), and after ten more rounds over all of them.
  *
- *   npx tsc -p . && node dist/bench/route-memory.js [--routes 1000,31] [--node-flags "..."]
+ *   npx tsc -p . && node dist/bench/route-memory.js [--routes 1000,31] [--node-flags "..."] [--port-base N]
+ *
+ * --port-base N: the upstream listens on N and each sidecar on N+1.. (default: free ports the
+ * system picks), for a machine shared with other runs.
  *
  * No assertion: a figure for README's sizing paragraph, measured in one run beside the
  * same measurement for a small map.
@@ -24,13 +27,20 @@ import { freePort } from './procs.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = findRoot(here);
 const { values } = parseArgs({
-  options: { routes: { type: 'string', default: '1000,31' }, 'node-flags': { type: 'string' } },
+  options: {
+    routes: { type: 'string', default: '1000,31' },
+    'node-flags': { type: 'string' },
+    'port-base': { type: 'string' },
+  },
 });
 const flags =
   values['node-flags'] === undefined
     ? imageNodeFlags(join(root, 'Dockerfile'))
     : values['node-flags'].split(/\s+/).filter((f) => f !== '');
 const main = join(root, 'dist', 'src', 'cli', 'main.js');
+const portBase = values['port-base'] === undefined ? undefined : Number(values['port-base']);
+let nextPort = portBase ?? 0;
+const port = (): Promise<number> => (portBase === undefined ? freePort() : Promise.resolve(++nextPort));
 
 const CLASSES = ['transaction-critical', 'transaction-non-critical', 'additional'];
 
@@ -82,7 +92,7 @@ async function measure(routes: number, upstreamPort: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'sloprobe-route-memory-'));
   const file = join(dir, 'routes.yaml');
   writeFileSync(file, config(routes, upstreamPort));
-  const [port, admin] = [await freePort(), await freePort()];
+  const [proxyPort, admin] = [await port(), await port()];
   const args = [
     ...flags,
     main,
@@ -90,7 +100,7 @@ async function measure(routes: number, upstreamPort: number): Promise<string> {
     '--config',
     file,
     '--listen',
-    `127.0.0.1:${port}`,
+    `127.0.0.1:${proxyPort}`,
     '--admin',
     `127.0.0.1:${admin}`,
   ];
@@ -105,7 +115,7 @@ async function measure(routes: number, upstreamPort: number): Promise<string> {
       for (let r = 0; r < routes; r += 8) {
         await Promise.all(
           Array.from({ length: Math.min(8, routes - r) }, (_, k) =>
-            get(port, `/api/v1/thing-${r + k}/x${k}`),
+            get(proxyPort, `/api/v1/thing-${r + k}/x${k}`),
           ),
         );
       }
@@ -122,7 +132,7 @@ async function measure(routes: number, upstreamPort: number): Promise<string> {
 }
 
 const upstream = http.createServer((_req, res) => res.end('{"ok":true}\n'));
-await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+await new Promise<void>((r) => upstream.listen(portBase ?? 0, '127.0.0.1', r));
 const upstreamPort = (upstream.address() as { port: number }).port;
 process.stdout.write(
   `# sidecar RSS by route count (node ${process.version}${flags.length > 0 ? `, ${flags.join(' ')}` : ''})\n\n`,

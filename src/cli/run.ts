@@ -13,6 +13,7 @@ import { type Sidecar, type SidecarOptions, startSidecar } from '../sidecar.js';
 import { type CliIo, type CommandRun, type FlagSpec, flag, loadConfig, parseFlags } from './args.js';
 import { ConfigReloader, ReloadCounts } from './config-reload.js';
 import { createStartupLog } from './startup-log.js';
+import { applyRunV8Flags } from './v8-flags.js';
 
 export const RUN_USAGE = `Usage: sloprobe run --config FILE [options]
 
@@ -129,6 +130,7 @@ export async function startQuietly(
 export const command: CommandRun = async (argv, io) => {
   const flags = resolveRunFlags(argv, process.env, io);
   if (!flags) return 0;
+  applyRunV8Flags();
   const counts = new ReloadCounts(Date.now());
   const { sidecar, log } = await startQuietly(
     flags.config,

@@ -1,22 +1,15 @@
 /**
- * Checks the parsed YAML against the schema (ajv, all errors in one pass) and turns each
- * ajv error into a problem at the offending node, in words a person can act on.
+ * Checks the parsed YAML against the schema (all errors in one pass) and turns each schema
+ * error into a problem at the offending node, in words a person can act on. The validator is
+ * ajv's code generated from schema.ts at build time (schema-validator.ts), so no schema
+ * compiler loads at run time.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { didYouMean } from './did-you-mean.js';
 import { fromJsonPointer, type Problems } from './positions.js';
-import { configSchema } from './schema.js';
+import { validate as generated } from './schema-validator.js';
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
-    compiled = ajv.compile(configSchema);
-  }
-  return compiled;
-}
+const validate = generated as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
   string: 'a string',
@@ -39,7 +32,6 @@ export function describeValue(value: unknown): string {
 
 /** Runs the schema; adds one problem per ajv error. Returns true when the shape is valid. */
 export function checkSchema(data: unknown, problems: Problems): boolean {
-  const validate = validator();
   if (validate(data)) return true;
   for (const error of validate.errors ?? []) explain(error, data, problems);
   return false;

@@ -10,10 +10,11 @@
  * of those parts; what the replaced ones counted is carried over here, so every health
  * counter stays monotonic across reloads, like the request counters a reload keeps.
  */
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { UNMATCHED_ROUTE } from '../config/types.js';
 import type { EngineStats } from '../slo/engine.js';
 import { PromWriter, writeInfo, writeRecorder } from './exposition.js';
+import { newRegistry, registerProcessMetrics } from './process-metrics.js';
 import type { Recorder } from './recorder.js';
 
 /** Renders more metric families (with PromWriter); must return complete families ending with a newline. */
@@ -124,7 +125,7 @@ class Carried {
 export class MetricsEndpoint {
   readonly contentType = PROMETHEUS_CONTENT_TYPE;
   /** prom-client registry: register extra prom-client metrics here if that is simpler. */
-  readonly registry = new Registry();
+  readonly registry: Registry = newRegistry();
   private recorder: Recorder;
   private renderers: MetricsRenderer[];
   private health: HealthSources;
@@ -141,7 +142,7 @@ export class MetricsEndpoint {
     this.now = options.now ?? (() => this.recorder.nowMs());
     this.onError = options.onError ?? (() => {});
     if (options.processMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry });
+      registerProcessMetrics(this.registry);
       // Gauges named `_total` fail `promtool check metrics`; each is the sum of the labelled
       // gauge kept beside it (nodejs_active_handles{type} etc.), so nothing is lost.
       for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);

@@ -1,0 +1,28 @@
+/**
+ * V8 flags `run` sets on itself. They cannot go in the image's NODE_OPTIONS (Node accepts only
+ * a few V8 flags there), and set from here they apply however the sidecar is started.
+ *
+ * `--liftoff-only`: undici parses responses with llhttp compiled to WebAssembly. Once the
+ * parser is hot, V8 recompiles it with TurboFan, whose compile of llhttp's state machine
+ * allocates ~35 MiB for a moment (V8's peak_malloced_memory 42.9 MiB) and leaves several MiB
+ * in malloc's arenas. Liftoff, V8's baseline wasm compiler, alone: an undici client after
+ * 3,000 requests peaks at 67 instead of 102.6 MiB RSS (5 runs each); the sidecar's peak
+ * under wrk -c50 fell 113.9 -> 83.4 MiB with CPU per request 0.98x (median of 7 side-by-side
+ * rounds on one core, 0.88-1.04); an undici client alone, small or 64 KiB chunked responses,
+ * showed no difference beyond its noise (bench/RESULTS.md). The parser is a small part of a
+ * request's cost: the headers of one response per request.
+ *
+ * Any Liftoff or wasm flag given to node (e.g. `node --liftoff dist/src/cli/main.js run`)
+ * leaves V8's defaults alone.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+/** The flags to set given node's own flags (`process.execArgv`). */
+export function runV8Flags(execArgv: readonly string[]): string[] {
+  return execArgv.some((a) => /liftoff|wasm/.test(a)) ? [] : ['--liftoff-only'];
+}
+
+/** Must run before undici compiles its parser (its first upstream connection). */
+export function applyRunV8Flags(execArgv: readonly string[] = process.execArgv): void {
+  for (const flag of runV8Flags(execArgv)) setFlagsFromString(flag);
+}
