@@ -14,7 +14,7 @@
  *   route-minute instead of a MinuteRollup object each; past a budget they are spilled to
  *   temporary files by segment of time (spill.ts), so memory does not grow with the span.
  * - SLI latency also goes into one HDR counts array per route and report range, for the
- *   report's exact p99.
+ *   report's exact p99 (hdr-ranges.ts, which compacts the ranges left behind).
  */
 
 import type { TimeRange } from '../slo/period.js';
@@ -22,6 +22,7 @@ import { DigestSet } from '../telemetry/digest-set.js';
 import { clampMicros, HDR_COUNTS_LENGTH, hdrIndex } from '../telemetry/hdr-layout.js';
 import { C_TOTAL, COUNTERS, countRequest } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
+import { HdrRanges } from './hdr-ranges.js';
 import type { MethodMinutes } from './method-minutes.js';
 import { ReplayRollups } from './rollups.js';
 import { SpilledRows } from './spill.js';
@@ -61,8 +62,8 @@ export class ReplayBook {
   private rangeStart = Number.POSITIVE_INFINITY;
   private rangeEnd = Number.NEGATIVE_INFINITY;
   private hdr: (Float64Array | null)[] = [];
-  /** Report-range start (ms) -> per-route HDR counts. */
-  private readonly hdrByRange = new Map<number, (Float64Array | null)[]>();
+  /** Per-route HDR counts of each report range. */
+  private readonly hdrByRange: HdrRanges;
   /** Payment-method minutes (`--into-store`), or undefined. */
   private readonly methods: MethodMinutes | undefined;
 
@@ -73,6 +74,7 @@ export class ReplayBook {
     this.rows = new SpilledRows(bucketCount);
     this.lateBuckets = new Uint32Array(bucketCount);
     this.rangeOf = rangeOf;
+    this.hdrByRange = new HdrRanges(routeNames.length);
     this.open = [];
     for (let i = 0; i < OPEN_MINUTES; i++) this.open.push(new OpenMinute(routeNames.length, bucketCount));
   }
@@ -129,12 +131,7 @@ export class ReplayBook {
       const r = this.rangeOf(timeMs);
       this.rangeStart = r.startMs;
       this.rangeEnd = r.endMs;
-      let perRoute = this.hdrByRange.get(r.startMs);
-      if (!perRoute) {
-        perRoute = new Array<Float64Array | null>(this.routeNames.length).fill(null);
-        this.hdrByRange.set(r.startMs, perRoute);
-      }
-      this.hdr = perRoute;
+      this.hdr = this.hdrByRange.open(r.startMs);
     }
     let counts = this.hdr[route];
     if (!counts) {

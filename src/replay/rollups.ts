@@ -1,5 +1,6 @@
 /** What a replay produced, read like the store: by minute range (book.ts fills it). */
 import { type MinuteRollup, rollupFromRow } from '../telemetry/rollup.js';
+import type { HdrRanges } from './hdr-ranges.js';
 import type { MethodMinuteRows } from './method-minutes.js';
 import { HEAD, type PackedRows } from './rows.js';
 import type { SpilledRows } from './spill.js';
@@ -20,7 +21,7 @@ export class ReplayRollups {
     private readonly routeNames: readonly string[],
     private readonly bucketCount: number,
     private readonly rows: SpilledRows,
-    private readonly hdrByRange: ReadonlyMap<number, readonly (Float64Array | null)[]>,
+    private readonly hdrByRange: HdrRanges,
     /** Payment-method minutes, when the replay kept them (`--into-store`). */
     readonly methods?: MethodMinuteRows,
   ) {}
@@ -58,13 +59,13 @@ export class ReplayRollups {
 
   /** Start (epoch ms) of every range that has latency histograms. */
   histogramRanges(): number[] {
-    return [...this.hdrByRange.keys()].sort((a, b) => a - b);
+    return this.hdrByRange.starts();
   }
 
   /** HDR counts per route of the report range that starts at `startMs`. */
   readLatencyHistograms(startMs: number): Map<string, Float64Array> {
     const out = new Map<string, Float64Array>();
-    const perRoute = this.hdrByRange.get(startMs);
+    const perRoute = this.hdrByRange.read(startMs);
     if (!perRoute) return out;
     perRoute.forEach((counts, i) => {
       if (counts) out.set(this.routeNames[i]!, counts);
