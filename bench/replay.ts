@@ -86,14 +86,26 @@
  *   array, ~0.1, 65% of booking's profile ticks; the file's copy out of the page cache ~0.08;
  *   messages). Each run prints the threads' busy time: at 10M the workers are busy ~90% of
  *   the wall time, the main thread ~55%: the workers are the side that waits less.
- *   Memory: the rows, not the lines, grow with the file (bounded by routes x minutes the log
- *   covers): replay alone (replayLogs, no report) peaks at 222 MB for 2M lines and 539 MB
+ *   Memory: the rows, not the lines, grew with the file (bounded by routes x minutes the log
+ *   covers): replay alone (replayLogs, no report) peaked at 222 MB for 2M lines and 539 MB
  *   for 10M, 5 months of 31 routes at one line every 1.3 s (the build before: 988 MB for 10M;
  *   this branch with dense rows: 287 and 878 MB).
+ * - Rows spilled to temporary files past 64 MiB, by segment of 5.7 days, and read back a
+ *   segment at a time (src/replay/spill.ts), and latency histograms of ranges left behind
+ *   compacted (hdr-ranges.ts), against the build before (a3b0617), both at once on one
+ *   pinned core (taskset -c 1), load 3-9: `sloprobe replay --format json` peaks at 372 and
+ *   373 MB against 687 and 686 MB for 10M lines over 5 months (0.54x), 283 MB against 334 MB
+ *   for 2M lines over one month; `--into-store` of the 2M lines 414 MB against 3.47 GB (a
+ *   dense 172 KB histogram per route-hour; the stores written are identical), of the 10M
+ *   lines 760 MB. This bench, --threads 2, two A/B pairs: peak RSS 436 and 437 MB against
+ *   989 MB; replay 15.49 CPU-s against 15.26 (medians of four runs, 1.5% more), 336k and 247k
+ *   lines/s against 342k and 231k; its report of 5 months 14.6-30.0 s against 13.6-24.6 s
+ *   (medians 20.7 and 23.4 s: noise). Reports are byte-identical (generated_at aside).
  * - Not built: booking in the workers (the open-minute de-duplication and the late-line
  *   rule need the lines in file order across blocks: per-worker partial minutes would have
- *   to be merged with that order kept); handing closed months to the report as they close,
- *   which would make memory independent of the span a log covers.
+ *   to be merged with that order kept). With `--into-store`, the compacted hourly histograms
+ *   and the payment-method minutes still grow with the span (~90 MB a month for 31 routes):
+ *   they would have to go into the store as their hours close.
  */
 import {
   closeSync,

@@ -208,52 +208,58 @@ export const command: CommandRun = async (argv, io) => {
   } finally {
     if (tty && !quiet) io.stderr.write('\r\x1b[K');
   }
-  writeProblems(result, io);
-  for (const f of result.fileFormats) {
-    if (f.format === 'unknown')
-      io.stderr.write(`sloprobe replay: ${f.file}: not a log format replay knows; give --input-format\n`);
-  }
+  try {
+    writeProblems(result, io);
+    for (const f of result.fileFormats) {
+      if (f.format === 'unknown')
+        io.stderr.write(`sloprobe replay: ${f.file}: not a log format replay knows; give --input-format\n`);
+    }
 
-  if (intoStore) {
-    const dataDir = flag(values, 'data-dir', 'SLOPROBE_DATA_DIR') ?? cfg.store.dataDir;
-    if (dataDir === ':memory:')
-      throw new UsageError('the config keeps the store in memory (:memory:); give --data-dir DIR');
-    if (result.stats.replayed === 0) throw new UsageError(`no request lines to replay (${summary(result)})`);
-    const b = backfillStore(cfg, result, dataDir, { replace: values.replace === true });
-    for (const w of b.warnings) io.stderr.write(`sloprobe replay: store: ${w}\n`);
-    const lat = latencyLine(result);
-    io.stdout.write(
-      `${summary(result)}\n${lat ? `${lat}\n` : ''}Wrote ${count.format(b.minuteRows)} route-minutes, ${b.methodRows > 0 ? `${count.format(b.methodRows)} payment-method minutes, ` : ''}${count.format(b.histogramRows)} hourly latency histograms of ${describeRange(b.range)} into ${dataDir}${b.replaced.length > 0 ? ` (replacing ${b.replaced.map(describeRange).join(', ')})` : ''}\nMonths: ${monthsOverlapping(result.stats.firstMs, result.stats.lastMs + 1, zone).join(', ')} (see \`sloprobe report --month YYYY-MM --data-dir ${dataDir}\`)\n`,
-    );
+    if (intoStore) {
+      const dataDir = flag(values, 'data-dir', 'SLOPROBE_DATA_DIR') ?? cfg.store.dataDir;
+      if (dataDir === ':memory:')
+        throw new UsageError('the config keeps the store in memory (:memory:); give --data-dir DIR');
+      if (result.stats.replayed === 0)
+        throw new UsageError(`no request lines to replay (${summary(result)})`);
+      const b = backfillStore(cfg, result, dataDir, { replace: values.replace === true });
+      for (const w of b.warnings) io.stderr.write(`sloprobe replay: store: ${w}\n`);
+      const lat = latencyLine(result);
+      io.stdout.write(
+        `${summary(result)}\n${lat ? `${lat}\n` : ''}Wrote ${count.format(b.minuteRows)} route-minutes, ${b.methodRows > 0 ? `${count.format(b.methodRows)} payment-method minutes, ` : ''}${count.format(b.histogramRows)} hourly latency histograms of ${describeRange(b.range)} into ${dataDir}${b.replaced.length > 0 ? ` (replacing ${b.replaced.map(describeRange).join(', ')})` : ''}\nMonths: ${monthsOverlapping(result.stats.firstMs, result.stats.lastMs + 1, zone).join(', ')} (see \`sloprobe report --month YYYY-MM --data-dir ${dataDir}\`)\n`,
+      );
+      return 0;
+    }
+
+    const s = result.stats;
+    let months: string[];
+    if (fromMs !== undefined || toMs !== undefined) {
+      const start = fromMs ?? (s.replayed > 0 ? s.firstMs : Number.NaN);
+      const end = toMs ?? (s.replayed > 0 ? s.lastMs + 1 : Number.NaN);
+      months = monthsOverlapping(start, end, zone);
+    } else {
+      months = s.replayed > 0 ? monthsOverlapping(s.firstMs, s.lastMs + 1, zone) : [];
+    }
+    if (months.length === 0) throw new UsageError(`no request lines to replay (${summary(result)})`);
+
+    const reports = replayReports(cfg, result, months, io.now?.() ?? Date.now());
+    if (format === 'html') {
+      const read = (f: number, t: number) => result.rollups.readRollups(f, t);
+      return writeReportDocuments(reportDocuments(cfg, reports, read, result.bucketBoundsSeconds), out, io);
+    }
+    if (format === 'json') {
+      const replay = replayJson(result);
+      for (const r of reports) io.stdout.write(`${JSON.stringify({ ...reportJson(r), replay })}\n`);
+    } else {
+      const lat = latencyLine(result);
+      io.stdout.write(
+        `${summary(result)}\n${lat ? `${lat}\n` : ''}\n${reports.map(renderReportText).join('\n')}`,
+      );
+    }
     return 0;
+  } finally {
+    // A long replay's rows may be in temporary files (replay/spill.ts).
+    result.rollups.close();
   }
-
-  const s = result.stats;
-  let months: string[];
-  if (fromMs !== undefined || toMs !== undefined) {
-    const start = fromMs ?? (s.replayed > 0 ? s.firstMs : Number.NaN);
-    const end = toMs ?? (s.replayed > 0 ? s.lastMs + 1 : Number.NaN);
-    months = monthsOverlapping(start, end, zone);
-  } else {
-    months = s.replayed > 0 ? monthsOverlapping(s.firstMs, s.lastMs + 1, zone) : [];
-  }
-  if (months.length === 0) throw new UsageError(`no request lines to replay (${summary(result)})`);
-
-  const reports = replayReports(cfg, result, months, io.now?.() ?? Date.now());
-  if (format === 'html') {
-    const read = (f: number, t: number) => result.rollups.readRollups(f, t);
-    return writeReportDocuments(reportDocuments(cfg, reports, read, result.bucketBoundsSeconds), out, io);
-  }
-  if (format === 'json') {
-    const replay = replayJson(result);
-    for (const r of reports) io.stdout.write(`${JSON.stringify({ ...reportJson(r), replay })}\n`);
-  } else {
-    const lat = latencyLine(result);
-    io.stdout.write(
-      `${summary(result)}\n${lat ? `${lat}\n` : ''}\n${reports.map(renderReportText).join('\n')}`,
-    );
-  }
-  return 0;
 };
 
 /** `sloprobe replay` in-process: what main runs, with its errors printed (tests use it). */

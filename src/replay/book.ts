@@ -9,11 +9,12 @@
  *   de-duplication (docs/sla-definitions.md#repeated-requests): repeats are only recognised
  *   within one file.
  * - Closed minutes are kept packed (one Uint32Array row per active minute and route, in
- *   chunks) and merged by (minute, route) at the end if the input was not in order, so a
- *   month of logs costs about 4 x (9 + buckets) bytes per active route-minute instead of
- *   a MinuteRollup object each.
+ *   chunks) and merged by (minute, route) when read if the input was not in order, so a
+ *   month of logs costs about 4 x (10 + 2 x non-zero buckets) bytes per active
+ *   route-minute instead of a MinuteRollup object each; past a budget they are spilled to
+ *   temporary files by segment of time (spill.ts), so memory does not grow with the span.
  * - SLI latency also goes into one HDR counts array per route and report range, for the
- *   report's exact p99.
+ *   report's exact p99 (hdr-ranges.ts, which compacts the ranges left behind).
  */
 
 import type { TimeRange } from '../slo/period.js';
@@ -21,8 +22,10 @@ import { DigestSet } from '../telemetry/digest-set.js';
 import { clampMicros, HDR_COUNTS_LENGTH, hdrIndex } from '../telemetry/hdr-layout.js';
 import { C_TOTAL, COUNTERS, countRequest } from '../telemetry/rollup.js';
 import { MINUTE_MS } from '../time.js';
+import { HdrRanges } from './hdr-ranges.js';
 import type { MethodMinutes } from './method-minutes.js';
-import { mergeRows, PackedRows, ReplayRollups } from './rows.js';
+import { ReplayRollups } from './rollups.js';
+import { SpilledRows } from './spill.js';
 
 /** Minutes kept open behind the newest line of the current file. */
 export const OPEN_MINUTES = 16;
@@ -49,7 +52,7 @@ export type RangeOf = (ms: number) => TimeRange;
 export class ReplayBook {
   readonly routeNames: readonly string[];
   readonly bucketCount: number;
-  private readonly rows: PackedRows;
+  private readonly rows: SpilledRows;
   /** One late line's row, before it is packed. */
   private readonly lateCounters = new Float64Array(COUNTERS);
   private readonly lateBuckets: Uint32Array;
@@ -59,10 +62,8 @@ export class ReplayBook {
   private rangeStart = Number.POSITIVE_INFINITY;
   private rangeEnd = Number.NEGATIVE_INFINITY;
   private hdr: (Float64Array | null)[] = [];
-  /** Report-range start (ms) -> per-route HDR counts. */
-  private readonly hdrByRange = new Map<number, (Float64Array | null)[]>();
-  private sorted = true;
-  private lastKey = -1;
+  /** Per-route HDR counts of each report range. */
+  private readonly hdrByRange: HdrRanges;
   /** Payment-method minutes (`--into-store`), or undefined. */
   private readonly methods: MethodMinutes | undefined;
 
@@ -70,9 +71,10 @@ export class ReplayBook {
     this.routeNames = routeNames;
     this.methods = methods === undefined || methods.empty ? undefined : methods;
     this.bucketCount = bucketCount;
-    this.rows = new PackedRows(bucketCount);
+    this.rows = new SpilledRows(bucketCount);
     this.lateBuckets = new Uint32Array(bucketCount);
     this.rangeOf = rangeOf;
+    this.hdrByRange = new HdrRanges(routeNames.length);
     this.open = [];
     for (let i = 0; i < OPEN_MINUTES; i++) this.open.push(new OpenMinute(routeNames.length, bucketCount));
   }
@@ -129,12 +131,7 @@ export class ReplayBook {
       const r = this.rangeOf(timeMs);
       this.rangeStart = r.startMs;
       this.rangeEnd = r.endMs;
-      let perRoute = this.hdrByRange.get(r.startMs);
-      if (!perRoute) {
-        perRoute = new Array<Float64Array | null>(this.routeNames.length).fill(null);
-        this.hdrByRange.set(r.startMs, perRoute);
-      }
-      this.hdr = perRoute;
+      this.hdr = this.hdrByRange.open(r.startMs);
     }
     let counts = this.hdr[route];
     if (!counts) {
@@ -142,12 +139,6 @@ export class ReplayBook {
       this.hdr[route] = counts;
     }
     counts[hdrIndex(clampMicros(latencyNs))]!++;
-  }
-
-  private noteOrder(minute: number, route: number): void {
-    const key = minute * 65536 + route;
-    if (key <= this.lastKey) this.sorted = false;
-    this.lastKey = key;
   }
 
   private lateRow(
@@ -163,7 +154,6 @@ export class ReplayBook {
     countRequest(c, 0, outcome, slow, error, true);
     if (bucket >= 0) this.lateBuckets[bucket] = 1;
     this.rows.add(minute, route, c, 0, this.lateBuckets, 0, true);
-    this.noteOrder(minute, route);
   }
 
   private closeBefore(newOpenFrom: number): void {
@@ -183,7 +173,6 @@ export class ReplayBook {
     for (const route of touched) {
       this.rows.add(minute, route, acc.counters, route * COUNTERS, acc.buckets, route * bc, true);
       acc.digests[route]?.clear();
-      this.noteOrder(minute, route);
     }
     acc.touchedCount = 0;
     acc.minute = -1;
@@ -195,15 +184,14 @@ export class ReplayBook {
     this.openFrom = -1;
   }
 
-  /** Closes everything and returns the merged, minute-ordered result. */
+  /** Removes what finish() would have returned (a failed replay's spill files). */
+  discard(): void {
+    this.rows.close();
+  }
+
+  /** Closes everything and returns the result, merged and minute-ordered as it is read. */
   finish(): ReplayRollups {
     this.endFile();
-    return new ReplayRollups(
-      this.routeNames,
-      this.bucketCount,
-      mergeRows(this.rows, this.sorted),
-      this.hdrByRange,
-      this.methods,
-    );
+    return new ReplayRollups(this.routeNames, this.bucketCount, this.rows, this.hdrByRange, this.methods);
   }
 }

@@ -194,3 +194,16 @@ export async function readLineBytes(chunks: AsyncIterable<Buffer>, sink: ByteLin
   if (skipping) sink.overlong();
   else if (carry !== null && carry.length > 0) sink.block(carry);
 }
+
+/** The first non-blank line of a block, decoded (auto-detection reads only that). */
+export function firstNonBlank(bytes: Buffer): string | undefined {
+  let s = 0;
+  while (s < bytes.length) {
+    let e = bytes.indexOf(10, s);
+    if (e < 0) e = bytes.length;
+    const line = decodeBlock(bytes, s, e);
+    if (line.trim() !== '') return line;
+    s = e + 1;
+  }
+  return undefined;
+}

@@ -27,6 +27,7 @@ import {
   ChunkPool,
   decodeBlock,
   decompressed,
+  firstNonBlank,
   MAX_LINE_BYTES,
   openLog,
   pooledFile,
@@ -285,6 +286,8 @@ export async function replayParallel(
     workerBusyMs = workers.map((w) => w.performance.eventLoopUtilization().active);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
+    // Set only once every file was booked: otherwise nothing is returned to close.
+    if (workerBusyMs === undefined) book.discard();
   }
   return {
     stats: { files: files.length, ...stats, firstMs, lastMs },
@@ -297,17 +300,4 @@ export async function replayParallel(
     fileFormats,
     workerBusyMs,
   };
-}
-
-/** The first non-blank line of a block, decoded (auto-detection reads only that). */
-function firstNonBlank(bytes: Buffer): string | undefined {
-  let s = 0;
-  while (s < bytes.length) {
-    let e = bytes.indexOf(10, s);
-    if (e < 0) e = bytes.length;
-    const line = decodeBlock(bytes, s, e);
-    if (line.trim() !== '') return line;
-    s = e + 1;
-  }
-  return undefined;
 }

@@ -29,7 +29,7 @@ import { decompressed, openLog, readLineBytes } from './input.js';
 import { LineProcessor, type MalformedLine } from './lines.js';
 import { type ParallelInput, replayParallel } from './parallel.js';
 import { readBlock } from './read-block.js';
-import type { ReplayRollups } from './rows.js';
+import type { ReplayRollups } from './rollups.js';
 
 export type { MalformedLine };
 
@@ -147,62 +147,68 @@ export async function replayLogs(
   let bytesBefore = 0;
   let fileBytes = 0;
   const fileProblems: FileProblem[] = [];
-  for (const name of files) {
-    fileIndex++;
-    const shown = name === '-' ? '<stdin>' : name;
-    p.startFile(shown);
-    const onProgress = options.onProgress;
-    let sinceCheck = 0;
-    fileBytes = 0;
-    // Raw bytes (compressed for gzip): what the ETA compares with the file's size.
-    async function* counted(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
-      for await (const chunk of source) {
-        fileBytes += chunk.length;
-        yield chunk;
+  try {
+    for (const name of files) {
+      fileIndex++;
+      const shown = name === '-' ? '<stdin>' : name;
+      p.startFile(shown);
+      const onProgress = options.onProgress;
+      let sinceCheck = 0;
+      fileBytes = 0;
+      // Raw bytes (compressed for gzip): what the ETA compares with the file's size.
+      async function* counted(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
+        for await (const chunk of source) {
+          fileBytes += chunk.length;
+          yield chunk;
+        }
       }
-    }
-    const reading = readLineBytes(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
-      block(bytes, head) {
-        const before = p.lines;
-        // sloprobe's own ASCII lines are read from the bytes, as on worker threads: no
-        // decoding, and the logged route's shortcut (lines.ts); other text is decoded.
-        readBlock(p, bytes, head);
-        if (!onProgress) return;
-        sinceCheck += p.lines - before;
-        if (sinceCheck < PROGRESS_EVERY_LINES) return;
-        sinceCheck = 0;
-        const t = now();
-        if (t < nextProgress) return;
-        nextProgress = t + PROGRESS_INTERVAL_MS;
-        onProgress({
-          file: shown,
-          fileIndex,
-          files: files.length,
-          lines: p.lines,
-          elapsedMs: t - started,
-          fileBytes,
-          bytes: bytesBefore + fileBytes,
-        });
-      },
-      overlong() {
-        p.overlong();
-      },
-    });
-    try {
-      await reading;
-    } catch (err) {
-      // A truncated or damaged gzip (a log still being written, a bad copy): keep what was
-      // read and say so. Any other read error is a failure of the run.
-      const code = (err as { code?: unknown }).code;
-      if (typeof code !== 'string' || !code.startsWith('Z_')) throw err;
-      fileProblems.push({
-        file: shown,
-        lines: p.line,
-        problem: `gzip data is damaged or truncated (${(err as Error).message})`,
+      const reading = readLineBytes(decompressed(counted(openLog(name, options.stdin ?? process.stdin))), {
+        block(bytes, head) {
+          const before = p.lines;
+          // sloprobe's own ASCII lines are read from the bytes, as on worker threads: no
+          // decoding, and the logged route's shortcut (lines.ts); other text is decoded.
+          readBlock(p, bytes, head);
+          if (!onProgress) return;
+          sinceCheck += p.lines - before;
+          if (sinceCheck < PROGRESS_EVERY_LINES) return;
+          sinceCheck = 0;
+          const t = now();
+          if (t < nextProgress) return;
+          nextProgress = t + PROGRESS_INTERVAL_MS;
+          onProgress({
+            file: shown,
+            fileIndex,
+            files: files.length,
+            lines: p.lines,
+            elapsedMs: t - started,
+            fileBytes,
+            bytes: bytesBefore + fileBytes,
+          });
+        },
+        overlong() {
+          p.overlong();
+        },
       });
+      try {
+        await reading;
+      } catch (err) {
+        // A truncated or damaged gzip (a log still being written, a bad copy): keep what was
+        // read and say so. Any other read error is a failure of the run.
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'string' || !code.startsWith('Z_')) throw err;
+        fileProblems.push({
+          file: shown,
+          lines: p.line,
+          problem: `gzip data is damaged or truncated (${(err as Error).message})`,
+        });
+      }
+      p.book.endFile();
+      bytesBefore += fileBytes;
     }
-    p.book.endFile();
-    bytesBefore += fileBytes;
+  } catch (err) {
+    // The spill files of a replay that returns nothing.
+    p.book.discard();
+    throw err;
   }
   p.endFormat();
   return {

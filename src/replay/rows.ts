@@ -1,9 +1,8 @@
 /**
- * Replay's closed minutes: one Uint32Array row per active (minute, route), in chunks, and
- * the finished result read like the store (book.ts fills them).
+ * Replay's closed minutes: one Uint32Array row per active (minute, route), in chunks
+ * (spill.ts keeps them per segment of time, rollups.ts reads the result).
  */
-import { COUNTERS, type MinuteRollup, rollupFromRow } from '../telemetry/rollup.js';
-import type { MethodMinuteRows } from './method-minutes.js';
+import { COUNTERS } from '../telemetry/rollup.js';
 
 // Row layout: minute, route, then the counters (telemetry/rollup.ts order), then how many
 // buckets are not zero and, for each, its index and count.
@@ -25,6 +24,8 @@ export class PackedRows {
   /** Per row: chunk << CHUNK_SHIFT | offset. */
   private readonly pos: Uint32Array[] = [];
   private used = CHUNK_WORDS;
+  /** Words used in every chunk but the last. */
+  private readonly ends: number[] = [];
   count = 0;
   constructor(readonly bucketCount: number) {}
 
@@ -42,11 +43,7 @@ export class PackedRows {
     clear: boolean,
   ): number {
     const bc = this.bucketCount;
-    if (this.used + HEAD + COUNTERS + 1 + 2 * bc > CHUNK_WORDS) {
-      this.chunks.push(new Uint32Array(CHUNK_WORDS));
-      this.used = 0;
-    }
-    const chunk = this.chunks.length - 1;
+    const chunk = this.reserve();
     const d = this.chunks[chunk]!;
     const at = this.used;
     d[at] = minute;
@@ -69,10 +66,46 @@ export class PackedRows {
     }
     d[nAt] = (w - nAt - 1) >>> 1;
     this.used = w;
+    return this.index(chunk, at);
+  }
+
+  /** Appends the packed row at src[at, ...) (as spans() wrote it); returns its length in words. */
+  copyRow(src: Uint32Array, at: number): number {
+    const words = HEAD + COUNTERS + 1 + 2 * src[at + HEAD + COUNTERS]!;
+    const chunk = this.reserve();
+    this.chunks[chunk]!.set(src.subarray(at, at + words), this.used);
+    this.index(chunk, this.used);
+    this.used += words;
+    return words;
+  }
+
+  /** The chunk a row of at most the longest size goes into (a new one when it would not fit). */
+  private reserve(): number {
+    if (this.used + HEAD + COUNTERS + 1 + 2 * this.bucketCount > CHUNK_WORDS) {
+      if (this.chunks.length > 0) this.ends.push(this.used);
+      this.chunks.push(new Uint32Array(CHUNK_WORDS));
+      this.used = 0;
+    }
+    return this.chunks.length - 1;
+  }
+
+  private index(chunk: number, at: number): number {
     const row = this.count++;
     if ((row & (POS_ROWS - 1)) === 0) this.pos.push(new Uint32Array(POS_ROWS));
     this.pos[row >>> POS_SHIFT]![row & (POS_ROWS - 1)] = ((chunk << CHUNK_SHIFT) | at) >>> 0;
     return row;
+  }
+
+  /** The rows' words, chunk by chunk, in the order they were added. */
+  *spans(): Generator<Uint32Array> {
+    for (let i = 0; i < this.chunks.length; i++) {
+      yield this.chunks[i]!.subarray(0, i < this.ends.length ? this.ends[i] : this.used);
+    }
+  }
+
+  /** Bytes held (chunks and row index). */
+  get bytes(): number {
+    return (this.chunks.length * CHUNK_WORDS + this.pos.length * POS_ROWS) * 4;
   }
   private at(row: number): number {
     return this.pos[row >>> POS_SHIFT]![row & (POS_ROWS - 1)]!;
@@ -123,70 +156,4 @@ export function mergeRows(rows: PackedRows, sorted: boolean): PackedRows {
     out.add(minute, route, counters, 0, buckets, 0, true);
   }
   return out;
-}
-
-/** What a replay produced: read like the store, by minute range. */
-export class ReplayRollups {
-  constructor(
-    private readonly routeNames: readonly string[],
-    private readonly bucketCount: number,
-    private readonly rows: PackedRows,
-    private readonly hdrByRange: ReadonlyMap<number, readonly (Float64Array | null)[]>,
-    /** Payment-method minutes, when the replay kept them (`--into-store`). */
-    readonly methods?: MethodMinuteRows,
-  ) {}
-
-  /** Route-minutes with traffic. */
-  get size(): number {
-    return this.rows.count;
-  }
-
-  /** First and last minute with traffic, or undefined when nothing was replayed. */
-  get minuteSpan(): { first: number; last: number } | undefined {
-    if (this.rows.count === 0) return undefined;
-    return { first: this.rows.minute(0), last: this.rows.minute(this.rows.count - 1) };
-  }
-
-  private lowerBound(minute: number): number {
-    let lo = 0;
-    let hi = this.rows.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.rows.minute(mid) < minute) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Rollups in [fromMinute, toMinute), ordered by minute then route. */
-  readRollups(fromMinute: number, toMinute: number): MinuteRollup[] {
-    const out: MinuteRollup[] = [];
-    const rows = this.rows;
-    const end = this.lowerBound(toMinute);
-    for (let i = this.lowerBound(fromMinute); i < end; i++) {
-      const d = rows.data(i);
-      const at = rows.offset(i);
-      const o = at + HEAD;
-      const buckets = new Array<number>(this.bucketCount).fill(0);
-      rows.addBuckets(i, buckets, 0);
-      out.push(rollupFromRow(d[at]!, this.routeNames[d[at + 1]!]!, d, o, buckets));
-    }
-    return out;
-  }
-
-  /** Start (epoch ms) of every range that has latency histograms. */
-  histogramRanges(): number[] {
-    return [...this.hdrByRange.keys()].sort((a, b) => a - b);
-  }
-
-  /** HDR counts per route of the report range that starts at `startMs`. */
-  readLatencyHistograms(startMs: number): Map<string, Float64Array> {
-    const out = new Map<string, Float64Array>();
-    const perRoute = this.hdrByRange.get(startMs);
-    if (!perRoute) return out;
-    perRoute.forEach((counts, i) => {
-      if (counts) out.set(this.routeNames[i]!, counts);
-    });
-    return out;
-  }
 }
