@@ -25,7 +25,7 @@ import { MINUTE_MS } from '../time.js';
 import { HdrRanges } from './hdr-ranges.js';
 import type { MethodMinutes } from './method-minutes.js';
 import { ReplayRollups } from './rollups.js';
-import { SpilledRows } from './spill.js';
+import { SpillDirectory, SpilledRows } from './spill.js';
 
 /** Minutes kept open behind the newest line of the current file. */
 export const OPEN_MINUTES = 16;
@@ -71,10 +71,12 @@ export class ReplayBook {
     this.routeNames = routeNames;
     this.methods = methods === undefined || methods.empty ? undefined : methods;
     this.bucketCount = bucketCount;
-    this.rows = new SpilledRows(bucketCount);
+    const spillTo = new SpillDirectory();
+    this.rows = new SpilledRows(bucketCount, spillTo);
+    if (this.methods) this.methods.dir = spillTo;
     this.lateBuckets = new Uint32Array(bucketCount);
     this.rangeOf = rangeOf;
-    this.hdrByRange = new HdrRanges(routeNames.length);
+    this.hdrByRange = new HdrRanges(routeNames.length, spillTo);
     this.open = [];
     for (let i = 0; i < OPEN_MINUTES; i++) this.open.push(new OpenMinute(routeNames.length, bucketCount));
   }
@@ -186,6 +188,8 @@ export class ReplayBook {
 
   /** Removes what finish() would have returned (a failed replay's spill files). */
   discard(): void {
+    this.hdrByRange.close();
+    this.methods?.close();
     this.rows.close();
   }
 

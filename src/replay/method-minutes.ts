@@ -14,16 +14,30 @@
  * A route that reads its method or instrument per request (`{ header: ... }`, `{ query: ... }`:
  * a header or query value) cannot be attributed: the access log keeps neither headers nor
  * the query. Its lines are left out of the method minutes, and the backfill says so.
+ *
+ * A minute held costs ~150 B plus 56 B a series (43,200 a month): past a quarter of the spill
+ * budget (spill.ts) the minutes held are appended to one temporary file per day, as
+ * [minute, counts...] words, and read back a day at a time; counts are additive, so a minute
+ * counted again after its day was spilled adds up when read.
  */
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { countMethodRequest, METHOD_FIELDS, methodRollup } from '../payments/method-row.js';
 import { planMethods } from '../payments/method-series.js';
 import type { ResolvedRoute } from '../routing/route.js';
 import type { MinuteRollup } from '../telemetry/rollup.js';
+import { type SpillDirectory, spillBudget } from './spill.js';
+
+const MINUTES_PER_DAY = 1440;
+/** Days read back and kept while reading (a read spans two when it does not start at 00:00). */
+const LOADED_DAYS = 2;
 
 export interface MethodMinuteRows {
   /** Method minutes in [fromMinute, toMinute), by minute then series (route = series name). */
   read(fromMinute: number, toMinute: number): MinuteRollup[];
+  /** Removes temporary files, if any. */
+  close(): void;
   /** Routes left out because their method is chosen per request. */
   readonly unattributed: readonly string[];
 }
@@ -36,6 +50,12 @@ export class MethodMinutes implements MethodMinuteRows {
   private readonly byMinute = new Map<number, Float64Array>();
   private minute = -1;
   private row: Float64Array | undefined;
+  private readonly rowBytes: number;
+  private readonly budget: number;
+  /** Set by the book: its rows' spill directory. */
+  dir: SpillDirectory | undefined;
+  private readonly spilledDays = new Set<number>();
+  private readonly loaded = new Map<number, Map<number, Float64Array>>();
 
   /** `routes` in route-table order; the book keeps probe lines at route + routes.length. */
   constructor(routes: readonly ResolvedRoute[]) {
@@ -50,6 +70,9 @@ export class MethodMinutes implements MethodMinuteRows {
       } else if (table.length > 1) unattributed.push(routes[i]!.name);
     });
     this.unattributed = unattributed;
+    // The Map entry and the typed array's own cost beyond its counts, about.
+    this.rowBytes = this.names.length * METHOD_FIELDS * 8 + 150;
+    this.budget = spillBudget() / 4;
   }
 
   get empty(): boolean {
@@ -62,6 +85,7 @@ export class MethodMinutes implements MethodMinuteRows {
     if (minute !== this.minute || row === undefined) {
       row = this.byMinute.get(minute);
       if (row === undefined) {
+        if ((this.byMinute.size + 1) * this.rowBytes > this.budget) this.spill();
         row = new Float64Array(this.names.length * METHOD_FIELDS);
         this.byMinute.set(minute, row);
       }
@@ -71,13 +95,99 @@ export class MethodMinutes implements MethodMinuteRows {
     countMethodRequest(row, series * METHOD_FIELDS, outcome, slow, error);
   }
 
+  private fileOf(day: number): string {
+    if (this.dir === undefined) throw new Error('replay method minutes spilled without a directory');
+    return join(this.dir.path, `${day}.methods`);
+  }
+
+  private spill(): void {
+    const width = this.names.length * METHOD_FIELDS + 1;
+    const byDay = new Map<number, number[]>();
+    for (const minute of this.byMinute.keys()) {
+      const day = Math.floor(minute / MINUTES_PER_DAY);
+      let list = byDay.get(day);
+      if (list === undefined) {
+        list = [];
+        byDay.set(day, list);
+      }
+      list.push(minute);
+    }
+    for (const [day, minutes] of byDay) {
+      const words = new Float64Array(minutes.length * width);
+      minutes.forEach((minute, i) => {
+        words[i * width] = minute;
+        words.set(this.byMinute.get(minute)!, i * width + 1);
+      });
+      const bytes = new Uint8Array(words.buffer);
+      const fd = openSync(this.fileOf(day), 'a');
+      try {
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      } finally {
+        closeSync(fd);
+      }
+      this.spilledDays.add(day);
+    }
+    this.byMinute.clear();
+    this.minute = -1;
+    this.row = undefined;
+  }
+
+  /** A spilled day's minutes, summed. */
+  private loadDay(day: number): Map<number, Float64Array> {
+    const held = this.loaded.get(day);
+    if (held !== undefined) return held;
+    const out = new Map<number, Float64Array>();
+    const file = this.fileOf(day);
+    if (existsSync(file)) {
+      const buf = readFileSync(file);
+      const words = new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      const width = this.names.length * METHOD_FIELDS + 1;
+      for (let at = 0; at < words.length; at += width) {
+        const minute = words[at]!;
+        const counts = words.subarray(at + 1, at + width);
+        const row = out.get(minute);
+        if (row === undefined) out.set(minute, counts.slice());
+        else for (let i = 0; i < counts.length; i++) row[i]! += counts[i]!;
+      }
+    }
+    this.loaded.set(day, out);
+    if (this.loaded.size > LOADED_DAYS) this.loaded.delete(this.loaded.keys().next().value as number);
+    return out;
+  }
+
+  /** Minutes in [fromMinute, toMinute) with their counts, spilled and held ones summed. */
+  private rowsBetween(fromMinute: number, toMinute: number): Map<number, Float64Array> {
+    const rows = new Map<number, Float64Array>();
+    if (this.spilledDays.size > 0 && toMinute > fromMinute) {
+      const last = Math.floor((toMinute - 1) / MINUTES_PER_DAY);
+      for (let day = Math.floor(fromMinute / MINUTES_PER_DAY); day <= last; day++) {
+        if (!this.spilledDays.has(day)) continue;
+        for (const [minute, counts] of this.loadDay(day)) {
+          if (minute >= fromMinute && minute < toMinute) rows.set(minute, counts.slice());
+        }
+      }
+    }
+    for (const [minute, counts] of this.byMinute) {
+      if (minute < fromMinute || minute >= toMinute) continue;
+      const row = rows.get(minute);
+      if (row === undefined) rows.set(minute, counts);
+      else for (let i = 0; i < counts.length; i++) row[i]! += counts[i]!;
+    }
+    return rows;
+  }
+
+  /** Forgets the spilled days: their files go with the replay's spill directory. */
+  close(): void {
+    this.spilledDays.clear();
+    this.loaded.clear();
+  }
+
   read(fromMinute: number, toMinute: number): MinuteRollup[] {
-    const minutes = [...this.byMinute.keys()]
-      .filter((m) => m >= fromMinute && m < toMinute)
-      .sort((a, b) => a - b);
+    const byMinute = this.rowsBetween(fromMinute, toMinute);
+    const minutes = [...byMinute.keys()].sort((a, b) => a - b);
     const out: MinuteRollup[] = [];
     for (const minute of minutes) {
-      const row = this.byMinute.get(minute)!;
+      const row = byMinute.get(minute)!;
       this.names.forEach((route, s) => {
         const r = methodRollup(row, s * METHOD_FIELDS, minute, route);
         if (r !== undefined) out.push(r);

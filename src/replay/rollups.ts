@@ -75,6 +75,9 @@ export class ReplayRollups {
 
   /** Removes the temporary files of a spilled replay; nothing can be read afterwards. */
   close(): void {
+    this.hdrByRange.close();
+    this.methods?.close();
+    // Last: it removes the directory the others spilled into.
     this.rows.close();
   }
 }

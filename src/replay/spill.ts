@@ -27,7 +27,7 @@ const LOADED = 3;
 export const SPILL_BYTES = 64 * 1024 * 1024;
 
 /** The budget: SPILL_BYTES, or what tests set to make a small log spill. */
-function spillBudget(): number {
+export function spillBudget(): number {
   return Number(process.env.SLOPROBE_REPLAY_SPILL_BYTES) || SPILL_BYTES;
 }
 /** How many rows are added between two looks at the budget. */
@@ -44,11 +44,32 @@ class Segment {
   ) {}
 }
 
+/**
+ * One replay's private temporary directory, made when the first file is, shared by its rows,
+ * latency histograms (hdr-ranges.ts) and payment-method minutes (method-minutes.ts).
+ */
+export class SpillDirectory {
+  private dir: string | undefined;
+
+  /** The directory, made now if it is not yet. */
+  get path(): string {
+    this.dir ??= spillDirectory();
+    return this.dir;
+  }
+
+  /** Removes the directory and what is in it. */
+  remove(): void {
+    if (this.dir === undefined) return;
+    removeSpillDirectory(this.dir);
+    this.dir = undefined;
+  }
+}
+
 export class SpilledRows {
   private readonly segments = new Map<number, Segment>();
   private current: Segment | undefined;
   private sinceCheck = 0;
-  private dir: string | undefined;
+  private spilledRows = false;
   private readonly loaded: Segment[] = [];
   /** First and last minute with a row (-1 when none). */
   first = -1;
@@ -56,6 +77,7 @@ export class SpilledRows {
 
   constructor(
     readonly bucketCount: number,
+    private readonly dir = new SpillDirectory(),
     private readonly budget = spillBudget(),
   ) {}
 
@@ -99,18 +121,15 @@ export class SpilledRows {
 
   /** Whether rows went to disk (tests ask). */
   get spilledAny(): boolean {
-    return this.dir !== undefined;
+    return this.spilledRows;
   }
 
   private fileOf(s: Segment): string {
-    if (this.dir === undefined) {
-      this.dir = mkdtempSync(join(tmpdir(), 'sloprobe-replay-'));
-      removeAtExit(this.dir);
-    }
-    return join(this.dir, `${s.key}.rows`);
+    return join(this.dir.path, `${s.key}.rows`);
   }
 
   private spill(): void {
+    this.spilledRows = true;
     for (const s of this.segments.values()) {
       if (s.rows.count === 0) continue;
       const fd = openSync(this.fileOf(s), 'a');
@@ -158,11 +177,12 @@ export class SpilledRows {
     return s.merged;
   }
 
-  /** Removes the spill files (the rows read from them are gone with them). */
+  /** Removes the spill directory (the rows read from them are gone with them). */
   close(): void {
-    if (this.dir === undefined) return;
-    removeNow(this.dir);
-    this.dir = undefined;
+    this.dir.remove();
+    // Rows never spilled are still readable.
+    if (!this.spilledRows) return;
+    this.spilledRows = false;
     this.segments.clear();
     this.loaded.length = 0;
   }
@@ -172,17 +192,28 @@ function copyWords(into: PackedRows, words: Uint32Array): void {
   for (let at = 0; at < words.length; ) at += into.copyRow(words, at);
 }
 
+/** A new private temporary directory, removed at exit unless removeSpillDirectory is called first. */
+function spillDirectory(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sloprobe-replay-'));
+  removeAtExit(dir);
+  return dir;
+}
+
 function readWords(file: string): Uint32Array {
+  return new Uint32Array(readFileBytes(file).buffer);
+}
+
+/** The whole file, in an ArrayBuffer of its own (aligned for any typed array). */
+export function readFileBytes(file: string): Uint8Array {
   const fd = openSync(file, 'r');
   try {
-    const words = new Uint32Array(fstatSync(fd).size / 4);
-    const bytes = new Uint8Array(words.buffer);
+    const bytes = new Uint8Array(fstatSync(fd).size);
     for (let at = 0; at < bytes.length; ) {
       const n = readSync(fd, bytes, at, bytes.length - at, at);
       if (n === 0) throw new Error(`replay spill file ${file} ended early`);
       at += n;
     }
-    return words;
+    return bytes;
   } finally {
     closeSync(fd);
   }
@@ -212,7 +243,7 @@ function removeAtExit(dir: string): void {
   pending.add(dir);
 }
 
-function removeNow(dir: string): void {
+function removeSpillDirectory(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   pending.delete(dir);
   if (pending.size === 0) {
