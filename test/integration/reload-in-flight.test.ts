@@ -5,7 +5,6 @@
  * that remapped through the wrong table would record the slow request under `captures`.
  */
 import assert from 'node:assert/strict';
-import type http from 'node:http';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { applyOverrides, parseConfig } from '../../src/config/load.js';
@@ -13,7 +12,7 @@ import type { ResolvedConfig } from '../../src/config/types.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import { startSidecar } from '../../src/sidecar.js';
 import { parseSamples, sum } from '../helpers/prom.js';
-import { startUpstream } from '../proxy/harness.js';
+import { startHoldingUpstream } from '../proxy/harness.js';
 
 const HEAD = `upstream: http://127.0.0.1:9
 classes:
@@ -33,18 +32,8 @@ const THIRD = HEAD + SLOW + CAPTURES + VOIDS;
 
 test('a request in flight across two reloads is recorded under the route that routed it', async (t) => {
   // The upstream holds the slow request until the test releases it, after both reloads.
-  const held: http.ServerResponse[] = [];
-  let arrived!: () => void;
-  const inFlight = new Promise<void>((resolve) => {
-    arrived = resolve;
-  });
-  const up = await startUpstream((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      held.push(res);
-      arrived();
-    });
-  });
+  const up = await startHoldingUpstream();
+  const held = up.held;
   t.after(() => up.close());
   const config = (yaml: string): ResolvedConfig =>
     applyOverrides(parseConfig(yaml, 'reload.yaml'), {
@@ -58,7 +47,7 @@ test('a request in flight across two reloads is recorded under the route that ro
   t.after(() => s.close(1000));
 
   const response = request(`http://127.0.0.1:${s.proxyAddress.port}/v1/slow`, { method: 'POST', body: '{}' });
-  await inFlight;
+  await up.arrived;
   await s.reload(config(SECOND));
   await s.reload(config(THIRD));
   held[0]!.writeHead(201).end('{}');

@@ -11,7 +11,6 @@
  * now has a static method counts every request as that method.
  */
 import assert from 'node:assert/strict';
-import type http from 'node:http';
 import { describe, test } from 'node:test';
 import { request } from 'undici';
 import { applyOverrides, parseConfig } from '../../src/config/load.js';
@@ -20,7 +19,7 @@ import { createAppLog } from '../../src/log/app-log.js';
 import { METHOD_REQUESTS } from '../../src/payments/method-metrics.js';
 import { startSidecar } from '../../src/sidecar.js';
 import { parseSamples, type Sample, sum } from '../helpers/prom.js';
-import { startUpstream } from '../proxy/harness.js';
+import { startHoldingUpstream } from '../proxy/harness.js';
 
 const HEAD = `upstream: http://127.0.0.1:9
 classes:
@@ -41,18 +40,8 @@ async function acrossReload(
   headers: Record<string, string>,
   t: { after(fn: () => unknown): void },
 ): Promise<Sample[]> {
-  const held: http.ServerResponse[] = [];
-  let arrived!: () => void;
-  const inFlight = new Promise<void>((resolve) => {
-    arrived = resolve;
-  });
-  const up = await startUpstream((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      held.push(res);
-      arrived();
-    });
-  });
+  const up = await startHoldingUpstream();
+  const held = up.held;
   t.after(() => up.close());
   const config = (route: string): ResolvedConfig =>
     applyOverrides(parseConfig(HEAD + route, 'reload.yaml'), {
@@ -70,7 +59,7 @@ async function acrossReload(
     headers,
     body: '{}',
   });
-  await inFlight;
+  await up.arrived;
   await s.reload(config(after));
   held[0]!.writeHead(201).end('{}');
   const res = await response;

@@ -102,6 +102,28 @@ export async function startUpstream(
   return up;
 }
 
+/**
+ * An upstream that reads each request and holds its response (in `held`, in arrival order)
+ * until the test answers it; `arrived` resolves when the first request is held.
+ */
+export async function startHoldingUpstream(): Promise<
+  Upstream & { held: http.ServerResponse[]; arrived: Promise<void> }
+> {
+  const held: http.ServerResponse[] = [];
+  let first!: () => void;
+  const arrived = new Promise<void>((resolve) => {
+    first = resolve;
+  });
+  const up = await startUpstream((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      held.push(res);
+      first();
+    });
+  });
+  return Object.assign(up, { held, arrived });
+}
+
 /** An upstream that reads each body, then answers 201 `{}`, or 500 `{}` for the next `failNext` requests. */
 export async function startFlakyUpstream(): Promise<Upstream & { failNext: number }> {
   let flaky: (Upstream & { failNext: number }) | undefined;

@@ -190,3 +190,13 @@ export function generateMonth(seed = 20250401): GeneratedLog {
   }
   return { text: `${lines.join('\n')}\n`, malformed, blankLine, createLatenciesMs };
 }
+
+/**
+ * A concrete path for a route template: each `{param}` becomes `id<n>`, and a trailing `/*`
+ * a two-segment tail, so that every request of a generated log is its own path.
+ */
+export function pathOf(template: string, n: number): string {
+  let p = template.replace(/\{[^}]+\}/g, () => `id${n}`);
+  if (p.endsWith('/*')) p = `${p.slice(0, -1)}deep/item-${n}`;
+  return p;
+}

@@ -22,6 +22,7 @@ import { SLOPROBE_FORMAT } from '../../src/replay/formats/index.js';
 import { MAX_LINE_BYTES } from '../../src/replay/input.js';
 import { type ReplayResult, replayLogs } from '../../src/replay/replay.js';
 import { configDir } from '../helpers/paths.js';
+import { pathOf } from './generate-log.js';
 
 let dir = '';
 before(() => {
@@ -31,12 +32,6 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 2025-03-31 23:00 UTC: the log runs into April. */
 const START_MS = Date.UTC(2025, 2, 31, 23, 0, 0);
-
-function pathOf(template: string, n: number): string {
-  let p = template.replace(/\{[^}]+\}/g, () => `id${n}`);
-  if (p.endsWith('/*')) p = `${p.slice(0, -1)}deep/item-${n}`;
-  return p;
-}
 
 /** A log of about `lines` lines; `seed` varies it, `shiftMs` moves it in time. */
 function generate(cfg: ResolvedConfig, lines: number, seed: number, shiftMs: number): string {

@@ -16,6 +16,7 @@ import type { ResolvedConfig } from '../../src/config/types.js';
 import { mulberry32 } from '../../src/demo/random.js';
 import { replayLogs } from '../../src/replay/replay.js';
 import { configDir } from '../helpers/paths.js';
+import { pathOf } from './generate-log.js';
 import { runCli } from './io.js';
 
 let dir = '';
@@ -31,12 +32,6 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const START_MS = Date.UTC(2025, 0, 30, 22, 0, 0);
 const MONTHS_MS = 95 * 86_400_000;
-
-function pathOf(template: string, n: number): string {
-  let p = template.replace(/\{[^}]+\}/g, () => `id${n}`);
-  if (p.endsWith('/*')) p = `${p.slice(0, -1)}deep/item-${n}`;
-  return p;
-}
 
 /** `lines` lines spread over MONTHS_MS from START_MS + shiftMs. */
 function generate(cfg: ResolvedConfig, lines: number, seed: number, shiftMs: number): string {
