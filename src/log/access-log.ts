@@ -14,18 +14,17 @@
  * hostname either: the container runtime already attributes the stream, and replay needs
  * neither.
  *
- * Output goes through pino's destination (sonic-boom: asynchronous writes, EAGAIN retries on
- * pipes, a size cap that drops instead of growing without bound). Lines are written by hand
- * in a fixed key order rather than through pino's logger, and batched into one write every
- * `FLUSH_MS` (or sooner when a batch reaches `BATCH_BYTES`): bench/recorder.ts, run
- * alternately on the 2-core EPYC dev box, put a line at 0.35-0.6x the cost of pino's
- * `logger.info` with the same fields, and handing each line to sonic-boom separately cost
- * ~2.4 µs against ~0.4 µs batched. Each write is an `fs.write` on libuv's thread pool, with
- * a thread wake-up and a completion callback: written once per event-loop turn, as before,
- * under a 50-connection load that cost the sidecar ~6% of its CPU per request against
- * writing every 50 ms (three rounds, both builds side by side on one core). A line reaches
- * the destination at most `FLUSH_MS` after its request ended; lines still buffered when
- * the process exits are written synchronously on the way out.
+ * Lines are written by hand in a fixed key order rather than through pino's logger, and
+ * batched into one write every `FLUSH_MS` (or sooner when a batch reaches `BATCH_BYTES`):
+ * bench/recorder.ts, run alternately on the 2-core EPYC dev box, put a line at 0.35-0.6x the
+ * cost of pino's `logger.info` with the same fields, and handing each line to the
+ * destination separately cost ~2.4 µs against ~0.4 µs batched; written once per event-loop
+ * turn instead of every 50 ms, the batches cost the sidecar ~6% of its CPU per request
+ * under a 50-connection load (three rounds, both builds side by side on one core). A line
+ * reaches the destination at most `FLUSH_MS` after its request ended. The destination
+ * (./destination.ts) writes files and pipes directly, never blocking, and caps what a slow
+ * reader leaves waiting (drops are counted); lines still buffered when the process exits
+ * are written on the way out.
  *
  * Each line is encoded into the batch's Buffer as it is formatted, so the batch waits in
  * memory outside V8's heap: kept as a string, up to 64 KiB of lines would be copied by every
@@ -35,13 +34,13 @@
  */
 import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import pino from 'pino';
 import type { AccessLogTarget, ResolvedRoute } from '../config/types.js';
 import { ErrorCodes, SloprobeError } from '../errors.js';
 import { maskPans } from '../privacy/pan.js';
 import { OUTCOMES, outcomeCode, sliLatencyNs } from '../telemetry/classify.js';
 import { statusCode } from '../telemetry/labels.js';
 import type { Observation, ObservationSink } from '../telemetry/observation.js';
+import { type Destination, openDestination } from './destination.js';
 
 export interface AccessLog extends ObservationSink {
   /** Hands buffered lines to the destination now (asynchronous write). */
@@ -158,17 +157,6 @@ export class AccessLogFormatter {
   }
 }
 
-/** The sonic-boom members used here; its typings omit `fd` and `destroyed`. */
-interface Destination {
-  readonly fd: number;
-  readonly destroyed: boolean;
-  write(data: Buffer): boolean;
-  end(): void;
-  on(event: string, listener: (arg: unknown) => void): unknown;
-  once(event: string, listener: (arg: unknown) => void): unknown;
-  off(event: string, listener: (arg: unknown) => void): unknown;
-}
-
 class StreamAccessLog implements AccessLog {
   /** The batch being filled: bytes, off the JS heap (see the header comment). */
   private block = Buffer.allocUnsafeSlow(BATCH_BYTES);
@@ -184,6 +172,13 @@ class StreamAccessLog implements AccessLog {
   };
   private readonly onExit = (): void => {
     // Last resort on process exit: the batch still being filled, synchronously.
+    if (this.dest.flushSync !== undefined) {
+      // A direct destination: the batch goes behind what waits, then all of it, never blocking.
+      if (this.used > 0) this.dest.write(this.block.subarray(0, this.used));
+      this.used = 0;
+      this.dest.flushSync();
+      return;
+    }
     if (this.used === 0 || this.dest.fd < 0) return;
     try {
       writeSync(this.dest.fd, this.block, 0, this.used);
@@ -237,15 +232,18 @@ class StreamAccessLog implements AccessLog {
 
   flush(): void {
     if (this.used === 0) return;
-    // sonic-boom keeps the buffer until its write completes: the next lines go to a new one.
     const batch = this.block.subarray(0, this.used);
     const lines = this.pendingLines;
-    this.block = Buffer.allocUnsafeSlow(BATCH_BYTES);
     this.used = 0;
     this.pendingLines = 0;
     try {
-      this.dest.write(batch);
+      // Written whole at once (a file, a pipe with room): the same block takes the next lines.
+      if (this.dest.writeNow?.(batch) === true) return;
+      // Kept by the destination until written: the next lines go to a new block.
+      this.block = Buffer.allocUnsafeSlow(BATCH_BYTES);
+      if (this.dest.writeNow === undefined) this.dest.write(batch);
     } catch (err) {
+      this.block = Buffer.allocUnsafeSlow(BATCH_BYTES);
       this.dropped += lines;
       this.fail(err);
     }
@@ -324,11 +322,6 @@ export function createAccessLog(
       });
     }
   }
-  const dest = pino.destination({
-    fd,
-    sync: false,
-    contentMode: 'buffer',
-    maxLength: options.maxBufferBytes ?? 32 * 1024 * 1024,
-  }) as unknown as Destination;
+  const dest = openDestination(fd, options.maxBufferBytes ?? 32 * 1024 * 1024, target.kind === 'file');
   return new StreamAccessLog(dest, new AccessLogFormatter(routes), options.onError ?? defaultOnError);
 }

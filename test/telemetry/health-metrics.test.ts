@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
@@ -22,6 +21,7 @@ import { DB_FILE } from '../../src/store/open.js';
 import { Store } from '../../src/store/store.js';
 import { type HealthSources, MetricsEndpoint } from '../../src/telemetry/metrics.js';
 import { Recorder } from '../../src/telemetry/recorder.js';
+import { openFifo } from '../helpers/fifo.js';
 import { parseSamples, type Sample, sum } from '../helpers/prom.js';
 import { requireTool } from '../helpers/tools.js';
 import { echo, send, startUpstream, TIMEOUTS } from '../proxy/harness.js';
@@ -124,13 +124,17 @@ describe('the sidecar reports its own health', () => {
 
   it('counts access-log lines a destination could not keep up with', async (t) => {
     const dir = tempDir(t, 'sloprobe-health-');
-    const path = join(dir, 'access.log');
-    // 100 KiB of buffer: the second 64 KiB batch of one event-loop turn no longer fits.
-    const accessLog = createAccessLog({ kind: 'file', path }, seedRoutes(), { maxBufferBytes: 100 * 1024 });
+    // A pipe whose reader does not read yet: 64 KiB in the pipe, 100 KiB waiting, the rest dropped.
+    const fifo = openFifo(t, dir);
+    if (fifo === undefined) return;
+    const accessLog = createAccessLog({ kind: 'file', path: fifo.path }, seedRoutes(), {
+      maxBufferBytes: 100 * 1024,
+    });
     const n = 2000;
     for (let i = 0; i < n; i++) accessLog.observe(obs({ requestId: `r${i}` }));
+    accessLog.flush();
     await accessLog.close();
-    const text = readFileSync(path, 'utf8');
+    const text = fifo.readAvailable();
     const written = text === '' ? 0 : text.trimEnd().split('\n').length;
     assert.ok(written > 0 && written < n, `${written} of ${n} lines written`);
     const m = new MetricsEndpoint({
@@ -138,7 +142,7 @@ describe('the sidecar reports its own health', () => {
       processMetrics: false,
       health: { accessLog },
     });
-    // Every observation is either a line in the file or a dropped line.
+    // Every observation is either a line in the pipe or a dropped line.
     assert.equal(value(await scrape(m), 'sloprobe_access_log_dropped_lines_total'), n - written);
   });
 
