@@ -22,6 +22,7 @@ import { MethodReader } from '../payments/method-reader.js';
 import { MethodRecorder } from '../payments/method-recorder.js';
 import { type MethodPlan, planMethods } from '../payments/method-series.js';
 import { SloEngine } from '../slo/engine.js';
+import { runAll, SlicedJob } from '../slo/sliced.js';
 import type { SloStatus } from '../slo/status.js';
 import type { Store } from '../store/store.js';
 import { PromWriter } from '../telemetry/exposition.js';
@@ -105,6 +106,7 @@ export class DowntimeRuntime {
   private readonly counterLabels: string[];
   private lastPruneMs = 0;
   private failures = 0;
+  private readonly sliced = new SlicedJob((err) => this.failed(err));
   private closed = false;
 
   constructor(config: ResolvedConfig, opts: DowntimeRuntimeOptions) {
@@ -137,7 +139,10 @@ export class DowntimeRuntime {
     });
     const tickMs = opts.tickMs ?? 1000;
     if (tickMs > 0) {
-      this.timer = setInterval(() => this.tick(), tickMs);
+      // Each beat's work runs in short slices (slo/sliced.ts); `tick()` runs it whole.
+      this.timer = setInterval(() => {
+        if (!this.closed) this.sliced.start(this.steps(this.opts.now()));
+      }, tickMs);
       this.timer.unref();
     }
   }
@@ -159,39 +164,57 @@ export class DowntimeRuntime {
     return w.text();
   }
 
-  /** One evaluation; public for tests and shutdown. Never throws. */
+  /** One evaluation, all now; public for tests and shutdown. Never throws. */
   tick(): void {
     if (this.closed) return;
+    // A beat still under way completes first: its minutes precede this tick's.
+    this.sliced.finish();
     try {
-      const now = this.opts.now();
-      const done = this.recorder.drain(now);
-      const rows = this.history.withCarried([...done, ...this.recorder.peek()]);
-      if (rows.length > 0) {
-        this.history.write(rows);
-        this.engine.ingest(rows);
-      }
-      this.statuses = this.engine.evaluate(now);
-      this.tracker.addMinutes(done);
-      // Two SLOs per series, availability first (methodEngineConfig).
-      const signals = this.plan.series.map((s) => {
-        const st = this.statuses[2 * s.index];
-        return {
-          // The page's condition, not its latched flag: the hold keeps a flag up for its short
-          // window after the burn stops (no flapping notifications), and a downtime has its own
-          // `quiet` for that, so a held flag is no evidence that the method still fails.
-          page: st?.firing.some((r) => r === 'page-quick' || r === 'page-slow') === true,
-          ratio5m: st?.windows.find((w) => w.window === '5m')?.errorRatio ?? null,
-        };
-      });
-      this.tracker.tick(signals);
-      if (now - this.lastPruneMs >= MINUTE_MS) {
-        this.lastPruneMs = now;
-        this.tracker.db.pruneBefore(seconds(now - this.retentionMs));
-      }
+      runAll(this.steps(this.opts.now()));
     } catch (err) {
-      if (this.failures++ % 100 === 0)
-        this.opts.log.error({ err, failures: this.failures }, 'downtime tracking failed');
+      this.failed(err);
     }
+  }
+
+  /** One beat's work, a step per store write and per SLO (yields between them). */
+  private *steps(now: number): Generator<void, void, void> {
+    const done = this.recorder.drain(now);
+    const rows = this.history.withCarried([...done, ...this.recorder.peek()]);
+    if (rows.length > 0) {
+      this.history.write(rows);
+      this.engine.ingest(rows);
+    }
+    yield;
+    const engine = this.engine;
+    const statuses: SloStatus[] = [];
+    for (let i = 0; i < engine.sloCount; i++) {
+      statuses.push(engine.evaluateOne(now, i));
+      yield;
+    }
+    this.statuses = engine.settle(statuses);
+    this.tracker.addMinutes(done);
+    // Two SLOs per series, availability first (methodEngineConfig).
+    const signals = this.plan.series.map((s) => {
+      const st = this.statuses[2 * s.index];
+      return {
+        // The page's condition, not its latched flag: the hold keeps a flag up for its short
+        // window after the burn stops (no flapping notifications), and a downtime has its own
+        // `quiet` for that, so a held flag is no evidence that the method still fails.
+        page: st?.firing.some((r) => r === 'page-quick' || r === 'page-slow') === true,
+        ratio5m: st?.windows.find((w) => w.window === '5m')?.errorRatio ?? null,
+      };
+    });
+    this.tracker.tick(signals);
+    if (now - this.lastPruneMs >= MINUTE_MS) {
+      this.lastPruneMs = now;
+      yield;
+      this.tracker.db.pruneBefore(seconds(now - this.retentionMs));
+    }
+  }
+
+  private failed(err: unknown): void {
+    if (this.failures++ % 100 === 0)
+      this.opts.log.error({ err, failures: this.failures }, 'downtime tracking failed');
   }
 
   close(): void {

@@ -305,17 +305,31 @@ export class SloEngine {
   /** Evaluates every SLO at `nowMs` (default: the `now` option, else the wall clock). */
   evaluate(nowMs?: number): SloStatus[] {
     const at = nowMs ?? this.options.now?.() ?? Date.now();
-    const ring = this.ring;
-    const minRequests = this.config.alerting.minRequests;
     const out: SloStatus[] = [];
-    const holdMs = this.config.alerting.holdMs;
-    for (const t of this.tracks) {
-      const s = t.status(at, ring, minRequests, holdMs);
-      out.push(s);
-      for (const c of t.changes) this.emit(s, c.severity, c.state, c.latch, at);
-    }
-    this.last = out;
-    return out;
+    for (let i = 0; i < this.tracks.length; i++) out.push(this.evaluateOne(at, i));
+    return this.settle(out);
+  }
+
+  /** How many SLOs `evaluateOne` takes (the length of `evaluate`'s result). */
+  get sloCount(): number {
+    return this.tracks.length;
+  }
+
+  /**
+   * The status of SLO `index` (config order) at `at`, its flag changes announced: one step of
+   * `evaluate`, for callers that spread an evaluation over several event-loop turns.
+   */
+  evaluateOne(at: number, index: number): SloStatus {
+    const t = this.tracks[index]!;
+    const s = t.status(at, this.ring, this.config.alerting.minRequests, this.config.alerting.holdMs);
+    for (const c of t.changes) this.emit(s, c.severity, c.state, c.latch, at);
+    return s;
+  }
+
+  /** Records a whole evaluation made with `evaluateOne` as the latest (`lastStatuses`). */
+  settle(statuses: SloStatus[]): SloStatus[] {
+    this.last = statuses;
+    return statuses;
   }
 
   private emit(

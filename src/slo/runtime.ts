@@ -17,6 +17,7 @@ import { sloAlertEntity } from './alert-entity.js';
 import { AlertTable } from './alert-table.js';
 import { SloEngine } from './engine.js';
 import { maxPeriodMinutes } from './period.js';
+import { runAll, SlicedJob } from './sliced.js';
 import { type SlosDocument, slosJson } from './slo-json.js';
 import { renderSloMetrics } from './slo-metrics.js';
 import type { FlagTransition, SloStatus } from './status.js';
@@ -60,6 +61,7 @@ export class SloRuntime {
   private readonly carriedHours: Map<string, Float64Array>;
   private readonly carriedHour: number;
   private failures = 0;
+  private readonly sliced = new SlicedJob((err) => this.failed(err));
   private closed = false;
   private readonly config: ResolvedConfig;
   private readonly events: EventSink;
@@ -87,7 +89,10 @@ export class SloRuntime {
     const hourMinute = (this.carriedHour * HOUR_MS) / MINUTE_MS;
     this.carriedHours = this.store.readLatencyHistograms(hourMinute, hourMinute + 1);
     this.restore(config, nowMinute);
-    this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000);
+    // Each beat's work runs in short slices (sliced.ts); `tick()` runs it whole.
+    this.timer = setInterval(() => {
+      if (!this.closed) this.sliced.start(this.steps(this.now()));
+    }, options.tickMs ?? 1000);
     this.timer.unref();
   }
 
@@ -130,29 +135,50 @@ export class SloRuntime {
     });
   }
 
-  /** Flush completed and in-progress minutes, then evaluate. Public for tests and shutdown. */
+  /** Flush completed and in-progress minutes, then evaluate, all now. Public for tests and shutdown. */
   tick(): void {
     if (this.closed) return;
+    // A beat still under way completes first: its minutes precede this tick's.
+    this.sliced.finish();
     try {
-      const now = this.now();
-      const rows = this.withCarried([...this.recorder.drainRollups(now), ...this.recorder.peekCurrent()]);
-      if (rows.length > 0) {
-        this.store.writeRollups(rows);
-        this.engine.ingest(rows);
-      }
-      const hours = this.withCarriedHour(this.recorder.drainHourHistograms());
-      if (hours.length > 0) this.store.writeLatencyHistograms(hours);
-      this.statuses = this.engine.evaluate(now);
-      // Roll old minutes into hours and prune, a bounded step at a time, off the request path.
-      if (now - this.lastCompactMs >= MINUTE_MS) {
-        this.lastCompactMs = now;
-        for (let i = 0; i < 10 && this.store.compact(now).more; i++);
-      }
+      runAll(this.steps(this.now()));
     } catch (err) {
-      // Never let the evaluation loop take the proxy down; say it once per 100 failures.
-      if (this.failures++ % 100 === 0)
-        this.log.error({ err, failures: this.failures }, 'SLO evaluation failed');
+      this.failed(err);
     }
+  }
+
+  /** One beat's work, a step per store write and per SLO (yields between them). */
+  private *steps(now: number): Generator<void, void, void> {
+    const rows = this.withCarried([...this.recorder.drainRollups(now), ...this.recorder.peekCurrent()]);
+    if (rows.length > 0) {
+      this.store.writeRollups(rows);
+      this.engine.ingest(rows);
+    }
+    yield;
+    const hours = this.withCarriedHour(this.recorder.drainHourHistograms());
+    // A route's hour is one row, replaced whole: a write per row keeps each step short.
+    for (const h of hours) {
+      this.store.writeLatencyHistograms([h]);
+      yield;
+    }
+    const engine = this.engine;
+    const statuses: SloStatus[] = [];
+    for (let i = 0; i < engine.sloCount; i++) {
+      statuses.push(engine.evaluateOne(now, i));
+      yield;
+    }
+    this.statuses = engine.settle(statuses);
+    // Roll old minutes into hours and prune, a bounded step at a time, off the request path.
+    if (now - this.lastCompactMs >= MINUTE_MS) {
+      this.lastCompactMs = now;
+      for (let i = 0; i < 10 && this.store.compact(now).more; i++) yield;
+    }
+  }
+
+  /** Never let the evaluation loop take the proxy down; say it once per 100 failures. */
+  private failed(err: unknown): void {
+    if (this.failures++ % 100 === 0)
+      this.log.error({ err, failures: this.failures }, 'SLO evaluation failed');
   }
 
   /**
