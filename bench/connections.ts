@@ -31,6 +31,7 @@ import { gateLua, type HeldContext, measureHeld } from './held.js';
 import { wrkDriver } from './load.js';
 import { clockTicks, describeMachine, machineLines, which } from './machine.js';
 import { prepareNginx } from './nginx.js';
+import { imageNodeFlags } from './peers.js';
 import { planCpus } from './plan.js';
 import { childPids, freePort, readMemory, Supervisor, waitForPort } from './procs.js';
 import { loadRequestMix } from './request-mix.js';
@@ -142,7 +143,7 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
   log(
     opt.peer === 'lean-floor'
       ? `Peer:    the lean floor, bench/peers/lean-floor.js (pid ${side.pid})`
-      : `Sidecar: sloprobe run --config config/klarna.yaml --data-dir :memory: --access-log off (pid ${side.pid})`,
+      : `Sidecar: node ${imageNodeFlags(join(repoRoot(), 'Dockerfile')).join(' ')} sloprobe run --config config/klarna.yaml --data-dir :memory: --access-log off (pid ${side.pid})`,
   );
   log(`Mix:     ${mix.requests.length} requests from ${mix.source}`);
   const wrk = wrkDriver(sup, wrkPath, mix, tmp, {

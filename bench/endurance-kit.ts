@@ -11,6 +11,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { imageNodeFlags } from './peers.js';
 import { freePort, type Managed, readMemory, type Supervisor, waitForPort } from './procs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -141,7 +142,9 @@ export interface SidecarSpec {
 export async function startSidecar(sup: Supervisor, spec: SidecarSpec): Promise<SidecarRun> {
   const port = spec.ports?.port ?? (await freePort());
   const admin = spec.ports?.admin ?? (await freePort());
+  // As the image starts it: its NODE_OPTIONS (the young generation's size) change memory and CPU.
   const args = [
+    ...imageNodeFlags(join(repoRoot(), 'Dockerfile')),
     sidecarMain(),
     'run',
     '--config',
