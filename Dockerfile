@@ -28,11 +28,11 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS="--max-semi-space-size=2"
 # glibc's malloc with one arena for every thread, and free memory above 64 KiB at the top of
 # it given back: V8's worker threads (concurrent compile and GC) otherwise each keep an arena
-# of freed pages, and the threshold that glibc raises on its own kept more. Idle RSS with
-# config/klarna.yaml 80.0 -> 73.3 MiB (medians of 7 interleaved starts, 79.1-84.0 vs
-# 72.9-74.0; MALLOC_ARENA_MAX=1 alone 74.2), peak under load 8 MiB lower, CPU per request
-# 1.00x (14 side-by-side rounds on one core, 0.92-1.09). `npm run bench` starts the sidecar
-# with these too. Other libcs (musl) ignore them.
+# of freed pages, and the trim threshold glibc raises on its own kept more. Idle RSS with
+# config/klarna.yaml 81.2 -> 73.4 MiB (medians of 7 interleaved starts, 77.2-84.2 vs
+# 72.9-75.4; MALLOC_ARENA_MAX=1 alone 74.1); CPU per request 1.00x (28 side-by-side rounds
+# on one core, 0.91-1.09); the peak under load no clear change. `npm run bench` starts the
+# sidecar with these too. Other C libraries (musl) ignore them.
 ENV MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=65536
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
