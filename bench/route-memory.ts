@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { imageMallocEnv, imageNodeFlags } from './image.js';
+import { describeEnv, imageMallocEnv, imageNodeFlags } from './image.js';
 import { findRoot } from './plan.js';
 import { freePort } from './procs.js';
 
@@ -137,7 +137,7 @@ const upstream = http.createServer((_req, res) => res.end('{"ok":true}\n'));
 await new Promise<void>((r) => upstream.listen(portBase ?? 0, '127.0.0.1', r));
 const upstreamPort = (upstream.address() as { port: number }).port;
 process.stdout.write(
-  `# sidecar RSS by route count (node ${process.version}${flags.length > 0 ? `, ${flags.join(' ')}` : ''})\n\n`,
+  `# sidecar RSS by route count (node ${process.version}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}${describeEnv(mallocEnv)})\n\n`,
 );
 process.stdout.write(
   '| routes | idle MiB | after one request per route MiB | after 10 more rounds MiB |\n| ---: | ---: | ---: | ---: |\n',
