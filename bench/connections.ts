@@ -28,10 +28,10 @@ import { type Round, report } from './connections-report.js';
 import { cpuLine, firstCore } from './cpu-window.js';
 import { fdCount, fdLimits, fmt, log, repoRoot, rssMiB, startSidecar, withHarness } from './endurance-kit.js';
 import { gateLua, type HeldContext, measureHeld } from './held.js';
+import { describeEnv, imageMallocEnv, imageNodeFlags } from './image.js';
 import { wrkDriver } from './load.js';
 import { clockTicks, describeMachine, machineLines, which } from './machine.js';
 import { prepareNginx } from './nginx.js';
-import { imageNodeFlags } from './peers.js';
 import { planCpus } from './plan.js';
 import { childPids, freePort, readMemory, Supervisor, waitForPort } from './procs.js';
 import { loadRequestMix } from './request-mix.js';
@@ -143,7 +143,7 @@ async function main(tmp: string, sup: Supervisor): Promise<number> {
   log(
     opt.peer === 'lean-floor'
       ? `Peer:    the lean floor, bench/peers/lean-floor.js (pid ${side.pid})`
-      : `Sidecar: node ${imageNodeFlags(join(repoRoot(), 'Dockerfile')).join(' ')} sloprobe run --config config/klarna.yaml --data-dir :memory: --access-log off (pid ${side.pid})`,
+      : `Sidecar: node ${imageNodeFlags(join(repoRoot(), 'Dockerfile')).join(' ')} sloprobe run --config config/klarna.yaml --data-dir :memory: --access-log off${describeEnv(imageMallocEnv(join(repoRoot(), 'Dockerfile')))} (pid ${side.pid})`,
   );
   log(`Mix:     ${mix.requests.length} requests from ${mix.source}`);
   const wrk = wrkDriver(sup, wrkPath, mix, tmp, {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { imageNodeFlags } from './peers.js';
+import { imageMallocEnv, imageNodeFlags } from './image.js';
 import { freePort, type Managed, readMemory, type Supervisor, waitForPort } from './procs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -142,7 +142,8 @@ export interface SidecarSpec {
 export async function startSidecar(sup: Supervisor, spec: SidecarSpec): Promise<SidecarRun> {
   const port = spec.ports?.port ?? (await freePort());
   const admin = spec.ports?.admin ?? (await freePort());
-  // As the image starts it: its NODE_OPTIONS (the young generation's size) change memory and CPU.
+  // As the image starts it: its NODE_OPTIONS (the young generation's size) and its malloc
+  // settings change memory and CPU.
   const args = [
     ...imageNodeFlags(join(repoRoot(), 'Dockerfile')),
     sidecarMain(),
@@ -166,7 +167,8 @@ export async function startSidecar(sup: Supervisor, spec: SidecarSpec): Promise<
     command = 'prlimit';
     argv = [`--nofile=${spec.nofile}:${spec.nofile}`, '--', process.execPath, ...args];
   }
-  const managed = sup.spawn('sloprobe', command, argv, { cpus: spec.cpus });
+  const env = imageMallocEnv(join(repoRoot(), 'Dockerfile'));
+  const managed = sup.spawn('sloprobe', command, argv, { cpus: spec.cpus, env });
   await waitForPort(managed, port, 30_000);
   await waitReady(managed, admin);
   return { managed, port, admin, pid: managed.child.pid };

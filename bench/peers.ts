@@ -4,7 +4,7 @@
  * not available with the reason, and the rest of the run goes on.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { prepareNginx } from './nginx.js';
@@ -48,6 +48,8 @@ export interface BenchContext {
   readonly sidecarMissing: string;
   /** Node flags the sidecar peers run with (the image's NODE_OPTIONS by default). */
   readonly sidecarNodeFlags: readonly string[];
+  /** Environment added for the sidecar peers (the image's glibc malloc settings). */
+  readonly sidecarEnv: Readonly<Record<string, string>>;
   readonly httpProxyScript: string;
   /** The floor peer: node:http + undici Pool and nothing else, per-request closures. */
   readonly floorScript: string;
@@ -173,6 +175,7 @@ export async function startPeer(id: PeerId, ctx: BenchContext, upstream: Running
     [...ctx.sidecarNodeFlags, ctx.sidecarMain, 'run', ...sidecarArgs(id, ctx, upstream.port, port, admin)],
     {
       cpus: ctx.proxyCpus,
+      env: ctx.sidecarEnv,
     },
   );
   await waitForPort(m, port);
@@ -262,11 +265,4 @@ export function sidecarCandidates(explicit: string, buildDir: string, repoRoot: 
 
 export function findSidecar(candidates: readonly string[]): string | undefined {
   return candidates.find((p) => existsSync(p));
-}
-
-/** The NODE_OPTIONS the Docker image sets (`ENV NODE_OPTIONS="..."`), split into flags. */
-export function imageNodeFlags(dockerfile: string): string[] {
-  if (!existsSync(dockerfile)) return [];
-  const m = /^ENV NODE_OPTIONS="?([^"\n]*)"?\s*$/m.exec(readFileSync(dockerfile, 'utf8'));
-  return m?.[1] ? m[1].split(/\s+/).filter((f) => f !== '') : [];
 }

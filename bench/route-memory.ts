@@ -1,8 +1,8 @@
 /**
  * Resident memory of one sidecar against the size of its route map: a generated config of N
  * routes (default 1,000) in 50 categories over the three classes, every fourth route with a
- * p99 objective, started as the image starts it (the Docker image's NODE_OPTIONS), in front
- * of a node:http upstream. Prints RSS idle, after one request to every route (each route's
+ * p99 objective, started as the image starts it (the Docker image's NODE_OPTIONS and malloc
+ * settings), in front of a node:http upstream. Prints RSS idle, after one request to every route (each route's
  * and SLO's series allocate on first use), and after ten more rounds over all of them.
  *
  *   npx tsc -p . && node dist/bench/route-memory.js [--routes 1000,31] [--node-flags "..."] [--port-base N]
@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { imageNodeFlags } from './peers.js';
+import { describeEnv, imageMallocEnv, imageNodeFlags } from './image.js';
 import { findRoot } from './plan.js';
 import { freePort } from './procs.js';
 
@@ -37,6 +37,7 @@ const flags =
   values['node-flags'] === undefined
     ? imageNodeFlags(join(root, 'Dockerfile'))
     : values['node-flags'].split(/\s+/).filter((f) => f !== '');
+const mallocEnv = imageMallocEnv(join(root, 'Dockerfile'));
 const main = join(root, 'dist', 'src', 'cli', 'main.js');
 const portBase = values['port-base'] === undefined ? undefined : Number(values['port-base']);
 let nextPort = portBase ?? 0;
@@ -106,6 +107,7 @@ async function measure(routes: number, upstreamPort: number): Promise<string> {
   ];
   const child = spawn(process.execPath, [...args, '--data-dir', ':memory:', '--access-log', 'off'], {
     stdio: ['ignore', 'ignore', 'ignore'],
+    env: { ...process.env, ...mallocEnv },
   });
   try {
     await ready(admin);
@@ -135,7 +137,7 @@ const upstream = http.createServer((_req, res) => res.end('{"ok":true}\n'));
 await new Promise<void>((r) => upstream.listen(portBase ?? 0, '127.0.0.1', r));
 const upstreamPort = (upstream.address() as { port: number }).port;
 process.stdout.write(
-  `# sidecar RSS by route count (node ${process.version}${flags.length > 0 ? `, ${flags.join(' ')}` : ''})\n\n`,
+  `# sidecar RSS by route count (node ${process.version}${flags.length > 0 ? `, ${flags.join(' ')}` : ''}${describeEnv(mallocEnv)})\n\n`,
 );
 process.stdout.write(
   '| routes | idle MiB | after one request per route MiB | after 10 more rounds MiB |\n| ---: | ---: | ---: | ---: |\n',

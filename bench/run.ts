@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeEnv, imageMallocEnv, imageNodeFlags } from './image.js';
 import { latencyTable } from './latency.js';
 import { type LoadDriver, type LoadResult, type LoadSpec, pacedDriver } from './load.js';
 import { clockTicks, cpuBusy, describeMachine, machineLines, readCpuTimes, which } from './machine.js';
@@ -17,7 +18,6 @@ import { type BenchOptions, parseOptions, USAGE } from './options.js';
 import {
   type BenchContext,
   findSidecar,
-  imageNodeFlags,
   memoryOf,
   PEER_LABELS,
   type PeerId,
@@ -185,6 +185,7 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
       opts.nodeFlags === undefined
         ? imageNodeFlags(join(root, 'Dockerfile'))
         : opts.nodeFlags.split(/\s+/).filter((f) => f !== ''),
+    sidecarEnv: imageMallocEnv(join(root, 'Dockerfile')),
     sidecarMissing: `no compiled CLI at ${[...new Set(candidates)].join(' or ')} (build first)`,
     httpProxyScript: join(here, 'peers', 'http-proxy.js'),
     floorScript: join(here, 'peers', 'undici-floor.js'),
@@ -203,7 +204,7 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
   );
   if (ctx.sidecarMain)
     log(
-      `Sidecar:  ${ctx.sidecarMain}${ctx.sidecarNodeFlags.length > 0 ? ` (node ${ctx.sidecarNodeFlags.join(' ')})` : ''}`,
+      `Sidecar:  ${ctx.sidecarMain}${ctx.sidecarNodeFlags.length > 0 ? ` (node ${ctx.sidecarNodeFlags.join(' ')})` : ''}${describeEnv(ctx.sidecarEnv)}`,
     );
 
   // Peers start once and serve every load; idle memory is read before the first.

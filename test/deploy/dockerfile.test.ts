@@ -52,3 +52,28 @@ test('the image runs as a numeric non-root user owning the data volume, the only
   assert.ok(cmd);
   assert.deepEqual(JSON.parse(cmd.args).slice(-2), ['--data-dir', '/var/lib/sloprobe']);
 });
+
+test('the malloc settings the image sets are names glibc reads, with integer values', () => {
+  // glibc ignores a misspelt variable in silence (MALLOC_TRIM_THRESHOLD without its trailing
+  // underscore does nothing); these are the names mallopt(3) documents under ENVIRONMENT.
+  const known = new Set([
+    'MALLOC_ARENA_MAX',
+    'MALLOC_ARENA_TEST',
+    'MALLOC_CHECK_',
+    'MALLOC_MMAP_MAX_',
+    'MALLOC_MMAP_THRESHOLD_',
+    'MALLOC_PERTURB_',
+    'MALLOC_TOP_PAD_',
+    'MALLOC_TRIM_THRESHOLD_',
+  ]);
+  const pairs = runtimeStage()
+    .filter((i) => i.op === 'ENV')
+    .flatMap((i) => i.args.split(/\s+/))
+    .filter((kv) => kv.startsWith('MALLOC_'));
+  assert.ok(pairs.length > 0, 'the image sets malloc settings');
+  for (const kv of pairs) {
+    const [name, value] = kv.split('=');
+    assert.ok(known.has(name!), `${name} is a variable glibc reads`);
+    assert.match(value ?? '', /^\d+$/, `${name}'s value is an integer`);
+  }
+});
