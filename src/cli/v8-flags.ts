@@ -12,6 +12,11 @@
  * showed no difference beyond its noise (bench/RESULTS.md). The parser is a small part of a
  * request's cost: the headers of one response per request.
  *
+ * Measured on Node 20. On Node 24 (the Docker image's) the flag set here does not take effect
+ * (RSS after the first requests 95.5-95.8 MiB with it, 89-90 with `--liftoff-only` on node's
+ * command line, three starts each), and there the command-line flag costs 13% CPU per request
+ * (63.5 vs 56.0 µs, 6 of 6 rounds side by side, bench/RESULTS.md): Node 24's TurboFan'd
+ * llhttp is worth its memory, so the image does not pass it.
  * Any Liftoff or wasm flag given to node (e.g. `node --liftoff dist/src/cli/main.js run`)
  * leaves V8's defaults alone.
  */
