@@ -185,13 +185,7 @@ export class DowntimeRuntime {
       this.engine.ingest(rows);
     }
     yield;
-    const engine = this.engine;
-    const statuses: SloStatus[] = [];
-    for (let i = 0; i < engine.sloCount; i++) {
-      statuses.push(engine.evaluateOne(now, i));
-      yield;
-    }
-    this.statuses = engine.settle(statuses);
+    this.statuses = yield* this.engine.evaluateSteps(now);
     this.tracker.addMinutes(done);
     // Two SLOs per series, availability first (methodEngineConfig).
     const signals = this.plan.series.map((s) => {

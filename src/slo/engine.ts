@@ -307,17 +307,13 @@ export class SloEngine {
     const at = nowMs ?? this.options.now?.() ?? Date.now();
     const out: SloStatus[] = [];
     for (let i = 0; i < this.tracks.length; i++) out.push(this.evaluateOne(at, i));
-    return this.settle(out);
-  }
-
-  /** How many SLOs `evaluateOne` takes (the length of `evaluate`'s result). */
-  get sloCount(): number {
-    return this.tracks.length;
+    this.last = out;
+    return out;
   }
 
   /**
    * The status of SLO `index` (config order) at `at`, its flag changes announced: one step of
-   * `evaluate`, for callers that spread an evaluation over several event-loop turns.
+   * `evaluate` (see `evaluateSteps`).
    */
   evaluateOne(at: number, index: number): SloStatus {
     const t = this.tracks[index]!;
@@ -326,10 +322,18 @@ export class SloEngine {
     return s;
   }
 
-  /** Records a whole evaluation made with `evaluateOne` as the latest (`lastStatuses`). */
-  settle(statuses: SloStatus[]): SloStatus[] {
-    this.last = statuses;
-    return statuses;
+  /**
+   * `evaluate` one SLO per step (yields between them), for callers that spread an evaluation
+   * over several event-loop turns (sliced.ts); returns the statuses, recorded as the latest.
+   */
+  *evaluateSteps(at: number): Generator<void, SloStatus[], void> {
+    const out: SloStatus[] = [];
+    for (let i = 0; i < this.tracks.length; i++) {
+      out.push(this.evaluateOne(at, i));
+      yield;
+    }
+    this.last = out;
+    return out;
   }
 
   private emit(

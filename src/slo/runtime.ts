@@ -161,13 +161,7 @@ export class SloRuntime {
       this.store.writeLatencyHistograms([h]);
       yield;
     }
-    const engine = this.engine;
-    const statuses: SloStatus[] = [];
-    for (let i = 0; i < engine.sloCount; i++) {
-      statuses.push(engine.evaluateOne(now, i));
-      yield;
-    }
-    this.statuses = engine.settle(statuses);
+    this.statuses = yield* this.engine.evaluateSteps(now);
     // Roll old minutes into hours and prune, a bounded step at a time, off the request path.
     if (now - this.lastCompactMs >= MINUTE_MS) {
       this.lastCompactMs = now;
