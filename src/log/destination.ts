@@ -74,34 +74,21 @@ export class DirectDestination extends EventEmitter implements Destination {
     super();
   }
 
-  /** Bytes waiting for the descriptor (a full pipe). */
-  get pendingBytes(): number {
-    return this.queued;
+  /** As `writeNow`; true while the destination takes batches (it has not failed or ended). */
+  write(data: Buffer): boolean {
+    this.writeNow(data);
+    return !this.failed && !this.destroyed;
   }
 
-  write(data: Buffer): boolean {
+  writeNow(data: Buffer): boolean {
     if (this.destroyed || this.failed) {
       this.emit('drop', data);
       return false;
     }
     if (this.queued > 0) {
       // Order: behind what waits. Past the cap the whole batch goes, so no line is cut.
-      if (this.queued + data.length > this.maxBytes) {
-        this.emit('drop', data);
-        return false;
-      }
-      this.push(data);
-      return true;
-    }
-    const rest = this.writeSome(data);
-    // The tail of a batch the pipe took in part is always kept: dropping it would cut a line.
-    if (rest !== null) this.push(rest);
-    return true;
-  }
-
-  writeNow(data: Buffer): boolean {
-    if (this.destroyed || this.failed || this.queued > 0) {
-      this.write(data);
+      if (this.queued + data.length > this.maxBytes) this.emit('drop', data);
+      else this.push(data);
       return false;
     }
     const rest = this.writeSome(data);
@@ -137,10 +124,12 @@ export class DirectDestination extends EventEmitter implements Destination {
   private push(b: Buffer): void {
     this.queue.push(b);
     this.queued += b.length;
-    if (this.timer === null && !this.destroyed) {
-      // Unref'd: the proxy's listeners keep the process alive; on exit flushSync has a go.
-      this.timer = setTimeout(this.retryBound, RETRY_MS).unref();
-    }
+    this.armRetry();
+  }
+
+  private armRetry(): void {
+    // Unref'd: the proxy's listeners keep the process alive; on exit flushSync has a go.
+    if (this.timer === null && !this.destroyed) this.timer = setTimeout(this.retryBound, RETRY_MS).unref();
   }
 
   /** Writes what waits until the descriptor refuses; re-arms the retry if anything is left. */
@@ -156,7 +145,7 @@ export class DirectDestination extends EventEmitter implements Destination {
       }
       this.queue[0] = rest;
       this.queued -= head.length - rest.length;
-      if (this.timer === null && !this.destroyed) this.timer = setTimeout(this.retryBound, RETRY_MS).unref();
+      this.armRetry();
       return;
     }
   }

@@ -33,6 +33,7 @@ import { BLOCK_MINUTES } from './minute-series.js';
 import { maxPeriodMinutes } from './period.js';
 import { RecentRollups } from './recent-rollups.js';
 import { type Contribution, contribute, MODE_LATENCY, type RouteTerm, routeTerm } from './sli.js';
+import { runAll } from './sliced.js';
 import { type RangeSummary, type RingBounds, SloTrack } from './slo-track.js';
 import type { FlagTransition, RaisedFlag, SloStatus } from './status.js';
 import { SEED_TIMESLICE_RULES, TimesliceTrack } from './timeslices.js';
@@ -305,10 +306,7 @@ export class SloEngine {
   /** Evaluates every SLO at `nowMs` (default: the `now` option, else the wall clock). */
   evaluate(nowMs?: number): SloStatus[] {
     const at = nowMs ?? this.options.now?.() ?? Date.now();
-    const out: SloStatus[] = [];
-    for (let i = 0; i < this.tracks.length; i++) out.push(this.evaluateOne(at, i));
-    this.last = out;
-    return out;
+    return runAll(this.evaluateSteps(at));
   }
 
   /**

@@ -46,7 +46,7 @@ export class SlicedJob {
     const job = this.job;
     if (job === null) return;
     try {
-      while (job.next().done !== true);
+      runAll(job);
     } catch (err) {
       this.onError(err);
     } finally {
@@ -75,7 +75,10 @@ export class SlicedJob {
   }
 }
 
-/** Runs every step of `steps` now (the synchronous path). */
-export function runAll(steps: Iterator<void>): void {
-  while (steps.next().done !== true);
+/** Runs every step of `steps` now (the synchronous path); returns what the job returns. */
+export function runAll<T>(steps: Iterator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
 }
