@@ -29,7 +29,8 @@ export {
 } from './errors.js';
 export { prometheusReport } from './fleet/prometheus-report.js';
 export type { EventSink, OutboxEvent } from './notify/event.js';
-export { type ProxyOptions, ProxyServer, type Routing } from './proxy/server.js';
+export type { ProxyOptions } from './proxy/options.js';
+export { ProxyServer, type Routing } from './proxy/server.js';
 export { RouteTable } from './routing/route-table.js';
 export { type RulesFormat, type RulesOptions, renderRules, ruleGroups } from './rules/generate.js';
 export { type Matcher, parseSelector } from './rules/selector.js';

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { loadConfigFile } from '../../src/config/load.js';
-import { DEFAULT_CONNECTIONS } from '../../src/proxy/server.js';
+import { DEFAULT_CONNECTIONS } from '../../src/proxy/options.js';
 import { repoRoot } from '../helpers/paths.js';
 import { runCli } from '../helpers/spawn.js';
 import { requireTool } from '../helpers/tools.js';

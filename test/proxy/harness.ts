@@ -8,7 +8,8 @@ import http from 'node:http';
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Timeouts } from '../../src/config/types.js';
-import { type ProxyOptions, ProxyServer } from '../../src/proxy/server.js';
+import type { ProxyOptions } from '../../src/proxy/options.js';
+import { ProxyServer } from '../../src/proxy/server.js';
 import { copyObservation, type Observation, type ObservationSink } from '../../src/telemetry/observation.js';
 
 /** A copy of one Observation's fields, taken when the sink was called. */
