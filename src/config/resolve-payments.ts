@@ -7,7 +7,7 @@
  */
 import type { KeyPath, Problems } from './positions.js';
 import { asArray, asObject, asString, parseAt, positiveDuration } from './resolve-common.js';
-import { INSTRUMENT_FIELDS } from './schema.js';
+import { INSTRUMENT_FIELDS } from './schema/payments.js';
 import type { DowntimeConfig, Instrument, PaymentSpec, ValueSelector } from './types.js';
 import { OTHER_VALUE } from './types.js';
 import { parseDuration, parsePercent } from './units.js';

@@ -4,7 +4,7 @@
  * Razorpay-shaped error (`{"error":{"code":"BAD_REQUEST_ERROR","description":...,"field":...}}`),
  * and nothing is written unless the whole input is valid.
  */
-import { INSTRUMENT_FIELDS, INSTRUMENT_VALUE_PATTERN, METHOD_PATTERN } from '../config/schema.js';
+import { INSTRUMENT_FIELDS, INSTRUMENT_VALUE_PATTERN, METHOD_PATTERN } from '../config/schema/payments.js';
 import type { Instrument } from '../config/types.js';
 import { DowntimeInputError } from '../errors.js';
 import type { DowntimeQuery } from './downtime-store.js';

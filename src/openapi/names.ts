@@ -3,7 +3,7 @@
  * values, so they must match the config's NAME_PATTERN (letters, digits and . _ - :, 128 at
  * most, starting with a letter or digit) and be unique; `unmatched` is reserved.
  */
-import { NAME_PATTERN } from '../config/schema.js';
+import { NAME_PATTERN } from '../config/schema/common.js';
 import { UNMATCHED_ROUTE } from '../config/types.js';
 
 const VALID = new RegExp(NAME_PATTERN);

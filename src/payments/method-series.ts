@@ -5,7 +5,7 @@
  * then only does `seriesOf[route][variant]`: no string building, no map lookup.
  *
  * Memory: every series is two SLOs in the method engine, about 0.55 MB for a 30-day period
- * (measured: 64 series, 35 MB), hence at most 64 values in a per-request list (schema.ts).
+ * (measured: 64 series, 35 MB), hence at most 64 values in a per-request list (config/schema/payments.ts).
  *
  * A series is what a downtime is about (docs/sla-definitions.md#downtime-entity): `card`,
  * or `card` with `{ network: VISA }`. Two routes with the same method and instrument share
