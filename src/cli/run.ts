@@ -13,7 +13,7 @@ import { type Sidecar, type SidecarOptions, startSidecar } from '../sidecar.js';
 import { type CliIo, type CommandRun, type FlagSpec, flag, loadConfig, parseFlags } from './args.js';
 import { ConfigReloader, ReloadCounts } from './config-reload.js';
 import { createStartupLog } from './startup-log.js';
-import { applyRunV8Flags } from './v8-flags.js';
+import { applyRunV8Flags, releaseStartupMemory } from './v8-flags.js';
 
 export const RUN_USAGE = `Usage: sloprobe run --config FILE [options]
 
@@ -166,6 +166,7 @@ export const command: CommandRun = async (argv, io) => {
     watch?.close();
     await reloader.idle();
   });
+  releaseStartupMemory();
   log.info(
     {
       proxy: addr(sidecar.proxyAddress),
