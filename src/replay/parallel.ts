@@ -21,6 +21,7 @@ import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
 import { BucketLayout, configBucketBounds } from '../telemetry/buckets.js';
 import { HOUR_MS } from '../time.js';
 import { ReplayBook } from './book.js';
+import { bookRouteNames } from './classify-record.js';
 import { type ColumnData, RecordColumns, replayColumns, transferList } from './columns.js';
 import { detectFormat, type FormatOptions, type InputFormat } from './formats/index.js';
 import {
@@ -33,7 +34,7 @@ import {
   pooledFile,
   readLineBytes,
 } from './input.js';
-import { bookRouteNames, type MalformedLine } from './lines.js';
+import type { MalformedLine } from './lines.js';
 import { MethodMinutes } from './method-minutes.js';
 import type { BlockResult, BlockTask, WorkerInit } from './parse-worker.js';
 import { type FileProblem, type ReplayOptions, type ReplayResult, reportTimeZone } from './replay.js';
