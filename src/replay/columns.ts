@@ -3,7 +3,7 @@
  * block, transferred without a copy, and replayed into the one book on the main thread in
  * block order, so the counts are exactly those of a single-threaded replay.
  */
-import type { BookSink } from './lines.js';
+import type { BookSink } from './classify-record.js';
 
 const SLOW = 1;
 const ERROR_STATUS = 2;

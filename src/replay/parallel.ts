@@ -21,7 +21,8 @@ import { monthOf, monthRange, type TimeRange } from '../slo/period.js';
 import { BucketLayout, configBucketBounds } from '../telemetry/buckets.js';
 import { HOUR_MS } from '../time.js';
 import { ReplayBook } from './book.js';
-import { type ColumnData, RecordColumns, replayColumns, transferList } from './columns.js';
+import { bookRouteNames } from './classify-record.js';
+import { RecordColumns, transferList } from './columns.js';
 import { detectFormat, type FormatOptions, type InputFormat } from './formats/index.js';
 import {
   ChunkPool,
@@ -33,8 +34,8 @@ import {
   pooledFile,
   readLineBytes,
 } from './input.js';
-import { bookRouteNames, type MalformedLine } from './lines.js';
 import { MethodMinutes } from './method-minutes.js';
+import { OrderedBooking } from './parallel-booking.js';
 import type { BlockResult, BlockTask, WorkerInit } from './parse-worker.js';
 import { type FileProblem, type ReplayOptions, type ReplayResult, reportTimeZone } from './replay.js';
 
@@ -82,76 +83,18 @@ export async function replayParallel(
     () => new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: init }),
   );
   const pool = new ChunkPool((WINDOW + 1) * par.threads + 2);
-  // Booked columns, per worker, to go back with its next block.
-  const spare: ColumnData[][] = workers.map(() => []);
-  const stats = { lines: 0, replayed: 0, malformed: 0, blank: 0, outsideRange: 0, unmatched: 0 };
-  let firstMs = Number.NaN;
-  let lastMs = Number.NaN;
-  const malformedLines: MalformedLine[] = [];
-  const latencySources = new Map<string, number>();
+  const order = new OrderedBooking(book, pool, workers.length, listMalformed);
   const fileFormats: { file: string; format: string }[] = [];
   const fileProblems: FileProblem[] = [];
   const now = options.now ?? (() => performance.now());
   const started = now();
   let nextProgress = started + 250;
-  let failure: unknown;
   let workerBusyMs: number[] | undefined;
 
-  // Results arrive in any order; they are booked in sequence order.
-  const pending = new Map<number, BlockResult>();
-  let nextSeq = 0;
-  let sent = 0;
-  let wake: (() => void) | undefined;
-  // Line numbers are counted as blocks are booked (in order), so reading never scans lines.
-  const fileOfSeq: { file: string; first: boolean }[] = [];
-  let bookedFileLine = 0;
-  const onResult = (r: BlockResult) => {
-    pending.set(r.seq, r);
-    for (let next = pending.get(nextSeq); next !== undefined; next = pending.get(nextSeq)) {
-      pending.delete(nextSeq);
-      const seq = nextSeq++;
-      const where = fileOfSeq[seq]!;
-      fileOfSeq[seq] = undefined as never;
-      if (where.first) bookedFileLine = 0;
-      const lineBase = bookedFileLine;
-      bookedFileLine += next.lines;
-      replayColumns(next.columns, book);
-      if (next.bytes !== undefined) pool.give(next.bytes);
-      if (next.columns.time.length > 0) spare[seq % workers.length]!.push(next.columns);
-      stats.lines += next.lines;
-      stats.replayed += next.columns.count;
-      stats.malformed += next.malformed;
-      stats.blank += next.blank;
-      stats.outsideRange += next.outsideRange;
-      stats.unmatched += next.unmatched;
-      // NaN when the block replayed nothing.
-      if (next.firstMs < firstMs || Number.isNaN(firstMs)) firstMs = next.firstMs;
-      if (next.lastMs > lastMs || Number.isNaN(lastMs)) lastMs = next.lastMs;
-      for (const m of next.malformedLines) {
-        if (malformedLines.length >= listMalformed) break;
-        malformedLines.push({ file: where.file, line: lineBase + m.line, problem: m.problem });
-      }
-      for (const [k, v] of next.latencySources) latencySources.set(k, (latencySources.get(k) ?? 0) + v);
-    }
-    wake?.();
-  };
   for (const w of workers) {
-    w.on('message', onResult);
-    w.on('error', (err) => {
-      failure = err;
-      wake?.();
-    });
+    w.on('message', (r: BlockResult) => order.add(r));
+    w.on('error', (err) => order.fail(err));
   }
-  const drained = (limit: number) =>
-    new Promise<void>((resolve) => {
-      const check = () => {
-        if (failure !== undefined || sent - nextSeq <= limit) {
-          wake = undefined;
-          resolve();
-        } else wake = check;
-      };
-      check();
-    });
 
   try {
     let fileIndex = 0;
@@ -169,18 +112,17 @@ export async function replayParallel(
         for await (const chunk of source) {
           fileBytes += chunk.length;
           // Backpressure: no more reading while WINDOW blocks per worker wait.
-          if (sent - nextSeq > WINDOW * workers.length) await drained(WINDOW * workers.length);
-          if (failure !== undefined) throw failure;
+          if (order.inFlight > WINDOW * workers.length) await order.drained(WINDOW * workers.length);
+          if (order.failure !== undefined) throw order.failure;
           yield chunk;
         }
       }
       // Lines judged here (too long, unknown format) take their turn in the block order, so
       // the malformed list is in line order as single-threaded.
       const local = (bad: { line: number; problem: string }[], lines: number, blank: number) => {
-        const seq = sent++;
-        fileOfSeq[seq] = { file: shown, first: firstSeq };
+        const seq = order.next(shown, firstSeq);
         firstSeq = false;
-        onResult({
+        order.add({
           seq,
           columns: RecordColumns.alloc(0),
           lines,
@@ -217,11 +159,10 @@ export async function replayParallel(
           first = false;
           return;
         }
-        const seq = sent++;
-        fileOfSeq[seq] = { file: shown, first: firstSeq };
+        const seq = order.next(shown, firstSeq);
         firstSeq = false;
         const w = seq % workers.length;
-        const back = spare[w]!.pop();
+        const back = order.spare[w]!.pop();
         const transfer: ArrayBuffer[] = back === undefined ? [] : transferList(back);
         let body: Uint8Array;
         if (pool.owns(bytes.buffer)) {
@@ -257,7 +198,7 @@ export async function replayParallel(
                 file: shown,
                 fileIndex,
                 files: files.length,
-                lines: stats.lines,
+                lines: order.stats.lines,
                 elapsedMs: t - started,
                 fileBytes,
                 bytes: bytesBefore + fileBytes,
@@ -271,15 +212,15 @@ export async function replayParallel(
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         if (typeof code !== 'string' || !code.startsWith('Z_')) throw err;
-        await drained(0);
+        await order.drained(0);
         fileProblems.push({
           file: shown,
-          lines: firstSeq ? 0 : bookedFileLine,
+          lines: firstSeq ? 0 : order.fileLines,
           problem: `gzip data is damaged or truncated (${(err as Error).message})`,
         });
       }
-      await drained(0);
-      if (failure !== undefined) throw failure;
+      await order.drained(0);
+      if (order.failure !== undefined) throw order.failure;
       book.endFile();
       bytesBefore += fileBytes;
     }
@@ -290,13 +231,13 @@ export async function replayParallel(
     if (workerBusyMs === undefined) book.discard();
   }
   return {
-    stats: { files: files.length, ...stats, firstMs, lastMs },
+    stats: { files: files.length, ...order.stats, firstMs: order.firstMs, lastMs: order.lastMs },
     fileProblems,
-    malformedLines,
+    malformedLines: order.malformedLines,
     rollups: book.finish(),
     bucketBoundsSeconds: bounds,
     timeZone,
-    latencySources,
+    latencySources: order.latencySources,
     fileFormats,
     workerBusyMs,
   };

@@ -41,7 +41,7 @@ export const C_DISTINCT = ROLLUP_COUNTERS.indexOf('distinct');
  * (`~` is not allowed in a route name, so no real route can collide). Everything that
  * reads rollups therefore sees the merchant's own traffic alone unless it asks for probes:
  * the SLA figures leave them out by default, an SLO with `include_synthetic` maps the key
- * back to its route (slo/engine.ts), and downtime detection folds them in with
+ * back to its route (slo/ingest.ts), and downtime detection folds them in with
  * `withSynthetic` (docs/sla-definitions.md#no-traffic: a probe keeps a quiet route from
  * being blind).
  */

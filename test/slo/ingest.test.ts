@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RECENT_MINUTES, SloEngine } from '../../src/slo/engine.js';
+import { SloEngine } from '../../src/slo/engine.js';
 import { estimateQuantile } from '../../src/slo/hour-buckets.js';
+import { RECENT_MINUTES } from '../../src/slo/ingest.js';
 import type { MinuteRollup } from '../../src/telemetry/rollup.js';
 import {
   availabilitySlo,
