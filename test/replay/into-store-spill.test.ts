@@ -13,16 +13,11 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { replayCommand } from '../../src/cli/replay.js';
 import { mulberry32 } from '../../src/demo/random.js';
+import { CRITICAL_30D_HEAD } from '../helpers/config-text.js';
 import { disorder } from './disorder.js';
 import { runCli } from './io.js';
 
-const CONFIG = `
-upstream: http://127.0.0.1:9
-period: 30d
-classes:
-  critical: { availability: 99% }
-categories:
-  cards: { class: critical, payment_method: card }
+const CONFIG = `${CRITICAL_30D_HEAD}  cards: { class: critical, payment_method: card }
   transfers: { class: critical }
 routes:
   - { name: pay, method: POST, path: /v1/payments, category: cards }
