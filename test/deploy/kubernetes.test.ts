@@ -17,11 +17,11 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { request } from 'undici';
 import { parseAllDocuments } from 'yaml';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import { parseDuration } from '../../src/config/units.js';
 import { createAppLog } from '../../src/log/app-log.js';
-import { startSidecar } from '../../src/sidecar.js';
 import { repoRoot } from '../helpers/paths.js';
+import { onLoopback, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { runCli } from '../helpers/spawn.js';
 
 const dir = join(repoRoot, 'deploy', 'kubernetes');
@@ -151,15 +151,9 @@ test('ports, paths, volumes and shutdown timing match what sloprobe serves', asy
   assert.deepEqual(monitor.spec.selector.matchLabels, deployment.spec.selector.matchLabels);
 
   // What the manifests name is what a sidecar running this config serves.
-  const live = await startSidecar(
-    applyOverrides(cfg, {
-      listen: '127.0.0.1:0',
-      admin: '127.0.0.1:0',
-      dataDir: ':memory:',
-      accessLog: 'off',
-    }),
-    { log: createAppLog({ destination: new PassThrough() }) },
-  );
+  const live = await startLoopbackSidecar(onLoopback(cfg), {
+    log: createAppLog({ destination: new PassThrough() }),
+  });
   try {
     for (const path of [
       sidecar.readinessProbe.httpGet.path,

@@ -5,12 +5,13 @@
  */
 import { PassThrough } from 'node:stream';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
 import { type MockUpstream, startMockUpstream } from '../../src/demo/mock-upstream.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import type { EventSink, OutboxEvent } from '../../src/notify/event.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 
 /** 2026-01-05 10:00:00 UTC, a minute boundary, so minute arithmetic reads plainly. */
 export const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -84,13 +85,7 @@ export async function harness(options: { token?: string; dataDir?: string } = {}
       sidecar = s;
     },
     config(text = CONFIG) {
-      const c = applyOverrides(parseConfig(text, 'downtime.yaml'), {
-        upstream: mock.url,
-        listen: '127.0.0.1:0',
-        admin: '127.0.0.1:0',
-        dataDir: options.dataDir ?? ':memory:',
-        accessLog: 'off',
-      });
+      const c = loopbackConfig(text, 'downtime.yaml', { upstream: mock.url, dataDir: options.dataDir });
       return options.token ? { ...c, adminToken: options.token } : c;
     },
     async start(text = CONFIG) {
@@ -99,7 +94,7 @@ export async function harness(options: { token?: string; dataDir?: string } = {}
           events.push({ event, inTransaction: sidecar?.slo?.store.database.inTransaction === true });
         },
       };
-      sidecar = await startSidecar(h.config(text), {
+      sidecar = await startLoopbackSidecar(h.config(text), {
         log: createAppLog({ destination: quiet }),
         now: clock.now,
         events: events_,

@@ -4,10 +4,9 @@
  * process's open TCP handles, plain node:http clients. Loopback only, port 0.
  */
 import http from 'node:http';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
-import { createAppLog } from '../../src/log/app-log.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { parseSamples, type Sample } from '../helpers/prom.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 
 /** The one route every case's requests go to: `route="fault"` in the metrics. */
 export const FAULT_PATH = '/fault';
@@ -37,13 +36,7 @@ routes:
 }
 
 export async function startFaultSidecar(upstream: string, s: SidecarSettings = {}): Promise<Sidecar> {
-  const config = applyOverrides(parseConfig(configYaml(upstream, s), 'faults.yaml'), {
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: 'off',
-  });
-  return startSidecar(config, { log: createAppLog({ level: 'silent' }) });
+  return startLoopbackSidecar(loopbackConfig(configYaml(upstream, s), 'faults.yaml'));
 }
 
 /** GET /metrics on a connection of its own, resolved once that connection is closed. */

@@ -11,10 +11,9 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'yaml';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
-import { createAppLog } from '../../src/log/app-log.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { repoRoot } from '../helpers/paths.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { framedResponses } from '../proxy/harness.js';
 import { type RecordingUpstream, startRecordingUpstream } from './recording-upstream.js';
 
@@ -89,14 +88,7 @@ let sidecar: Sidecar;
 
 before(async () => {
   upstream = await startRecordingUpstream();
-  const config = applyOverrides(parseConfig(CONFIG, 'hostile.yaml'), {
-    upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: 'off',
-  });
-  sidecar = await startSidecar(config, { log: createAppLog({ level: 'silent' }) });
+  sidecar = await startLoopbackSidecar(loopbackConfig(CONFIG, 'hostile.yaml', { upstream: upstream.url }));
   // Warm the upstream pool: a refusal found mid-body must hold with a connection idle and
   // ready, not only while the first connect is still pending.
   const { text } = await exchange(

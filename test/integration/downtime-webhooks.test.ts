@@ -16,10 +16,9 @@ import { test } from 'node:test';
 import Razorpay from 'razorpay';
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
-import { startSidecar } from '../../src/sidecar.js';
 import { CONFIG, ENTITY_KEYS, type Harness, harness, type Json, MINUTE, T0 } from '../downtime/harness.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { type Received, type Receiver, startReceiver } from '../notify/receiver.js';
 
 const SECRET = 'e2e-downtime-secret-3c4d5e6f7a8b';
@@ -53,15 +52,11 @@ async function live(extra = '', token?: string, secret = SECRET): Promise<Live> 
   const lines: string[] = [];
   const sink = new PassThrough();
   sink.setEncoding('utf8').on('data', (c: string) => lines.push(c));
-  const parsed = parseConfig(CONFIG + hooks(rx.url) + extra, 'e2e.yaml', { E2E_HOOK_SECRET: secret });
-  const config = applyOverrides(parsed, {
+  const config = loopbackConfig(CONFIG + hooks(rx.url) + extra, 'e2e.yaml', {
+    env: { E2E_HOOK_SECRET: secret },
     upstream: h.mock.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: 'off',
   });
-  h.sidecar = await startSidecar(token ? { ...config, adminToken: token } : config, {
+  h.sidecar = await startLoopbackSidecar(token ? { ...config, adminToken: token } : config, {
     log: createAppLog({ destination: sink }),
     now: h.clock.now,
   });

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
-import { startSidecar } from '../../src/sidecar.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startSmtp } from '../notify/smtp.js';
 import { startFlakyUpstream } from '../proxy/harness.js';
 
@@ -46,17 +45,15 @@ notify:
     subscribers:
       - { address: oncall@example.org, events: [slo.alert.raised], categories: [payment-request] }
 `;
-  const config = applyOverrides(parseConfig(yaml, 'mail.yaml', { LIVE_SMTP_PASSWORD: PASSWORD }), {
+  const config = loopbackConfig(yaml, 'mail.yaml', {
+    env: { LIVE_SMTP_PASSWORD: PASSWORD },
     upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
     dataDir,
-    accessLog: 'off',
   });
   const lines: string[] = [];
   const sink = new PassThrough();
   sink.setEncoding('utf8').on('data', (c: string) => lines.push(c));
-  const s = await startSidecar(config, { log: createAppLog({ destination: sink, level: 'debug' }) });
+  const s = await startLoopbackSidecar(config, { log: createAppLog({ destination: sink, level: 'debug' }) });
   try {
     const send = async (n: number) => {
       for (let i = 0; i < n; i++) {

@@ -19,10 +19,9 @@ import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { reportCommand } from '../../src/cli/report.js';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import { renderRules } from '../../src/rules/generate.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { formatMonth, monthOf, monthRange } from '../../src/slo/period.js';
 import { buildMonthlyReport } from '../../src/slo/report.js';
 import { reportJson } from '../../src/slo/report-render.js';
@@ -30,6 +29,7 @@ import { configBucketBounds } from '../../src/telemetry/buckets.js';
 import type { MinuteRollup } from '../../src/telemetry/rollup.js';
 import { DAY_MS, MINUTE_MS } from '../../src/time.js';
 import { repoRoot } from '../helpers/paths.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { requireTool } from '../helpers/tools.js';
 import { startUpstream, type Upstream } from '../proxy/harness.js';
 import { pollUntil, type RunningPrometheus, startPrometheus } from './fleet-harness.js';
@@ -76,14 +76,10 @@ before(async () => {
     });
   });
   for (let i = 0; i < 2; i++) {
-    const config = applyOverrides(parseConfig(CONFIG, 'fleet.yaml'), {
-      upstream: upstream.url,
-      listen: '127.0.0.1:0',
-      admin: '127.0.0.1:0',
-      dataDir: ':memory:',
-      accessLog: 'off',
-    });
-    replicas.push(await startSidecar(config, { log: createAppLog({ destination: new PassThrough() }) }));
+    const config = loopbackConfig(CONFIG, 'fleet.yaml', { upstream: upstream.url });
+    replicas.push(
+      await startLoopbackSidecar(config, { log: createAppLog({ destination: new PassThrough() }) }),
+    );
   }
 });
 

@@ -7,11 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
-import { createAppLog } from '../../src/log/app-log.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { parseSamples, type Sample, sum } from '../helpers/prom.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startFlakyUpstream } from '../proxy/harness.js';
 
 const HEAD = `upstream: http://127.0.0.1:9
@@ -41,13 +40,7 @@ after(async () => {
 });
 
 function config(yaml: string): ResolvedConfig {
-  return applyOverrides(parseConfig(yaml, 'reload.yaml'), {
-    upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: 'off',
-  });
+  return loopbackConfig(yaml, 'reload.yaml', { upstream: upstream.url });
 }
 
 async function post(s: Sidecar, path: string, n: number, failing = 0): Promise<void> {
@@ -97,7 +90,7 @@ function assertNoDecrease(before: Map<string, number>, after: Map<string, number
 }
 
 test('a reload keeps every unchanged series counting; changed labels start new series', async () => {
-  const s = await startSidecar(config(BEFORE), { log: createAppLog({ level: 'silent' }) });
+  const s = await startLoopbackSidecar(config(BEFORE));
   try {
     await post(s, '/v1/payments', 5, 2);
     await post(s, '/v1/refunds', 3);
@@ -142,7 +135,7 @@ test('a reload keeps every unchanged series counting; changed labels start new s
 });
 
 test('a reload keeps the SLO windows, also with the store in memory', async () => {
-  const s = await startSidecar(config(BEFORE), { log: createAppLog({ level: 'silent' }) });
+  const s = await startLoopbackSidecar(config(BEFORE));
   try {
     await post(s, '/v1/payments', 20, 1);
     s.slo?.tick();

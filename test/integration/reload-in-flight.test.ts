@@ -7,11 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
-import { createAppLog } from '../../src/log/app-log.js';
-import { startSidecar } from '../../src/sidecar.js';
 import { parseSamples, sum } from '../helpers/prom.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startHoldingUpstream } from '../proxy/harness.js';
 
 const HEAD = `upstream: http://127.0.0.1:9
@@ -35,15 +33,8 @@ test('a request in flight across two reloads is recorded under the route that ro
   const up = await startHoldingUpstream();
   const held = up.held;
   t.after(() => up.close());
-  const config = (yaml: string): ResolvedConfig =>
-    applyOverrides(parseConfig(yaml, 'reload.yaml'), {
-      upstream: up.url,
-      listen: '127.0.0.1:0',
-      admin: '127.0.0.1:0',
-      dataDir: ':memory:',
-      accessLog: 'off',
-    });
-  const s = await startSidecar(config(FIRST), { log: createAppLog({ level: 'silent' }) });
+  const config = (yaml: string): ResolvedConfig => loopbackConfig(yaml, 'reload.yaml', { upstream: up.url });
+  const s = await startLoopbackSidecar(config(FIRST));
   t.after(() => s.close(1000));
 
   const response = request(`http://127.0.0.1:${s.proxyAddress.port}/v1/slow`, { method: 'POST', body: '{}' });

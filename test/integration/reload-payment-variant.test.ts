@@ -13,12 +13,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
-import { createAppLog } from '../../src/log/app-log.js';
 import { METHOD_REQUESTS } from '../../src/payments/method-metrics.js';
-import { startSidecar } from '../../src/sidecar.js';
 import { parseSamples, type Sample, sum } from '../helpers/prom.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startHoldingUpstream } from '../proxy/harness.js';
 
 const HEAD = `upstream: http://127.0.0.1:9
@@ -44,14 +42,8 @@ async function acrossReload(
   const held = up.held;
   t.after(() => up.close());
   const config = (route: string): ResolvedConfig =>
-    applyOverrides(parseConfig(HEAD + route, 'reload.yaml'), {
-      upstream: up.url,
-      listen: '127.0.0.1:0',
-      admin: '127.0.0.1:0',
-      dataDir: ':memory:',
-      accessLog: 'off',
-    });
-  const s = await startSidecar(config(before), { log: createAppLog({ level: 'silent' }) });
+    loopbackConfig(HEAD + route, 'reload.yaml', { upstream: up.url });
+  const s = await startLoopbackSidecar(config(before));
   t.after(() => s.close(1000));
 
   const response = request(`http://127.0.0.1:${s.proxyAddress.port}/v1/pay`, {

@@ -8,10 +8,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, loadConfigFile } from '../../src/config/load.js';
-import { createAppLog } from '../../src/log/app-log.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { parseSamples, sum } from '../helpers/prom.js';
+import { onLoopback, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { fixturePath, samplePath } from '../routing/fixture-routes.js';
 
 let upstream: Server;
@@ -25,14 +25,10 @@ before(async () => {
     req.on('end', () => res.end('{}'));
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const config = applyOverrides(loadConfigFile(fixturePath), {
+  const config = onLoopback(loadConfigFile(fixturePath), {
     upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: 'off',
   });
-  sidecar = await startSidecar(config, { log: createAppLog({ level: 'silent' }) });
+  sidecar = await startLoopbackSidecar(config);
 });
 
 after(async () => {

@@ -21,10 +21,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, type TestContext, test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { parseSamples, sum } from '../helpers/prom.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { runCli } from '../helpers/spawn.js';
 import { requireTool } from '../helpers/tools.js';
 import { startFlakyUpstream } from '../proxy/harness.js';
@@ -68,14 +68,8 @@ async function start(dataDir: string, logLines: LogLines = [], now?: () => numbe
     for (const line of chunk.split('\n'))
       if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const config = applyOverrides(parseConfig(CONFIG, 'live.yaml'), {
-    upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir,
-    accessLog: 'off',
-  });
-  return startSidecar(config, { log: createAppLog({ destination: sink }), now });
+  const config = loopbackConfig(CONFIG, 'live.yaml', { upstream: upstream.url, dataDir });
+  return startLoopbackSidecar(config, { log: createAppLog({ destination: sink }), now });
 }
 
 async function send(s: Sidecar, n: number, failing: number): Promise<void> {

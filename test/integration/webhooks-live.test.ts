@@ -13,9 +13,9 @@ import { test } from 'node:test';
 import Razorpay from 'razorpay';
 import { Webhook } from 'standardwebhooks';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
-import { startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { type Received, type Receiver, startReceiver } from '../notify/receiver.js';
 import { startFlakyUpstream } from '../proxy/harness.js';
 
@@ -73,18 +73,19 @@ webhooks:
     events: [slo.alert.raised, slo.alert.cleared]
     account_id: acc_LiveTest000001
 `;
-  const config = applyOverrides(parseConfig(yaml, 'hooks.yaml', { LIVE_HOOK_SECRET: SECRET }), {
+  const config = loopbackConfig(yaml, 'hooks.yaml', {
+    env: { LIVE_HOOK_SECRET: SECRET },
     upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
     dataDir,
-    accessLog: 'off',
   });
   const lines: string[] = [];
   const sink = new PassThrough();
   sink.setEncoding('utf8').on('data', (c: string) => lines.push(c));
   let clock = Date.now();
-  const s = await startSidecar(config, { log: createAppLog({ destination: sink }), now: () => clock });
+  const s = await startLoopbackSidecar(config, {
+    log: createAppLog({ destination: sink }),
+    now: () => clock,
+  });
   try {
     // 40 good, then 10 answered 500. The runtime's own timer may evaluate at any point of
     // this; after k of the 10 the long windows hold k bad of 40 + k, whose Wilson bound is at
@@ -219,13 +220,7 @@ routes:
 webhooks:
   - { url: "${rx.url}", secret: ${SECRET}, events: [slo.alert.raised, slo.alert.cleared] }
 `;
-  const config = applyOverrides(parseConfig(yaml, 'hooks.yaml', {}), {
-    upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir,
-    accessLog: 'off',
-  });
+  const config = loopbackConfig(yaml, 'hooks.yaml', { env: {}, upstream: upstream.url, dataDir });
   let clock = Date.now();
   const now = () => clock;
   const log = createAppLog({ destination: new PassThrough().resume() });
@@ -235,7 +230,7 @@ webhooks:
       await res.body.dump();
     }
   };
-  const raisedRows = (s: Awaited<ReturnType<typeof startSidecar>>) =>
+  const raisedRows = (s: Sidecar) =>
     (
       s
         .slo!.store.database.prepare("SELECT count(*) AS n FROM outbox WHERE event = 'slo.alert.raised'")
@@ -244,7 +239,7 @@ webhooks:
       }
     ).n;
 
-  const first = await startSidecar(config, { log, now });
+  const first = await startLoopbackSidecar(config, { log, now });
   await send(first.proxyAddress.port, 40);
   upstream.failNext = 10;
   await send(first.proxyAddress.port, 10);
@@ -256,7 +251,7 @@ webhooks:
   assert.equal(raisedRows(first), 2);
   await first.close(1000);
 
-  const second = await startSidecar(config, { log, now });
+  const second = await startLoopbackSidecar(config, { log, now });
   try {
     second.slo!.tick();
     // The windows restored from the store still burn: both flags are up, restored from

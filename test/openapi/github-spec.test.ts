@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Pool } from 'undici';
 import { checkCommand } from '../../src/cli/check.js';
-import { applyOverrides, loadConfigFile } from '../../src/config/load.js';
-import { createAppLog } from '../../src/log/app-log.js';
+import { loadConfigFile } from '../../src/config/load.js';
 import { importOpenapiCommand } from '../../src/openapi/command.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
+import { onLoopback, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startUpstream, type Upstream } from '../proxy/harness.js';
 
 const specFile = createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json');
@@ -112,14 +112,9 @@ test('GitHub: the imported map passes check, one route per operation but the one
 });
 
 test('GitHub: every operation, sent through the running sidecar, lands on its own route', async () => {
-  const config = applyOverrides(loadConfigFile(mapFile), {
-    upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: logFile,
-  });
-  sidecar = await startSidecar(config, { log: createAppLog({ level: 'silent' }) });
+  sidecar = await startLoopbackSidecar(
+    onLoopback(loadConfigFile(mapFile), { upstream: upstream.url, accessLog: logFile }),
+  );
   const ops = specOperations();
   const pool = new Pool(`http://127.0.0.1:${sidecar.proxyAddress.port}`, { connections: 8 });
   const expected = new Map<string, string>();

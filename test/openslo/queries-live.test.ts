@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { parseAllDocuments } from 'yaml';
-import { applyOverrides, loadConfigFile } from '../../src/config/load.js';
-import { createAppLog } from '../../src/log/app-log.js';
+import { loadConfigFile } from '../../src/config/load.js';
 import { opensloCommand } from '../../src/openslo/export-command.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { repoRoot } from '../helpers/paths.js';
 import { parseSamples, type Sample } from '../helpers/prom.js';
+import { onLoopback, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startUpstream, type Upstream } from '../proxy/harness.js';
 
 const configFile = join(repoRoot, 'test', 'fixtures', 'openslo', 'every-slo.yaml');
@@ -26,14 +26,7 @@ before(async () => {
     req.resume();
     req.on('end', () => res.writeHead(Number(req.headers['x-status'] ?? 200)).end('{}'));
   });
-  const config = applyOverrides(loadConfigFile(configFile), {
-    upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: 'off',
-  });
-  sidecar = await startSidecar(config, { log: createAppLog({ level: 'silent' }) });
+  sidecar = await startLoopbackSidecar(onLoopback(loadConfigFile(configFile), { upstream: upstream.url }));
 });
 
 after(async () => {

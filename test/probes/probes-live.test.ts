@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type TestContext, test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import type { ProbeTimers } from '../../src/probes/runner.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { parseSamples, type Sample } from '../helpers/prom.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startUpstream, type Upstream } from '../proxy/harness.js';
 
 const CONFIG = `upstream: http://127.0.0.1:9
@@ -91,15 +91,9 @@ async function start(t: TestContext, text = CONFIG): Promise<Harness> {
     for (const line of chunk.split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
   });
   const accessFile = join(mkdtempSync(join(tmpdir(), 'sloprobe-probes-')), 'access.log');
-  const config = applyOverrides(parseConfig(text, 'probes.yaml'), {
-    upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: accessFile,
-  });
+  const config = loopbackConfig(text, 'probes.yaml', { upstream: upstream.url, accessLog: accessFile });
   const timers = new ManualTimers();
-  const sidecar = await startSidecar(config, {
+  const sidecar = await startLoopbackSidecar(config, {
     log: createAppLog({ destination: sink }),
     probeTimers: timers,
   });

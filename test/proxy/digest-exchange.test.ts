@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
-import { startSidecar } from '../../src/sidecar.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 
 const CARD = '4111111111111111';
 const PATH = `/v1/payments?card=${CARD}`;
@@ -58,10 +57,8 @@ async function run(
   appLog: string[] = [],
 ): Promise<string> {
   const logFile = join(dir, `${name}.log`);
-  const cfg = applyOverrides(parseConfig(yaml(extraYaml), `${name}.yaml`), {
+  const cfg = loopbackConfig(yaml(extraYaml), `${name}.yaml`, {
     upstream: upstreamUrl,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
     dataDir,
     accessLog: logFile,
   });
@@ -71,7 +68,7 @@ async function run(
       done();
     },
   });
-  const s = await startSidecar(cfg, { log: createAppLog({ level: 'warn', destination }) });
+  const s = await startLoopbackSidecar(cfg, { log: createAppLog({ level: 'warn', destination }) });
   try {
     for (let i = 0; i < n; i++) {
       const res = await request(`http://127.0.0.1:${s.proxyAddress.port}${PATH}`, {

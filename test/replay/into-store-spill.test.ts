@@ -13,15 +13,11 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { replayCommand } from '../../src/cli/replay.js';
 import { mulberry32 } from '../../src/demo/random.js';
+import { CRITICAL_30D_HEAD } from '../helpers/config-text.js';
+import { disorder } from './disorder.js';
 import { runCli } from './io.js';
 
-const CONFIG = `
-upstream: http://127.0.0.1:9
-period: 30d
-classes:
-  critical: { availability: 99% }
-categories:
-  cards: { class: critical, payment_method: card }
+const CONFIG = `${CRITICAL_30D_HEAD}  cards: { class: critical, payment_method: card }
   transfers: { class: critical }
 routes:
   - { name: pay, method: POST, path: /v1/payments, category: cards }
@@ -38,12 +34,11 @@ function generate(lines: number, seed: number, shiftMs: number): string {
   const out: string[] = [];
   for (let n = 0; n < lines; n++) {
     const path = PATHS[n % PATHS.length]!;
-    let ms = START_MS + shiftMs + Math.floor((n / lines) * SPAN_MS) + Math.floor(rng() * 60_000);
-    const x = rng();
-    if (x < 0.03) ms -= 20_000;
-    else if (x < 0.05) ms -= Math.floor(rng() * 20) * 86_400_000;
-    const y = rng();
-    const status = y < 0.05 ? 500 : y < 0.08 ? 404 : 200;
+    const { ms, status } = disorder(
+      rng,
+      START_MS + shiftMs + Math.floor((n / lines) * SPAN_MS) + Math.floor(rng() * 60_000),
+      20,
+    );
     const method = path === '/v1/balance' ? 'GET' : 'POST';
     out.push(
       JSON.stringify({

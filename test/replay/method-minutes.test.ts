@@ -15,15 +15,10 @@ import { replayCommand } from '../../src/cli/replay.js';
 import { parseConfig } from '../../src/config/load.js';
 import { MethodDays } from '../../src/status/method-daily.js';
 import { Store } from '../../src/store/store.js';
+import { CRITICAL_30D_HEAD } from '../helpers/config-text.js';
 import { runCli } from './io.js';
 
-const CONFIG = `
-upstream: http://127.0.0.1:9
-period: 30d
-classes:
-  critical: { availability: 99% }
-categories:
-  payments: { class: critical, payment_method: { header: x-payment-method, values: [card, fpx] } }
+const CONFIG = `${CRITICAL_30D_HEAD}  payments: { class: critical, payment_method: { header: x-payment-method, values: [card, fpx] } }
   transfers: { class: critical }
 routes:
   - { name: pay, method: POST, path: /v1/payments, category: payments }

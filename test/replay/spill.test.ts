@@ -16,6 +16,7 @@ import type { ResolvedConfig } from '../../src/config/types.js';
 import { mulberry32 } from '../../src/demo/random.js';
 import { replayLogs } from '../../src/replay/replay.js';
 import { configDir } from '../helpers/paths.js';
+import { disorder } from './disorder.js';
 import { pathOf } from './generate-log.js';
 import { runCli } from './io.js';
 
@@ -40,12 +41,11 @@ function generate(cfg: ResolvedConfig, lines: number, seed: number, shiftMs: num
   for (let n = 0; n < lines; n++) {
     const r = cfg.routes[n % cfg.routes.length]!;
     const method = r.anyMethod ? 'GET' : r.methods[n % r.methods.length]!;
-    let ms = START_MS + shiftMs + Math.floor((n / lines) * MONTHS_MS) + Math.floor(rng() * 60_000);
-    const x = rng();
-    if (x < 0.03) ms -= 20_000;
-    else if (x < 0.05) ms -= Math.floor(rng() * 40) * 86_400_000;
-    const y = rng();
-    const status = y < 0.05 ? 500 : y < 0.08 ? 404 : 200;
+    const { ms, status } = disorder(
+      rng,
+      START_MS + shiftMs + Math.floor((n / lines) * MONTHS_MS) + Math.floor(rng() * 60_000),
+      40,
+    );
     out.push(
       JSON.stringify({
         time: new Date(ms).toISOString(),

@@ -19,11 +19,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { ADMIN_TOKEN_ENV } from '../../src/config/resolve-payments.js';
 import { createAppLog } from '../../src/log/app-log.js';
-import { startSidecar } from '../../src/sidecar.js';
 import { CONFIG, harness, MINUTE, T0 } from '../downtime/harness.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { runCli } from '../helpers/spawn.js';
 import { startReceiver } from '../notify/receiver.js';
 import { startSmtp } from '../notify/smtp.js';
@@ -125,14 +124,8 @@ test('no card number, body or credential reaches any output', async () => {
   const configText =
     CONFIG + EXTRA_ROUTES.replace('RECEIVER', rx.url).replace('SMTP_PORT', String(smtp.port));
   writeFileSync(configFile, configText.replace('http://127.0.0.1:9', h.mock.url));
-  const config = applyOverrides(parseConfig(configText, configFile, env), {
-    upstream: h.mock.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir,
-    accessLog,
-  });
-  h.sidecar = await startSidecar(
+  const config = loopbackConfig(configText, configFile, { env, upstream: h.mock.url, dataDir, accessLog });
+  h.sidecar = await startLoopbackSidecar(
     { ...config, adminToken: ADMIN_TOKEN },
     { log: createAppLog({ destination: sink }), now: h.clock.now },
   );

@@ -22,12 +22,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { sloLatencyThresholdsSeconds } from '../../src/config/derived.js';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
 import { mulberry32 } from '../../src/demo/random.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import { planMethods } from '../../src/payments/method-series.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { configSources, type DowntimeView } from '../../src/status/sources.js';
 import { Store } from '../../src/store/store.js';
 import {
@@ -36,6 +35,7 @@ import {
   latencyBucketBounds,
 } from '../../src/telemetry/buckets.js';
 import type { MinuteRollup } from '../../src/telemetry/rollup.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 
 export const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 export const DAY = 86_400_000;
@@ -239,19 +239,14 @@ export async function startWithHistory(
   methodTraffic?: (c: ResolvedConfig) => MinuteRollup[],
 ): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sloprobe-status-'));
-  const config = applyOverrides(parseConfig(yaml, 'status.yaml'), {
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir,
-    accessLog: 'off',
-  });
+  const config = loopbackConfig(yaml, 'status.yaml', { dataDir });
   const store = Store.open(config.store, () => {}, { now: () => NOW });
   store.writeRollups(traffic(config));
   if (methodTraffic) store.writeMethodRollups(methodTraffic(config));
   store.close();
   const sink = new PassThrough();
   sink.resume();
-  const sidecar = await startSidecar(config, {
+  const sidecar = await startLoopbackSidecar(config, {
     log: createAppLog({ destination: sink }),
     now: () => NOW,
     statusSources: (c, runtime) =>

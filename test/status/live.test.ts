@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
-import { type Sidecar, startSidecar } from '../../src/sidecar.js';
+import type { Sidecar } from '../../src/sidecar.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startFlakyUpstream } from '../proxy/harness.js';
 
 const CONFIG = `upstream: http://127.0.0.1:9
@@ -29,14 +29,7 @@ routes:
 `;
 
 let upstream: Awaited<ReturnType<typeof startFlakyUpstream>>;
-const load = (yaml: string) =>
-  applyOverrides(parseConfig(yaml, 'live.yaml'), {
-    upstream: upstream.url,
-    listen: '127.0.0.1:0',
-    admin: '127.0.0.1:0',
-    dataDir: ':memory:',
-    accessLog: 'off',
-  });
+const load = (yaml: string) => loopbackConfig(yaml, 'live.yaml', { upstream: upstream.url });
 let sidecar: Sidecar;
 
 before(async () => {
@@ -44,7 +37,7 @@ before(async () => {
   const config = load(CONFIG);
   const sink = new PassThrough();
   sink.resume();
-  sidecar = await startSidecar(config, { log: createAppLog({ destination: sink }) });
+  sidecar = await startLoopbackSidecar(config, { log: createAppLog({ destination: sink }) });
 });
 after(async () => {
   await sidecar.close(0);

@@ -18,15 +18,10 @@ import { test } from 'node:test';
 import { request } from 'undici';
 import type { DowntimeView } from '../../src/status/sources.js';
 import type { MinuteRollup } from '../../src/telemetry/rollup.js';
+import { CRITICAL_30D_HEAD } from '../helpers/config-text.js';
 import { DAY, FIRST_DAY, NOW, startWithHistory } from './fixture.js';
 
-const CONFIG = `
-upstream: http://127.0.0.1:9
-period: 30d
-classes:
-  critical: { availability: 99% }
-categories:
-  payments: { class: critical, payment_method: { header: x-payment-method, values: [card, fpx] } }
+const CONFIG = `${CRITICAL_30D_HEAD}  payments: { class: critical, payment_method: { header: x-payment-method, values: [card, fpx] } }
   transfers: { class: critical }
 maintenance:
   policy: klarna

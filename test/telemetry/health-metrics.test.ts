@@ -11,11 +11,8 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { request } from 'undici';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAccessLog } from '../../src/log/access-log.js';
-import { createAppLog } from '../../src/log/app-log.js';
 import { ProxyServer } from '../../src/proxy/server.js';
-import { startSidecar } from '../../src/sidecar.js';
 import { SloEngine } from '../../src/slo/engine.js';
 import { DB_FILE } from '../../src/store/open.js';
 import { Store } from '../../src/store/store.js';
@@ -23,6 +20,7 @@ import { type HealthSources, MetricsEndpoint } from '../../src/telemetry/metrics
 import { Recorder } from '../../src/telemetry/recorder.js';
 import { openFifo } from '../helpers/fifo.js';
 import { parseSamples, type Sample, sum } from '../helpers/prom.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { requireTool } from '../helpers/tools.js';
 import { echo, send, startUpstream, TIMEOUTS } from '../proxy/harness.js';
 import { availabilitySlo, BOUNDS, config, route } from '../slo/builders.js';
@@ -204,25 +202,17 @@ describe('the sidecar reports its own health', () => {
 
   it('a running sidecar exports every health family, zero when healthy, and passes promtool', async (t) => {
     const up = await startUpstream(echo);
-    const cfg = applyOverrides(
-      parseConfig(
-        `upstream: http://127.0.0.1:9
+    const cfg = loopbackConfig(
+      `upstream: http://127.0.0.1:9
 classes: { transaction-critical: { availability: 99% } }
 categories: { payment-request: { class: transaction-critical } }
 routes:
   - { name: payments, method: POST, path: /v1/payments, category: payment-request }
 `,
-        'health.yaml',
-      ),
-      {
-        upstream: up.url,
-        listen: '127.0.0.1:0',
-        admin: '127.0.0.1:0',
-        dataDir: ':memory:',
-        accessLog: 'off',
-      },
+      'health.yaml',
+      { upstream: up.url },
     );
-    const sidecar = await startSidecar(cfg, { log: createAppLog({ level: 'silent' }) });
+    const sidecar = await startLoopbackSidecar(cfg);
     t.after(async () => {
       await sidecar.close(1000);
       await up.close();

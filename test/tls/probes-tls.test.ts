@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { applyOverrides, parseConfig } from '../../src/config/load.js';
 import { createAppLog } from '../../src/log/app-log.js';
 import type { ProbeTimers } from '../../src/probes/runner.js';
-import { startSidecar } from '../../src/sidecar.js';
+import { loopbackConfig, startLoopbackSidecar } from '../helpers/sidecar.js';
 import { startUpstream } from '../proxy/harness.js';
 import { makePki } from './pki.js';
 
@@ -21,9 +20,8 @@ test('a probe goes through an HTTPS proxy listener', async (t) => {
     req.on('end', () => res.writeHead(200).end('{}'));
   });
   t.after(() => upstream.close());
-  const config = applyOverrides(
-    parseConfig(
-      `upstream: http://127.0.0.1:9
+  const config = loopbackConfig(
+    `upstream: http://127.0.0.1:9
 listen:
   tls: { cert: ${served.certFile}, key: ${served.keyFile} }
 classes:
@@ -35,22 +33,15 @@ routes:
 probes:
   - { route: read-payment, method: GET, path: /v1/payments/probe_1, interval: 30s, expect_status: 200 }
 `,
-      'probes-tls.yaml',
-    ),
-    {
-      upstream: upstream.url,
-      listen: '127.0.0.1:0',
-      admin: '127.0.0.1:0',
-      dataDir: ':memory:',
-      accessLog: 'off',
-    },
+    'probes-tls.yaml',
+    { upstream: upstream.url },
   );
   const armed: Array<() => void> = [];
   const timers: ProbeTimers = {
     set: (fn) => armed.push(fn),
     clear: () => {},
   };
-  const sidecar = await startSidecar(config, {
+  const sidecar = await startLoopbackSidecar(config, {
     log: createAppLog({ destination: new PassThrough().resume() }),
     probeTimers: timers,
   });

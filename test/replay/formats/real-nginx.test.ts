@@ -18,10 +18,9 @@ import { test } from 'node:test';
 import { request } from 'undici';
 import { replayCommand } from '../../../src/cli/replay.js';
 import { reportCommand } from '../../../src/cli/report.js';
-import { applyOverrides, parseConfig } from '../../../src/config/load.js';
 import { createAppLog } from '../../../src/log/app-log.js';
-import { startSidecar } from '../../../src/sidecar.js';
 import { formatMonth, monthOf } from '../../../src/slo/period.js';
+import { loopbackConfig, startLoopbackSidecar } from '../../helpers/sidecar.js';
 import { requireTool } from '../../helpers/tools.js';
 import { startUpstream } from '../../proxy/harness.js';
 import { runCli } from '../io.js';
@@ -77,15 +76,11 @@ test('the same requests through nginx and the sidecar: replay of nginx log = liv
   const configFile = join(dir, 'sloprobe.yaml');
   writeFileSync(configFile, CONFIG);
   const dataDir = join(dir, 'data');
-  const sidecar = await startSidecar(
-    applyOverrides(parseConfig(CONFIG, configFile), {
-      upstream: upstream.url,
-      listen: '127.0.0.1:0',
-      admin: '127.0.0.1:0',
-      dataDir,
-      accessLog: 'off',
-    }),
-    { log: createAppLog({ destination: new PassThrough().resume() }) },
+  const sidecar = await startLoopbackSidecar(
+    loopbackConfig(CONFIG, configFile, { upstream: upstream.url, dataDir }),
+    {
+      log: createAppLog({ destination: new PassThrough().resume() }),
+    },
   );
   try {
     const port = await freePort();
