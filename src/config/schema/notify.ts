@@ -5,6 +5,15 @@
 import type { SchemaObject } from 'ajv';
 import { name } from './common.js';
 
+/** The events a webhook endpoint or the mail notifier receives (at least one, no repeats). */
+const events: SchemaObject = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: { type: 'string' },
+  'x-hint': 'a list of events such as [payment.downtime.started, slo.alert.raised]',
+};
+
 /** One webhook endpoint (docs/sla-definitions.md#downtime-webhooks). */
 const webhook: SchemaObject = {
   type: 'object',
@@ -18,13 +27,7 @@ const webhook: SchemaObject = {
       type: 'string',
       'x-hint': 'the name of an environment variable, e.g. SLOPROBE_WEBHOOK_SECRET',
     },
-    events: {
-      type: 'array',
-      minItems: 1,
-      uniqueItems: true,
-      items: { type: 'string' },
-      'x-hint': 'a list of events such as [payment.downtime.started, slo.alert.raised]',
-    },
+    events,
     account_id: { type: 'string', minLength: 1 },
   },
 };
@@ -52,13 +55,7 @@ const subscriber: SchemaObject = {
       'x-hint': 'a list of payment methods such as [card, upi]',
     },
     // Default: the three payment.downtime.* events; slo.alert.raised|cleared on request.
-    events: {
-      type: 'array',
-      minItems: 1,
-      uniqueItems: true,
-      items: { type: 'string' },
-      'x-hint': 'a list of events such as [payment.downtime.started, slo.alert.raised]',
-    },
+    events,
   },
 };
 
