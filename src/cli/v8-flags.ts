@@ -42,9 +42,9 @@ export function applyRunV8Flags(execArgv: readonly string[] = process.execArgv):
  * out-of-memory error) compacts the heap and shrinks the young generation at once.
  *
  * Measured on Node 24.18, the image's (`sloprobe run` with config/klarna.yaml, RSS 12 s
- * after start, bench/RESULTS.md): 84.2 -> 79.4 MiB with the image's 2 MiB semi-spaces, 96.6
- * -> 79.3 MiB with V8's default; the collection takes 50-95 ms, before "sloprobe is
- * running" is logged. Node 20's V8 (11.3) ignores the `flavor` option and runs an ordinary
+ * after start, bench/RESULTS.md): 84.2 -> 79.3 / 78.9 MiB with the image's 2 MiB
+ * semi-spaces, 96.6 -> 78.5 MiB with V8's default; the collection took 94 ms in the one
+ * start it was timed in, before "sloprobe is running" is logged. Node 20's V8 (11.3) ignores the `flavor` option and runs an ordinary
  * full collection (~1 ms, nothing shrinks); its memory reducer does the same ~20 s later.
  *
  * The `gc` function comes from a context created while `--expose-gc` is set; the flag is
