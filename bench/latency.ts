@@ -7,7 +7,7 @@
  */
 
 import { PEER_LABELS } from './peers.js';
-import { median, type PeerOutcome } from './report.js';
+import { median, medianOrUndefined, type PeerOutcome } from './report.js';
 
 export interface LatencySummary {
   readonly p50Ms: number;
@@ -26,7 +26,7 @@ export function summarizeLatency(o: PeerOutcome): LatencySummary | undefined {
     p50Ms: median(o.runs.map((r) => r.p50Ms)),
     p90Ms: median(o.runs.map((r) => r.p90Ms)),
     p99Ms: median(o.runs.map((r) => r.p99Ms)),
-    cpuUsPerReq: o.cpuUsPerReq.length > 0 ? median(o.cpuUsPerReq) : undefined,
+    cpuUsPerReq: medianOrUndefined(o.cpuUsPerReq),
     peerCorePct: o.peerCorePct.length > 0 ? median(o.peerCorePct) : undefined,
     errors: o.runs.reduce((a, r) => a + r.errors, 0),
     lagP99Ms: o.runs.some((r) => r.lagP99Ms !== undefined)

@@ -16,7 +16,10 @@ export interface PeerOutcome {
   idle: Memory | undefined;
   /** Memory right after each measured run (sidecar and proxies; not `direct`). */
   readonly memory: Memory[];
-  /** CPU time the peer's own process spent per request, in µs, for each measured run. */
+  /**
+   * CPU time the peer's own process spent per request, in µs: one entry per round, in
+   * round order, NaN where the round gave no figure (so that two peers' rounds pair up).
+   */
   readonly cpuUsPerReq: number[];
   /** The peer's own CPU use during each measured run, in % of one core. */
   readonly peerCorePct: number[];
@@ -56,6 +59,28 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
+/** The median of the finite values, undefined when there are none. */
+export function medianOrUndefined(xs: readonly number[]): number | undefined {
+  const m = median(xs);
+  return Number.isFinite(m) ? m : undefined;
+}
+
+/**
+ * `num`'s CPU per request over `den`'s, round by round: each round measures every peer back
+ * to back, so a round's ratio compares two figures taken minutes apart at most, while the
+ * medians of the whole run may come from different hours of a VM whose speed drifts. The
+ * median of these paired ratios is what the targets are judged on.
+ */
+export function pairedRatios(num: readonly number[], den: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < Math.min(num.length, den.length); i++) {
+    const a = num[i]!;
+    const b = den[i]!;
+    if (Number.isFinite(a) && Number.isFinite(b) && b > 0) out.push(a / b);
+  }
+  return out;
+}
+
 const MiB = 1024 * 1024;
 
 export function summarize(o: PeerOutcome): PeerSummary | undefined {
@@ -73,7 +98,7 @@ export function summarize(o: PeerOutcome): PeerSummary | undefined {
     idleMiB: o.idle ? o.idle.rss / MiB : undefined,
     rssMiB: o.memory.length > 0 ? median(o.memory.map((m) => m.rss)) / MiB : undefined,
     peakMiB: o.memory.length > 0 ? Math.max(...o.memory.map((m) => m.peak)) / MiB : undefined,
-    cpuUsPerReq: o.cpuUsPerReq.length > 0 ? median(o.cpuUsPerReq) : undefined,
+    cpuUsPerReq: medianOrUndefined(o.cpuUsPerReq),
     peerCorePct: o.peerCorePct.length > 0 ? median(o.peerCorePct) : undefined,
     otherCpuPct: median(o.otherCpuPct),
     cpuBusy: Array.from({ length: cores }, (_, i) => median(o.runs.map((r) => r.cpuBusy[i] ?? Number.NaN))),
@@ -116,8 +141,12 @@ function why(outcomes: readonly PeerOutcome[] | undefined, ...ids: PeerId[]): st
   return '';
 }
 
-/** CPU µs per request of `num` over `den`'s; the figure the Performance targets are set in. */
-function cpuRatio(
+/**
+ * CPU µs per request of `num` over `den`'s, the figure the Performance targets are set in:
+ * the median of the per-round ratios (`pairedRatios`), with their range and the two peers'
+ * medians in the note.
+ */
+export function cpuRatio(
   name: string,
   outcomes: readonly PeerOutcome[] | undefined,
   num: PeerId,
@@ -128,7 +157,11 @@ function cpuRatio(
   const a = find(outcomes, num)?.cpuUsPerReq;
   const b = find(outcomes, den)?.cpuUsPerReq;
   const goalText = strict ? `< ${goal.toFixed(2)}` : `≤ ${goal.toFixed(2)}`;
-  if (a === undefined || b === undefined || outcomes === undefined) {
+  const rounds = pairedRatios(
+    outcomes?.find((o) => o.id === num)?.cpuUsPerReq ?? [],
+    outcomes?.find((o) => o.id === den)?.cpuUsPerReq ?? [],
+  );
+  if (a === undefined || b === undefined || outcomes === undefined || rounds.length === 0) {
     return {
       name,
       value: '–',
@@ -137,14 +170,16 @@ function cpuRatio(
       note: why(outcomes, num, den) || 'no CPU figures',
     };
   }
-  const r = a / b;
+  const r = median(rounds);
   const pass = strict ? r < goal : r <= goal;
+  const range =
+    rounds.length > 1 ? `, rounds ${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)}` : '';
   return {
     name,
     value: r.toFixed(2),
     goal: goalText,
     result: pass ? 'PASS' : 'MISS',
-    note: `${a.toFixed(1)} vs ${b.toFixed(1)} µs/req`,
+    note: `${a.toFixed(1)} vs ${b.toFixed(1)} µs/req (ratio of medians ${(a / b).toFixed(2)}${range})`,
   };
 }
 

@@ -121,7 +121,8 @@ async function runRounds(plan: RoundsPlan, budgetMs: number, seconds: number): P
       o.runs.push(m.result);
       o.otherCpuPct.push(m.otherCpuPct);
       if (m.memory) o.memory.push(m.memory);
-      if (m.cpuUsPerReq !== undefined) o.cpuUsPerReq.push(m.cpuUsPerReq);
+      // One entry per round, NaN where not measured: report.ts pairs the peers' rounds.
+      o.cpuUsPerReq.push(m.cpuUsPerReq ?? Number.NaN);
       if (m.peerCorePct !== undefined) o.peerCorePct.push(m.peerCorePct);
       progressLine(o.id, `round ${round + 1}`, m, '');
     }
