@@ -152,10 +152,12 @@ export function cpuRatio(
   goal: number,
   strict = false,
 ): Verdict {
-  const a = find(outcomes, num)?.cpuUsPerReq;
-  const b = find(outcomes, den)?.cpuUsPerReq;
+  const numOutcome = outcomes?.find((o) => o.id === num);
+  const denOutcome = outcomes?.find((o) => o.id === den);
+  const a = numOutcome && summarize(numOutcome)?.cpuUsPerReq;
+  const b = denOutcome && summarize(denOutcome)?.cpuUsPerReq;
   const goalText = strict ? `< ${goal.toFixed(2)}` : `≤ ${goal.toFixed(2)}`;
-  if (a === undefined || b === undefined || outcomes === undefined) {
+  if (a === undefined || b === undefined || numOutcome === undefined || denOutcome === undefined) {
     return {
       name,
       value: '–',
@@ -166,10 +168,7 @@ export function cpuRatio(
   }
   const r = a / b;
   const pass = strict ? r < goal : r <= goal;
-  const rounds = pairedRatios(
-    outcomes.find((o) => o.id === num)?.cpuUsPerReq ?? [],
-    outcomes.find((o) => o.id === den)?.cpuUsPerReq ?? [],
-  );
+  const rounds = pairedRatios(numOutcome.cpuUsPerReq, denOutcome.cpuUsPerReq);
   const range =
     rounds.length > 1 ? `; rounds ${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)}` : '';
   return {
