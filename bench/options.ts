@@ -3,6 +3,8 @@
  * Flags win over the environment; `--quick` only changes what was not set explicitly.
  */
 
+import { type Pair, parsePairs } from './paired.js';
+
 export type LoadTool = 'auto' | 'wrk' | 'autocannon';
 export type UpstreamKind = 'auto' | 'nginx' | 'node';
 
@@ -35,6 +37,8 @@ export interface BenchOptions {
   readonly mixes: readonly string[];
   /** Requests/s of the fixed-rate latency phase; 0 skips it. */
   readonly rate: number;
+  /** Peers measured together on the peer core after each load's rounds (paired.ts). */
+  readonly pairs: readonly Pair[];
   readonly help: boolean;
 }
 
@@ -62,6 +66,10 @@ export const USAGE = `Usage: npm run bench -- [options]     (or node dist/bench/
   --wait-idle S     first wait up to S s for idle cores   (BENCH_WAIT_IDLE, default 0)
   --rate N          then latency at a fixed N req/s, same rounds and duration
                     (BENCH_RATE, default 2000; 0 skips that phase)
+  --pairs LIST      peers measured together on the peer core after each load's rounds,
+                    as num/den, comma-separated; "none" skips that phase
+                    (BENCH_PAIRS, default sloprobe/lean-floor,sloprobe/caddy,
+                    sloprobe/sloprobe-nolog,sloprobe-nolog/sloprobe-norec)
 `;
 
 interface Raw {
@@ -85,6 +93,7 @@ const KNOWN = new Set([
   'json',
   'wait-idle',
   'rate',
+  'pairs',
   'help',
 ]);
 
@@ -169,6 +178,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     json: text('json', 'BENCH_JSON'),
     waitIdle: nonNegative('wait-idle', pick('wait-idle', 'BENCH_WAIT_IDLE')),
     rate: Math.round(nonNegative('rate', pick('rate', 'BENCH_RATE') ?? '2000')),
+    pairs: parsePairs(text('pairs', 'BENCH_PAIRS')),
     help: args.help === true,
   };
 }

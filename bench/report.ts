@@ -4,6 +4,7 @@
  */
 
 import type { LoadResult } from './load.js';
+import type { PairedOutcome } from './paired.js';
 import { PEER_LABELS, type PeerId } from './peers.js';
 import type { Memory } from './procs.js';
 
@@ -66,10 +67,11 @@ export function medianOrUndefined(xs: readonly number[]): number | undefined {
 }
 
 /**
- * `num`'s CPU per request over `den`'s, round by round (each round measures every peer back
- * to back). Printed as a range beside each ratio: how far one round can be from the median.
+ * `num`'s CPU per request over `den`'s, round by round (in turn, each round measures every
+ * peer back to back; together, both at once). Printed as a range beside each ratio: how far
+ * one round can be from the median.
  */
-export function pairedRatios(num: readonly number[], den: readonly number[]): number[] {
+export function ratiosByRound(num: readonly number[], den: readonly number[]): number[] {
   const out: number[] = [];
   for (let i = 0; i < Math.min(num.length, den.length); i++) {
     const a = num[i]!;
@@ -140,9 +142,11 @@ function why(outcomes: readonly PeerOutcome[] | undefined, ...ids: PeerId[]): st
 }
 
 /**
- * CPU µs per request of `num` over `den`'s, the figure the Performance targets are set in:
- * the ratio of the two peers' medians over the rounds, with the range of the rounds' own
- * ratios (`pairedRatios`) in the note.
+ * CPU µs per request of `num` over `den`'s, the figure the Performance targets are set in.
+ * When the two were also measured together (paired.ts), the verdict is the median of those
+ * rounds' ratios, and the note adds the figure taken in turn; else it is the ratio of the
+ * two peers' medians over the rounds taken in turn, with the range of those rounds' own
+ * ratios (`ratiosByRound`) in the note.
  */
 export function cpuRatio(
   name: string,
@@ -151,13 +155,36 @@ export function cpuRatio(
   den: PeerId,
   goal: number,
   strict = false,
+  paired?: PairedOutcome,
 ): Verdict {
   const numOutcome = outcomes?.find((o) => o.id === num);
   const denOutcome = outcomes?.find((o) => o.id === den);
   const a = numOutcome && summarize(numOutcome)?.cpuUsPerReq;
   const b = denOutcome && summarize(denOutcome)?.cpuUsPerReq;
   const goalText = strict ? `< ${goal.toFixed(2)}` : `≤ ${goal.toFixed(2)}`;
-  if (a === undefined || b === undefined || numOutcome === undefined || denOutcome === undefined) {
+  const judge = (r: number): 'PASS' | 'MISS' => ((strict ? r < goal : r <= goal) ? 'PASS' : 'MISS');
+  const range = (rs: readonly number[]): string =>
+    rs.length > 1 ? `${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}` : '';
+  const inTurn =
+    a === undefined || b === undefined || numOutcome === undefined || denOutcome === undefined
+      ? undefined
+      : { r: a / b, a, b, rounds: ratiosByRound(numOutcome.cpuUsPerReq, denOutcome.cpuUsPerReq) };
+  const together = paired === undefined ? [] : ratiosByRound(paired.numUs, paired.denUs);
+  if (together.length > 0) {
+    const r = median(together);
+    const turn =
+      inTurn === undefined
+        ? ''
+        : `; in turn ${inTurn.r.toFixed(2)} (${inTurn.a.toFixed(1)} vs ${inTurn.b.toFixed(1)} µs/req${inTurn.rounds.length > 1 ? `, rounds ${range(inTurn.rounds)}` : ''})`;
+    return {
+      name,
+      value: r.toFixed(2),
+      goal: goalText,
+      result: judge(r),
+      note: `together ${together.length > 1 ? `rounds ${range(together)}` : '1 round'}${turn}`,
+    };
+  }
+  if (inTurn === undefined) {
     return {
       name,
       value: '–',
@@ -166,22 +193,24 @@ export function cpuRatio(
       note: why(outcomes, num, den) || 'no CPU figures',
     };
   }
-  const r = a / b;
-  const pass = strict ? r < goal : r <= goal;
-  const rounds = pairedRatios(numOutcome.cpuUsPerReq, denOutcome.cpuUsPerReq);
-  const range =
-    rounds.length > 1 ? `; rounds ${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)}` : '';
+  const rounds = range(inTurn.rounds);
   return {
     name,
-    value: r.toFixed(2),
+    value: inTurn.r.toFixed(2),
     goal: goalText,
-    result: pass ? 'PASS' : 'MISS',
-    note: `${a.toFixed(1)} vs ${b.toFixed(1)} µs/req${range}`,
+    result: judge(inTurn.r),
+    note: `${inTurn.a.toFixed(1)} vs ${inTurn.b.toFixed(1)} µs/req${rounds === '' ? '' : `; rounds ${rounds}`}`,
   };
 }
 
-function info(name: string, outcomes: readonly PeerOutcome[] | undefined, num: PeerId, den: PeerId): Verdict {
-  const v = cpuRatio(name, outcomes, num, den, Number.POSITIVE_INFINITY);
+function info(
+  name: string,
+  outcomes: readonly PeerOutcome[] | undefined,
+  num: PeerId,
+  den: PeerId,
+  paired?: PairedOutcome,
+): Verdict {
+  const v = cpuRatio(name, outcomes, num, den, Number.POSITIVE_INFINITY, false, paired);
   return { ...v, goal: '–', result: v.result === 'n/a' ? 'n/a' : 'info' };
 }
 
@@ -199,14 +228,49 @@ function peakOver(byMix: ReadonlyMap<string, readonly PeerOutcome[]>, id: PeerId
 export function verdicts(
   byMix: ReadonlyMap<string, readonly PeerOutcome[]>,
   paced: readonly PeerOutcome[],
+  pairedByMix: ReadonlyMap<string, readonly PairedOutcome[]> = new Map(),
 ): Verdict[] {
   const small = byMix.get('small');
   const mix = byMix.get('klarna');
+  const pair = (load: string, num: PeerId, den: PeerId): PairedOutcome | undefined =>
+    pairedByMix.get(load)?.find((p) => p.num === num && p.den === den);
   const out: Verdict[] = [
-    cpuRatio('smallest GET: sloprobe / lean floor, CPU per request', small, 'sloprobe', 'lean-floor', 1.15),
-    cpuRatio('request mix: sloprobe / lean floor, CPU per request', mix, 'sloprobe', 'lean-floor', 1.05),
-    cpuRatio('smallest GET: sloprobe / Caddy, CPU per request', small, 'sloprobe', 'caddy', 1, true),
-    cpuRatio('request mix: sloprobe / Caddy, CPU per request', mix, 'sloprobe', 'caddy', 1, true),
+    cpuRatio(
+      'smallest GET: sloprobe / lean floor, CPU per request',
+      small,
+      'sloprobe',
+      'lean-floor',
+      1.15,
+      false,
+      pair('small', 'sloprobe', 'lean-floor'),
+    ),
+    cpuRatio(
+      'request mix: sloprobe / lean floor, CPU per request',
+      mix,
+      'sloprobe',
+      'lean-floor',
+      1.05,
+      false,
+      pair('klarna', 'sloprobe', 'lean-floor'),
+    ),
+    cpuRatio(
+      'smallest GET: sloprobe / Caddy, CPU per request',
+      small,
+      'sloprobe',
+      'caddy',
+      1,
+      true,
+      pair('small', 'sloprobe', 'caddy'),
+    ),
+    cpuRatio(
+      'request mix: sloprobe / Caddy, CPU per request',
+      mix,
+      'sloprobe',
+      'caddy',
+      1,
+      true,
+      pair('klarna', 'sloprobe', 'caddy'),
+    ),
   ];
   const any = small ?? mix;
   const side = find(any, 'sloprobe');
@@ -242,8 +306,20 @@ export function verdicts(
   );
   out.push(addedLatency(paced));
   out.push(
-    info('cost of the access log: sloprobe / --access-log off', small, 'sloprobe', 'sloprobe-nolog'),
-    info('cost of recording: --access-log off / --recording off', small, 'sloprobe-nolog', 'sloprobe-norec'),
+    info(
+      'cost of the access log: sloprobe / --access-log off',
+      small,
+      'sloprobe',
+      'sloprobe-nolog',
+      pair('small', 'sloprobe', 'sloprobe-nolog'),
+    ),
+    info(
+      'cost of recording: --access-log off / --recording off',
+      small,
+      'sloprobe-nolog',
+      'sloprobe-norec',
+      pair('small', 'sloprobe-nolog', 'sloprobe-norec'),
+    ),
     info('smallest GET: lean floor / closure floor', small, 'lean-floor', 'undici-floor'),
     info('smallest GET: sloprobe / nginx', small, 'sloprobe', 'nginx'),
     info('smallest GET: sloprobe / HAProxy', small, 'sloprobe', 'haproxy'),

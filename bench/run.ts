@@ -15,6 +15,7 @@ import { clockTicks, cpuBusy, describeMachine, machineLines, readCpuTimes, which
 import { type Measured, measure, OTHER_CPU_LIMIT } from './measure.js';
 import { UPSTREAM_BODY } from './nginx.js';
 import { type BenchOptions, parseOptions, USAGE } from './options.js';
+import { type PairedOutcome, pairedTable, runPairedRounds } from './paired.js';
 import {
   type BenchContext,
   findSidecar,
@@ -136,6 +137,8 @@ interface MixResult {
   readonly mix: RequestMix;
   readonly outcomes: PeerOutcome[];
   readonly paced: PeerOutcome[];
+  /** The peers measured together (paired.ts), after the rounds in turn. */
+  readonly paired: PairedOutcome[];
 }
 
 async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promise<number> {
@@ -174,7 +177,13 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
   const pacedRounds = opts.rate > 0 ? opts.rounds : 0;
   const runs = peers.length * (mixes.length * (opts.rounds + 1) + pacedRounds);
   const measured = opts.duration * (mixes.length * opts.rounds + pacedRounds) + opts.warmup * mixes.length;
-  const estimate = peers.length * (measured + 2) + runs * 0.5 + 3;
+  const pairedRuns = opts.pairs.length * mixes.length * opts.rounds;
+  const estimate =
+    peers.length * (measured + 2) +
+    runs * 0.5 +
+    pairedRuns * (opts.duration + 0.5) +
+    opts.pairs.length * mixes.length * opts.warmup +
+    3;
   log(`Budget:  about ${Math.ceil(estimate)} s\n`);
 
   const candidates = sidecarCandidates(opts.sidecar ? resolve(opts.sidecar) : '', dirname(here), root);
@@ -233,10 +242,10 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
     idle: idle.get(id),
   });
 
-  const spec = (port: number, seconds: number): LoadSpec => ({
+  const spec = (port: number, seconds: number, connections = opts.connections): LoadSpec => ({
     url: `http://127.0.0.1:${port}`,
     seconds,
-    connections: opts.connections,
+    connections,
     cpus: cpus.load,
   });
   const hz = clockTicks();
@@ -256,6 +265,20 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
       waitBudgetMs,
       opts.duration,
     );
+    const paired = await runPairedRounds({
+      pairs: opts.pairs,
+      drivers: [driver, pickDriver(opts, sup, m.mix, tmpDir, here)],
+      running,
+      unavailable,
+      upstream,
+      spec,
+      connections: opts.connections,
+      rounds: opts.rounds,
+      seconds: opts.duration,
+      warmup: opts.warmup,
+      hz,
+      log,
+    });
     const paced = live.map((o) => outcomeOf(o.id));
     if (i === 0 && opts.rate > 0 && paced.length > 0) {
       log(`\nFixed rate: ${opts.rate} req/s per peer, latency from each request's due time:`);
@@ -266,17 +289,18 @@ async function bench(opts: BenchOptions, sup: Supervisor, tmpDir: string): Promi
         opts.duration,
       );
     }
-    results.push({ id: m.id, mix: m.mix, outcomes, paced: i === 0 && opts.rate > 0 ? paced : [] });
+    results.push({ id: m.id, mix: m.mix, outcomes, paced: i === 0 && opts.rate > 0 ? paced : [], paired });
   }
   await sup.stopAll();
   const backgroundAfter = await backgroundBusy();
 
   const byMix = new Map(results.map((r) => [r.id, r.outcomes]));
   const withRate = results.find((r) => r.paced.length > 0);
-  const vs = verdicts(byMix, withRate?.paced ?? []);
+  const vs = verdicts(byMix, withRate?.paced ?? [], new Map(results.map((r) => [r.id, r.paired])));
   for (const r of results) {
     log(`\n## Results: ${r.id === 'small' ? 'the smallest GET' : 'the request mix'} (median of rounds)\n`);
     log(peerTable(r.outcomes));
+    if (r.paired.some((p) => p.unavailable === undefined)) log(`\n${pairedTable(r.paired)}`);
   }
   log('\n## Targets\n');
   log(verdictTable(vs));

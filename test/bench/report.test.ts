@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PeerId } from '../../bench/peers.js';
-import { cpuRatio, type PeerOutcome, pairedRatios } from '../../bench/report.js';
+import { cpuRatio, type PeerOutcome, ratiosByRound } from '../../bench/report.js';
 
 function outcome(id: PeerId, cpu: number[]): PeerOutcome {
   return {
@@ -22,7 +22,7 @@ function outcome(id: PeerId, cpu: number[]): PeerOutcome {
 
 test('paired ratios: round by round, skipping rounds where either peer has no figure', () => {
   // 60/50 = 1.2, round 2 unmeasured for the floor, 90/60 = 1.5
-  assert.deepEqual(pairedRatios([60, 70, 90], [50, Number.NaN, 60]), [1.2, 1.5]);
+  assert.deepEqual(ratiosByRound([60, 70, 90], [50, Number.NaN, 60]), [1.2, 1.5]);
 });
 
 test('the verdict is the ratio of medians; the note adds the range of the rounds', () => {
