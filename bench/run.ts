@@ -30,8 +30,9 @@ import {
 } from './peers.js';
 import { findRoot, pickDriver, planCpus, selectedPeers } from './plan.js';
 import { type Memory, Supervisor } from './procs.js';
-import { caveats, type PeerOutcome, peerTable, verdicts, verdictTable } from './report.js';
+import { caveats, type PeerOutcome, peerTable } from './report.js';
 import { loadRequestMix, type MixId, type RequestMix, smallestGet } from './request-mix.js';
+import { verdicts, verdictTable } from './verdicts.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_PAIRS, halfConnections, type PairedOutcome, parsePairs } from '../../bench/paired.js';
 import type { PeerId } from '../../bench/peers.js';
-import { cpuRatio, type PeerOutcome } from '../../bench/report.js';
+import type { PeerOutcome } from '../../bench/report.js';
+import { cpuRatio } from '../../bench/verdicts.js';
 
 function outcome(id: PeerId, cpu: number[]): PeerOutcome {
   return {

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PeerId } from '../../bench/peers.js';
-import { cpuRatio, type PeerOutcome, ratiosByRound } from '../../bench/report.js';
+import { type PeerOutcome, ratiosByRound } from '../../bench/report.js';
+import { cpuRatio } from '../../bench/verdicts.js';
 
 function outcome(id: PeerId, cpu: number[]): PeerOutcome {
   return {
